@@ -1,0 +1,200 @@
+"""The training engine: skorch's loop fed by pre-built, length-grouped batches.
+
+skorch drives training (epochs, callbacks, history, early stopping,
+checkpointing, printing). What is slow in it for recurrent models is replaced:
+instead of a ``DataLoader`` that fetches and collates one sample at a time,
+batches are sliced from one pre-built tensor, and sequences of similar length
+are grouped so that each batch is padded only to its own longest sequence.
+"""
+
+import math
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback
+from torch.utils.data import Dataset
+
+__all__ = [
+    "BatchIterator",
+    "Diverged",
+    "DivergenceGuard",
+    "SequenceData",
+    "SequenceNet",
+    "ValidationScore",
+    "predict_batches",
+]
+
+# Sequences are sorted by length inside pools of this many batches, so batches
+# hold similar lengths while their composition still changes every epoch.
+_POOL_BATCHES = 32
+
+
+class SequenceData(Dataset):
+    """Sequences as tensors: zero-padded values, lengths, targets and weights."""
+
+    def __init__(self, values, lengths, y=None, sample_weight=None):
+        self.values = _as_tensor(values)
+        self.lengths_np = np.asarray(lengths, dtype=np.int64)
+        self.lengths = torch.from_numpy(self.lengths_np)
+        self.y = None if y is None else _as_tensor(y)
+        self.sample_weight = (
+            None if sample_weight is None else _as_tensor(sample_weight)
+        )
+
+    def __len__(self):
+        return len(self.lengths_np)
+
+    def __getitem__(self, index):
+        return self.batch(np.atleast_1d(index), torch.device("cpu"))
+
+    def subset(self, index):
+        index_t = torch.from_numpy(np.asarray(index, dtype=np.int64))
+        pick = lambda t: None if t is None else t[index_t]  # noqa: E731
+        data = SequenceData.__new__(SequenceData)
+        data.values, data.lengths = self.values[index_t], self.lengths[index_t]
+        data.lengths_np = self.lengths_np[index]
+        data.y, data.sample_weight = pick(self.y), pick(self.sample_weight)
+        return data
+
+    def batch(self, index, device):
+        """One batch, padded to its own longest sequence, moved to ``device``."""
+        index_t = torch.from_numpy(index)
+        longest = int(self.lengths_np[index].max())
+        start, stop = int(index[0]), int(index[-1]) + 1
+        if stop - start == len(index) and (np.diff(index) == 1).all():
+            x = self.values[start:stop, :longest]  # a view: no copy
+        else:
+            x = self.values[index_t, :longest]
+        X = {"x": x.to(device), "lengths": self.lengths[index_t].to(device)}
+        if self.y is None:
+            return X, None
+        return X, (self.y[index_t].to(device), self.sample_weight[index_t].to(device))
+
+
+def _as_tensor(a):
+    a = np.asarray(a)
+    if a.flags.writeable and a.flags.c_contiguous:
+        return torch.from_numpy(a)
+    # Read-only memory (joblib hands large arrays to workers as read-only
+    # memmaps) is copied rather than shared with torch.
+    return torch.tensor(a)
+
+
+def batch_order(lengths, batch_size, rng):
+    """Split sample indices into batches of similar length.
+
+    With ``rng`` the order is random: samples are shuffled, sorted by length
+    within pools of a few batches, and the batches shuffled again. Without it,
+    samples are sorted by length (for prediction and validation).
+    """
+    n = len(lengths)
+    if rng is None:
+        order = np.argsort(lengths, kind="stable")
+        return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+    order = rng.permutation(n)
+    if lengths.min() != lengths.max():
+        pool = batch_size * _POOL_BATCHES
+        for start in range(0, n, pool):
+            chunk = order[start : start + pool]
+            order[start : start + pool] = chunk[np.argsort(lengths[chunk], kind="stable")]
+    batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+    if lengths.min() != lengths.max():
+        batches = [batches[i] for i in rng.permutation(len(batches))]
+    return batches
+
+
+class BatchIterator:
+    """Yield the batches of one epoch; a new order every time it is iterated."""
+
+    def __init__(self, data, batch_size, device, rng=None):
+        self.data, self.batch_size, self.device, self.rng = data, batch_size, device, rng
+
+    def __iter__(self):
+        for index in batch_order(self.data.lengths_np, self.batch_size, self.rng):
+            yield self.data.batch(index, self.device)
+
+    def __len__(self):
+        return math.ceil(len(self.data) / self.batch_size)
+
+
+class SequenceNet(NeuralNet):
+    """skorch's ``NeuralNet`` with fast sequence batches and weighted losses.
+
+    ``rng`` (a :class:`numpy.random.Generator`) orders the training batches and
+    ``valid_data`` (a :class:`SequenceData` or None) is the validation set.
+    """
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        return X, self.valid_data
+
+    def get_iterator(self, dataset, training=False):
+        device = torch.device(self.device)
+        if training:
+            return BatchIterator(dataset, self.batch_size, device, self.rng)
+        return BatchIterator(dataset, max(self.batch_size, 1024), device)
+
+    def infer(self, x, **fit_params):
+        return self.module_(x["x"], x["lengths"])
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        target, weight = y_true
+        per_sample = self.criterion_(y_pred, target)
+        if per_sample.ndim > 1:
+            per_sample = per_sample.mean(dim=1)
+        return (per_sample * weight).sum() / weight.sum()
+
+
+class Diverged(RuntimeError):
+    """Raised inside training when the loss stops being finite."""
+
+
+class DivergenceGuard(Callback):
+    """Stop training as soon as an epoch's training loss is not finite."""
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "train_loss"]
+        if not math.isfinite(loss):
+            raise Diverged(len(net.history), loss)
+
+
+class ValidationScore(Callback):
+    """Record ``valid_score`` each epoch from the validation batches' outputs.
+
+    ``score`` maps ``(y_pred, y_true, sample_weight)`` tensors to a float
+    (accuracy for classifiers, R² for regressors, as ``MLPRegressor`` does).
+    """
+
+    def __init__(self, score):
+        self.score = score
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.outputs_ = []
+
+    def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
+        if not training:
+            target, weight = batch[1]
+            self.outputs_.append((y_pred.detach(), target, weight))
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.outputs_:
+            y_pred, y_true, weight = (torch.cat(t).cpu() for t in zip(*self.outputs_))
+            net.history.record("valid_score", float(self.score(y_pred, y_true, weight)))
+        self.outputs_ = []
+
+
+def predict_batches(module, data, device, batch_size=1024):
+    """Raw module outputs for ``data``, in the original sample order, on CPU.
+
+    Sequences are sorted by length so that each batch is padded only to its own
+    longest one; the output of a sequence does not depend on its batch.
+    """
+    out = None
+    with torch.inference_mode():
+        for index in batch_order(data.lengths_np, batch_size, None):
+            X, _ = data.batch(index, device)
+            pred = module(X["x"], X["lengths"]).cpu()
+            if out is None:
+                out = pred.new_empty((len(data), pred.shape[1]))
+            out[torch.from_numpy(index)] = pred
+    return out

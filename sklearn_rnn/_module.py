@@ -1,0 +1,196 @@
+"""The torch module: a recurrent encoder read at each sequence's last real step.
+
+Batches arrive right-padded with zeros, with the true length of every
+sequence. A unidirectional recurrence is causal, so the output at a sequence's
+last real step does not depend on the padding after it: we run the padded batch
+through PyTorch's fused kernels and gather that step, which gives exactly the
+unpadded result and is several times faster on CPU than packing. The backward
+direction of a bidirectional layer reads each sequence reversed *within its own
+length*, so padding stays at the end there too.
+"""
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+__all__ = ["ACTIVATIONS", "CELLS", "RecurrentNet", "uses_fused_kernel"]
+
+CELLS = {"lstm": (nn.LSTM, 4), "gru": (nn.GRU, 3), "rnn": (nn.RNN, 1)}
+ACTIVATIONS = {
+    "tanh": torch.tanh,
+    "relu": torch.relu,
+    "sigmoid": torch.sigmoid,
+    "identity": lambda x: x,
+}
+
+
+def uses_fused_kernel(cell, activation):
+    """Whether PyTorch's own (fused) recurrence implements this combination."""
+    return activation == "tanh" or (cell == "rnn" and activation == "relu")
+
+
+class LoopRecurrence(nn.Module):
+    """A stack of LSTM/GRU/Elman layers with any activation, stepped in Python.
+
+    Parameters are laid out exactly as in :class:`torch.nn.LSTM` (and GRU, RNN),
+    with the same gate order, so with ``activation='tanh'`` it computes what the
+    fused module computes. As in Keras, ``activation`` replaces tanh on the
+    candidate state (and on the cell output of an LSTM); gates stay sigmoid.
+    """
+
+    def __init__(self, cell, activation, input_size, hidden_size, num_layers, dropout):
+        super().__init__()
+        self.cell, self.activation = cell, activation
+        self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
+        n_gates = CELLS[cell][1]
+        for layer in range(num_layers):
+            fan_in = input_size if layer == 0 else hidden_size
+            shapes = {
+                "weight_ih": (n_gates * hidden_size, fan_in),
+                "weight_hh": (n_gates * hidden_size, hidden_size),
+                "bias_ih": (n_gates * hidden_size,),
+                "bias_hh": (n_gates * hidden_size,),
+            }
+            for name, shape in shapes.items():
+                self.register_parameter(
+                    f"{name}_l{layer}", nn.Parameter(torch.empty(shape))
+                )
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            nn.init.uniform_(p, -bound, bound)
+
+    def forward(self, x):
+        act = ACTIVATIONS[self.activation]
+        for layer in range(self.num_layers):
+            if layer:
+                x = F.dropout(x, self.dropout, self.training)
+            w_hh = getattr(self, f"weight_hh_l{layer}")
+            b_hh = getattr(self, f"bias_hh_l{layer}")
+            # The input projection of all steps is one matrix product; only
+            # the hidden-to-hidden product is sequential.
+            xw = F.linear(
+                x, getattr(self, f"weight_ih_l{layer}"), getattr(self, f"bias_ih_l{layer}")
+            ).unbind(1)
+            h = x.new_zeros(x.shape[0], self.hidden_size)
+            c = torch.zeros_like(h)
+            outputs = []
+            for xw_t in xw:
+                h, c = self._step(xw_t, F.linear(h, w_hh, b_hh), h, c, act)
+                outputs.append(h)
+            x = torch.stack(outputs, 1)
+        return x
+
+    def _step(self, xw, hw, h, c, act):
+        if self.cell == "rnn":
+            return act(xw + hw), c
+        if self.cell == "lstm":
+            i, f, g, o = (xw + hw).chunk(4, 1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * act(g)
+            return torch.sigmoid(o) * act(c), c
+        x_r, x_z, x_n = xw.chunk(3, 1)
+        h_r, h_z, h_n = hw.chunk(3, 1)
+        r = torch.sigmoid(x_r + h_r)
+        z = torch.sigmoid(x_z + h_z)
+        n = act(x_n + r * h_n)
+        return n + z * (h - n), c
+
+
+def _recurrence(cell, activation, input_size, hidden_size, num_layers, dropout):
+    if not uses_fused_kernel(cell, activation):
+        return LoopRecurrence(
+            cell, activation, input_size, hidden_size, num_layers, dropout
+        )
+    module_class = CELLS[cell][0]
+    kwargs = dict(
+        num_layers=num_layers,
+        dropout=dropout if num_layers > 1 else 0.0,
+        batch_first=True,
+    )
+    if cell == "rnn":
+        kwargs["nonlinearity"] = activation
+    return _OutputOnly(module_class(input_size, hidden_size, **kwargs))
+
+
+class _OutputOnly(nn.Module):
+    """Wrap a torch recurrent module to return only its output sequence."""
+
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x):
+        return self.rnn(x)[0]
+
+
+def reverse_within_length(x, lengths):
+    """Reverse each sequence's first ``length`` steps; padding stays in place.
+
+    Applying it twice gives back ``x``.
+    """
+    steps = torch.arange(x.shape[1], device=x.device)
+    last = (lengths - 1).unsqueeze(1)
+    index = torch.where(steps < lengths.unsqueeze(1), last - steps, steps)
+    return x.gather(1, index.unsqueeze(2).expand(-1, -1, x.shape[2]))
+
+
+class RecurrentNet(nn.Module):
+    """Recurrent encoder + linear head, read at each sequence's last real step.
+
+    ``forward(x, lengths)`` takes ``x`` of shape ``(batch, time, features)``,
+    zero-padded after each sequence's length, and returns ``(batch, n_outputs)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        cell,
+        input_size,
+        hidden_size,
+        num_layers,
+        bidirectional,
+        dropout,
+        activation,
+        n_outputs,
+    ):
+        super().__init__()
+        self.bidirectional = bidirectional
+        if bidirectional:
+            # One single-layer module per layer and direction: the backward
+            # direction must see each sequence reversed within its own length.
+            self.layers = nn.ModuleList()
+            for layer in range(num_layers):
+                size = input_size if layer == 0 else 2 * hidden_size
+                self.layers.append(
+                    nn.ModuleList(
+                        _recurrence(cell, activation, size, hidden_size, 1, 0.0)
+                        for _ in range(2)
+                    )
+                )
+        else:
+            self.encoder = _recurrence(
+                cell, activation, input_size, hidden_size, num_layers, dropout
+            )
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), n_outputs)
+
+    def forward(self, x, lengths):
+        rows = torch.arange(x.shape[0], device=x.device)
+        last = lengths - 1
+        if not self.bidirectional:
+            features = self.encoder(x)[rows, last]
+        else:
+            for i, (forward_rnn, backward_rnn) in enumerate(self.layers):
+                if i:
+                    x = self.dropout(x)
+                ahead = forward_rnn(x)
+                behind = reverse_within_length(
+                    backward_rnn(reverse_within_length(x, lengths)), lengths
+                )
+                x = torch.cat([ahead, behind], 2)
+            features = torch.cat([ahead[rows, last], behind[:, 0]], 1)
+        return self.head(self.dropout(features))

@@ -1,0 +1,259 @@
+"""The data contract: every accepted form of sequence input, turned into one.
+
+Every estimator and transformer of sklearn-rnn reads its ``X`` through
+:func:`check_sequences`, which accepts
+
+- a 3D array ``(n_samples, n_timesteps, n_features)``;
+- a 2D array ``(n_samples, n_timesteps)``, read as univariate sequences;
+- a list (or 1D object array) of 2D arrays ``(length_i, n_features)`` or of 1D
+  arrays ``(length_i,)``, of possibly different lengths;
+
+and returns one internal form: a 3D padded array and the length of each
+sequence. Timesteps that are NaN in every feature at the end of a sequence are
+padding (the tslearn convention), so one array can carry sequences of
+different lengths.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_array, validate_data
+
+__all__ = ["Sequences", "check_sequences", "to_list"]
+
+
+class Sequences(NamedTuple):
+    """Validated sequences: padded values and the length of each sequence."""
+
+    values: np.ndarray
+    """``(n_samples, max_length, n_features)``; steps past a length hold the
+    padding value."""
+    lengths: np.ndarray
+    """``(n_samples,)`` int64, each at least 1."""
+    is_2d: bool
+    """Whether ``X`` came as a 2D array of univariate sequences."""
+
+    @property
+    def mask(self) -> np.ndarray:
+        """``(n_samples, max_length)`` bool: True on real (not padding) steps."""
+        return np.arange(self.values.shape[1]) < self.lengths[:, None]
+
+
+def check_sequences(
+    estimator,
+    X,
+    *,
+    reset,
+    dtype=(np.float64, np.float32),
+    allow_nan=False,
+    pad_value=np.nan,
+):
+    """Validate sequence input and set or check the estimator's input width.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Receives ``n_features_in_`` and ``n_channels_in_`` when ``reset``;
+        otherwise they are checked against ``X``.
+    X : array-like or list of array-like
+        Any accepted form of sequences (see the module docstring).
+    reset : bool
+        True in ``fit``, False in ``predict``/``transform``.
+    dtype : dtype or tuple of dtypes
+        As in :func:`~sklearn.utils.check_array`: the dtype kept if ``X`` has
+        one of them, else the first.
+    allow_nan : bool
+        Whether NaN may appear inside a sequence (before its last real step).
+    pad_value : float
+        The value written on padding steps of the returned array. The user's
+        array is never modified; it is copied only when its padding must change.
+
+    Returns
+    -------
+    Sequences
+    """
+    dtypes = (dtype,) if not isinstance(dtype, (tuple, list)) else tuple(dtype)
+    owned = _is_ragged(X)
+    if owned:
+        values, is_2d = _stack_ragged(X, dtypes, estimator), False
+    else:
+        values, is_2d = _check_array_input(estimator, X, dtypes, reset)
+    _check_width(estimator, values.shape[2], is_2d, reset)
+    values, lengths = _find_lengths(values, allow_nan, pad_value, owned, estimator)
+    return Sequences(values, lengths, is_2d)
+
+
+def to_list(sequences):
+    """Return the real (unpadded) part of each sequence as a list of 2D views."""
+    return [v[:n] for v, n in zip(sequences.values, sequences.lengths)]
+
+
+def _name(estimator):
+    return type(estimator).__name__
+
+
+def _is_ragged(X):
+    """True for a list of sequences that cannot be read as one numeric array."""
+    if isinstance(X, np.ndarray):
+        if X.dtype != object or X.ndim != 1:
+            return False
+    elif not isinstance(X, (list, tuple)):
+        return False
+    shapes = set()
+    for i, x in enumerate(X):
+        ndim = np.ndim(x)
+        if ndim == 0:
+            # A flat list of scalars is a 1D X: the array path reports it.
+            return False
+        if ndim > 2:
+            raise ValueError(
+                f"Sequence {i} of X has {ndim} dimensions; each sequence must be "
+                "1D (n_timesteps,) or 2D (n_timesteps, n_features)."
+            )
+        shapes.add(np.shape(x))
+    return len(shapes) > 1
+
+
+def _check_array_input(estimator, X, dtypes, reset):
+    kwargs = dict(dtype=dtypes, ensure_all_finite="allow-nan", estimator=estimator)
+    ndim = X.ndim if hasattr(X, "ndim") and not sp.issparse(X) else None
+    if ndim is None and not sp.issparse(X) and isinstance(X, (list, tuple)):
+        ndim = np.ndim(X)
+    if ndim == 3:
+        values = check_array(X, allow_nd=True, input_name="X", **kwargs)
+        if values.shape[1] == 0 or values.shape[2] == 0:
+            raise ValueError(
+                f"Found array with shape {values.shape}: sequences need at least "
+                f"one timestep and one feature, as required by {_name(estimator)}."
+            )
+        if reset and hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+        return np.ascontiguousarray(values), False
+    if ndim is not None and ndim > 3:
+        raise ValueError(
+            f"X must be a 2D array (n_samples, n_timesteps), a 3D array "
+            f"(n_samples, n_timesteps, n_features) or a list of sequences. "
+            f"Got an array with {ndim} dimensions instead."
+        )
+    # 2D (or invalid) input goes through scikit-learn's own validation so that
+    # its messages, feature names and width checks apply unchanged. A model
+    # fitted on 3D input reads 2D input as univariate sequences of any length.
+    if reset or getattr(estimator, "_fitted_on_2d", True):
+        values = validate_data(estimator, X, reset=reset, **kwargs)
+    else:
+        values = check_array(X, input_name="X", **kwargs)
+    return np.ascontiguousarray(values)[:, :, None], True
+
+
+def _stack_ragged(X, dtypes, estimator):
+    if len(X) == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is "
+            f"required by {_name(estimator)}."
+        )
+    seqs = [_check_one_sequence(x, i, estimator) for i, x in enumerate(X)]
+    widths = {s.shape[1] for s in seqs}
+    if len(widths) > 1:
+        first = seqs[0].shape[1]
+        i = next(i for i, s in enumerate(seqs) if s.shape[1] != first)
+        raise ValueError(
+            f"All sequences in X must have the same number of features; sequence "
+            f"0 has {first} and sequence {i} has {seqs[i].shape[1]}."
+        )
+    out_dtype = dtypes[0]
+    for candidate in dtypes:
+        if all(s.dtype == candidate for s in seqs):
+            out_dtype = candidate
+            break
+    values = np.full(
+        (len(seqs), max(len(s) for s in seqs), widths.pop()), np.nan, dtype=out_dtype
+    )
+    for row, s in zip(values, seqs):
+        row[: len(s)] = s
+    if np.isinf(values).any():
+        raise ValueError(
+            f"Input X contains infinity or a value too large for {values.dtype!r}."
+        )
+    return values
+
+
+def _check_one_sequence(x, i, estimator):
+    if sp.issparse(x):
+        raise TypeError(
+            f"Sparse data was passed for sequence {i} of X, but dense data is "
+            "required. Use '.toarray()' to convert it to a dense numpy array."
+        )
+    x = np.asarray(x)
+    if x.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: sequence {i} of X.")
+    if x.dtype.kind not in "biuf":
+        try:
+            x = x.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"Sequence {i} of X holds non-numeric values ({exc}). "
+                "Encode categorical values as numbers first, e.g. with "
+                "sklearn.preprocessing.OrdinalEncoder or OneHotEncoder."
+            ) from None
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(
+            f"Sequence {i} of X has shape {x.shape}: every sequence needs at "
+            f"least one timestep and one feature, as required by {_name(estimator)}."
+        )
+    return x
+
+
+def _check_width(estimator, n_channels, is_2d, reset):
+    if reset:
+        estimator.n_channels_in_ = n_channels
+        estimator._fitted_on_2d = is_2d
+        if not is_2d:
+            estimator.n_features_in_ = n_channels
+        return
+    expected = estimator.n_channels_in_
+    if n_channels != expected:
+        raise ValueError(
+            f"X has {n_channels} features per timestep, but {_name(estimator)} is "
+            f"expecting {expected} features per timestep as input."
+        )
+
+
+def _find_lengths(values, allow_nan, pad_value, owned, estimator):
+    """Lengths from trailing all-NaN steps; reject NaN inside sequences."""
+    n, T, _ = values.shape
+    if np.isfinite(values.sum()):
+        # No NaN at all (the common case), checked in one pass without masks.
+        return values, np.full(n, T, dtype=np.int64)
+    missing = np.isnan(values)
+    real_step = ~missing.all(axis=2)
+    lengths = (T - np.argmax(real_step[:, ::-1], axis=1)).astype(np.int64)
+    lengths[~real_step.any(axis=1)] = 0
+    if (lengths == 0).any():
+        i = int(np.flatnonzero(lengths == 0)[0])
+        raise ValueError(
+            f"Sequence {i} of X is empty: all its values are NaN. Remove empty "
+            "sequences before calling " + _name(estimator) + "."
+        )
+    inside = np.arange(T) < lengths[:, None]
+    if not allow_nan:
+        holes = missing.any(axis=2) & inside
+        if holes.any():
+            i, t = (int(v[0]) for v in np.nonzero(holes))
+            raise ValueError(
+                f"Input X contains NaN inside sequence {i} at timestep {t}. "
+                f"{_name(estimator)} reads NaN only as padding after a sequence's "
+                "last step. Fill missing values first, e.g. with "
+                "sklearn_rnn.SequenceImputer in a Pipeline."
+            )
+    values = values[:, : lengths.max()]
+    inside = inside[:, : lengths.max()]
+    if not np.isnan(pad_value) and not inside.all():
+        if owned:  # our own padded copy: no second copy needed
+            values[~inside] = pad_value
+        else:
+            pad = values.dtype.type(pad_value)
+            values = np.where(inside[:, :, None], values, pad)
+    return values, lengths
