@@ -195,11 +195,11 @@ class _BaseRNN(BaseEstimator):
             data, valid = self._split_validation(data, target, seed)
         with _seeded_torch(seed, device):
             if first:
-                self.net_ = self._build_net(target, device)
+                self.net_ = self._build_net(target, device, len(data))
             self._train(data, valid, epochs=1 if incremental else self.max_iter)
         return self
 
-    def _build_net(self, target, device):
+    def _build_net(self, target, device, n_samples):
         module = RecurrentNet(
             cell=self.cell,
             input_size=self.n_channels_in_,
@@ -215,7 +215,8 @@ class _BaseRNN(BaseEstimator):
             criterion=self._criterion(),
             optimizer=torch.optim.Adam,
             lr=self.learning_rate_init,
-            optimizer__weight_decay=self.alpha,
+            # MLPRegressor's penalty alpha / (2 n) ||W||^2 has this gradient.
+            optimizer__weight_decay=self.alpha / n_samples,
             optimizer__fused=device.type in ("cpu", "cuda"),
             max_epochs=self.max_iter,
             batch_size=self.batch_size,
@@ -369,7 +370,9 @@ _COMMON_PARAMETERS = """
         'rnn') runs on PyTorch's fused kernels; the others step through time in
         Python, which is slower (see ``benchmarks/README.md``).
     alpha : float, default=1e-4
-        Strength of the L2 penalty (Adam's ``weight_decay``).
+        Strength of the L2 penalty, scaled as in ``MLPRegressor``: the loss gains
+        ``alpha / (2 * n_samples) * ||W||^2`` (Adam's ``weight_decay`` is
+        ``alpha / n_samples``).
     batch_size : int, default=32
         Size of the minibatches. Sequences of similar length are batched
         together, so each batch is padded only to its own longest sequence.

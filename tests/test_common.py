@@ -1,0 +1,33 @@
+"""scikit-learn's estimator checks on every public estimator."""
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_rnn import RNNClassifier, RNNRegressor
+
+# Tiny models: the checks fit several hundred times.
+ESTIMATORS = [
+    RNNRegressor(
+        cell="gru", hidden_size=16, learning_rate_init=0.01, max_iter=50, random_state=0
+    ),
+    RNNClassifier(
+        cell="gru", hidden_size=8, learning_rate_init=0.01, max_iter=20, random_state=0
+    ),
+]
+
+# Reasons scikit-learn itself accepts for its own estimators.
+EXPECTED_FAILED = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "minibatch stochastic training: weighting a sample by 2 and repeating it "
+        "twice give different batches (as for MLPRegressor and SGD estimators)"
+    ),
+}
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)

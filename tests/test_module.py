@@ -1,0 +1,54 @@
+"""The torch module: the Python-stepped cells against PyTorch's fused kernels."""
+
+import numpy as np
+import pytest
+import torch
+
+from sklearn_rnn._module import (
+    CELLS,
+    LoopRecurrence,
+    RecurrentNet,
+    reverse_within_length,
+)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_loop_cells_with_tanh_compute_what_pytorch_computes(cell):
+    torch.manual_seed(0)
+    loop = LoopRecurrence(cell, "tanh", 3, 5, num_layers=2, dropout=0.0)
+    fused = CELLS[cell][0](3, 5, num_layers=2, batch_first=True)
+    fused.load_state_dict(loop.state_dict())
+    x = torch.randn(4, 7, 3)
+    torch.testing.assert_close(loop(x), fused(x)[0], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_activation_is_honoured_for_every_cell(cell):
+    x = torch.randn(4, 6, 3)
+    outputs = {}
+    for activation in ("tanh", "relu", "sigmoid", "identity"):
+        torch.manual_seed(0)
+        net = RecurrentNet(
+            cell=cell,
+            input_size=3,
+            hidden_size=5,
+            num_layers=1,
+            bidirectional=False,
+            dropout=0.0,
+            activation=activation,
+            n_outputs=1,
+        )
+        outputs[activation] = net(x, torch.full((4,), 6)).detach()
+    values = list(outputs.values())
+    for i in range(len(values)):
+        for j in range(i + 1, len(values)):
+            assert not torch.allclose(values[i], values[j])
+
+
+def test_reverse_within_length_keeps_padding_in_place():
+    x = torch.arange(10.0).reshape(2, 5, 1)
+    lengths = torch.tensor([3, 5])
+    out = reverse_within_length(x, lengths)[..., 0]
+    np.testing.assert_array_equal(out[0], [2, 1, 0, 3, 4])
+    np.testing.assert_array_equal(out[1], [9, 8, 7, 6, 5])
+    torch.testing.assert_close(reverse_within_length(out[..., None], lengths), x)
