@@ -11,7 +11,11 @@ Every estimator and transformer of sklearn-rnn reads its ``X`` through
 and returns one internal form: a 3D padded array and the length of each
 sequence. Timesteps that are NaN in every feature at the end of a sequence are
 padding (the tslearn convention), so one array can carry sequences of
-different lengths.
+different lengths. In 3D arrays and lists, such steps at the start are padding
+too (pre-padding, as Keras' ``pad_sequences`` writes by default); in a 2D
+array, where scikit-learn's tools read NaN as a missing value, a NaN before
+the last real step is missing, not padding. Sequences come back aligned to
+step 0.
 """
 
 from typing import NamedTuple
@@ -80,7 +84,9 @@ def check_sequences(
     else:
         values, is_2d = _check_array_input(estimator, X, dtypes, reset)
     _check_width(estimator, values.shape[2], is_2d, reset)
-    values, lengths = _find_lengths(values, allow_nan, pad_value, owned, estimator)
+    values, lengths = _find_lengths(
+        values, allow_nan, pad_value, owned, estimator, leading_padding=not is_2d
+    )
     return Sequences(values, lengths, is_2d)
 
 
@@ -221,39 +227,48 @@ def _check_width(estimator, n_channels, is_2d, reset):
         )
 
 
-def _find_lengths(values, allow_nan, pad_value, owned, estimator):
-    """Lengths from trailing all-NaN steps; reject NaN inside sequences."""
+def _find_lengths(values, allow_nan, pad_value, owned, estimator, leading_padding):
+    """Lengths from the all-NaN steps around each sequence; reject inner NaN.
+
+    Steps that are NaN in every feature after a sequence's last real step are
+    padding, and so are those before its first real step when
+    ``leading_padding`` (pre-padding). Sequences come back aligned to step 0
+    with the padding after them.
+    """
     n, T, _ = values.shape
     if np.isfinite(values.sum()):
         # No NaN at all (the common case), checked in one pass without masks.
         return values, np.full(n, T, dtype=np.int64)
     missing = np.isnan(values)
     real_step = ~missing.all(axis=2)
-    lengths = (T - np.argmax(real_step[:, ::-1], axis=1)).astype(np.int64)
-    lengths[~real_step.any(axis=1)] = 0
-    if (lengths == 0).any():
-        i = int(np.flatnonzero(lengths == 0)[0])
+    empty = ~real_step.any(axis=1)
+    if empty.any():
         raise ValueError(
-            f"Sequence {i} of X is empty: all its values are NaN. Remove empty "
-            "sequences before calling " + _name(estimator) + "."
+            f"Sequence {int(np.flatnonzero(empty)[0])} of X is empty: all its "
+            f"values are NaN. Remove empty sequences before calling "
+            f"{_name(estimator)}."
         )
+    start = np.argmax(real_step, axis=1) if leading_padding else np.zeros(n, int)
+    lengths = (T - np.argmax(real_step[:, ::-1], axis=1) - start).astype(np.int64)
+    if start.any():
+        index = np.minimum(start[:, None] + np.arange(T), T - 1)[:, :, None]
+        values = np.take_along_axis(values, index, axis=1)
+        missing = np.take_along_axis(missing, index, axis=1)
+        owned = True
     inside = np.arange(T) < lengths[:, None]
     if not allow_nan:
         holes = missing.any(axis=2) & inside
         if holes.any():
             i, t = (int(v[0]) for v in np.nonzero(holes))
             raise ValueError(
-                f"Input X contains NaN inside sequence {i} at timestep {t}. "
-                f"{_name(estimator)} reads NaN only as padding after a sequence's "
-                "last step. Fill missing values first, e.g. with "
-                "sklearn_rnn.SequenceImputer in a Pipeline."
+                f"Input X contains NaN inside sequence {i} at timestep "
+                f"{t + start[i]}. {_name(estimator)} reads NaN only as padding "
+                "before a sequence's first or after its last step. Fill missing "
+                "values first, e.g. with sklearn_rnn.SequenceImputer in a Pipeline."
             )
-    values = values[:, : lengths.max()]
-    inside = inside[:, : lengths.max()]
-    if not np.isnan(pad_value) and not inside.all():
-        if owned:  # our own padded copy: no second copy needed
+    if not inside.all():
+        if owned:  # our own copy: write the padding in place
             values[~inside] = pad_value
-        else:
-            pad = values.dtype.type(pad_value)
-            values = np.where(inside[:, :, None], values, pad)
+        elif not np.isnan(pad_value):
+            values = np.where(inside[:, :, None], values, values.dtype.type(pad_value))
     return values, lengths

@@ -3,7 +3,13 @@
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn import (
+    RNNClassifier,
+    RNNRegressor,
+    SequenceImputer,
+    SequencePadder,
+    SequenceScaler,
+)
 
 # Tiny models: the checks fit several hundred times.
 ESTIMATORS = [
@@ -13,6 +19,12 @@ ESTIMATORS = [
     RNNClassifier(
         cell="gru", hidden_size=8, learning_rate_init=0.01, max_iter=20, random_state=0
     ),
+    SequencePadder(),
+    SequencePadder(maxlen=3, padding="pre", truncating="pre"),
+    SequenceImputer(),
+    SequenceImputer(strategy="linear", add_indicator=True),
+    SequenceScaler(),
+    SequenceScaler(method="robust", clip=3.0),
 ]
 
 # Reasons scikit-learn itself accepts for its own estimators.
