@@ -97,7 +97,9 @@ def batch_order(lengths, batch_size, rng):
         pool = batch_size * _POOL_BATCHES
         for start in range(0, n, pool):
             chunk = order[start : start + pool]
-            order[start : start + pool] = chunk[np.argsort(lengths[chunk], kind="stable")]
+            order[start : start + pool] = chunk[
+                np.argsort(lengths[chunk], kind="stable")
+            ]
     batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
     if lengths.min() != lengths.max():
         batches = [batches[i] for i in rng.permutation(len(batches))]
@@ -108,7 +110,12 @@ class BatchIterator:
     """Yield the batches of one epoch; a new order every time it is iterated."""
 
     def __init__(self, data, batch_size, device, rng=None):
-        self.data, self.batch_size, self.device, self.rng = data, batch_size, device, rng
+        self.data, self.batch_size, self.device, self.rng = (
+            data,
+            batch_size,
+            device,
+            rng,
+        )
 
     def __iter__(self):
         for index in batch_order(self.data.lengths_np, self.batch_size, self.rng):

@@ -11,12 +11,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_co
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
-    InvalidParameterError,
     Interval,
+    InvalidParameterError,
     StrOptions,
 )
-from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
@@ -29,8 +29,8 @@ from skorch.callbacks import EarlyStopping, GradientNormClipping
 from torch import nn
 
 from ._engine import (
-    DivergenceGuard,
     Diverged,
+    DivergenceGuard,
     SequenceData,
     SequenceNet,
     ValidationScore,
@@ -287,6 +287,7 @@ class _BaseRNN(BaseEstimator):
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
+                stacklevel=4,
             )
 
     def _split_validation(self, data, target, seed):
@@ -336,9 +337,7 @@ class _BaseRNN(BaseEstimator):
             # float64 makes every output independent of its batch's other rows
             # (float32 kernels round differently for different batch shapes).
             module = copy.deepcopy(module).double()
-        return predict_batches(
-            module, SequenceData(seqs.values, seqs.lengths), device
-        )
+        return predict_batches(module, SequenceData(seqs.values, seqs.lengths), device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -760,9 +759,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         return self.classes_[logits.argmax(dim=1).numpy()]
 
     def _encode_targets(self, y, *, first, incremental, classes):
-        y = check_array(
-            y, ensure_2d=False, dtype=None, input_name="y", estimator=self
-        )
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y", estimator=self)
         check_classification_targets(y)
         kind = type_of_target(y, input_name="y")
         if kind == "multilabel-indicator":
@@ -857,4 +854,3 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
-

@@ -43,7 +43,11 @@ class LoopRecurrence(nn.Module):
     def __init__(self, cell, activation, input_size, hidden_size, num_layers, dropout):
         super().__init__()
         self.cell, self.activation = cell, activation
-        self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
+        self.hidden_size, self.num_layers, self.dropout = (
+            hidden_size,
+            num_layers,
+            dropout,
+        )
         n_gates = CELLS[cell][1]
         for layer in range(num_layers):
             fan_in = input_size if layer == 0 else hidden_size
@@ -74,7 +78,9 @@ class LoopRecurrence(nn.Module):
             # The input projection of all steps is one matrix product; only
             # the hidden-to-hidden product is sequential.
             xw = F.linear(
-                x, getattr(self, f"weight_ih_l{layer}"), getattr(self, f"bias_ih_l{layer}")
+                x,
+                getattr(self, f"weight_ih_l{layer}"),
+                getattr(self, f"bias_ih_l{layer}"),
             ).unbind(1)
             h = x.new_zeros(x.shape[0], self.hidden_size)
             c = torch.zeros_like(h)

@@ -130,7 +130,9 @@ class SequencePadder(_SequenceTransformer):
         "fill_value": [Real],
     }
 
-    def __init__(self, *, maxlen=None, padding="post", truncating="post", fill_value=np.nan):
+    def __init__(
+        self, *, maxlen=None, padding="post", truncating="post", fill_value=np.nan
+    ):
         self.maxlen = maxlen
         self.padding = padding
         self.truncating = truncating
@@ -153,7 +155,9 @@ class SequencePadder(_SequenceTransformer):
         else:
             real = steps < kept[:, None]
         source = np.clip(source, 0, T - 1)[:, :, None]
-        out = np.take_along_axis(seqs.values, np.broadcast_to(source, (n, maxlen, 1)), 1)
+        out = np.take_along_axis(
+            seqs.values, np.broadcast_to(source, (n, maxlen, 1)), 1
+        )
         out[~real] = self.fill_value
         return out
 
@@ -279,7 +283,9 @@ default='ffill'
         T = values.shape[1]
         t = np.arange(T)[None, :, None]
         before = np.maximum.accumulate(np.where(observed, t, -1), axis=1)
-        after = np.minimum.accumulate(np.where(observed, t, T)[:, ::-1], axis=1)[:, ::-1]
+        after = np.minimum.accumulate(np.where(observed, t, T)[:, ::-1], axis=1)[
+            :, ::-1
+        ]
         has_before, has_after = before >= 0, after < T
         previous = np.take_along_axis(values, before.clip(0, T - 1), axis=1)
         following = np.take_along_axis(values, after.clip(0, T - 1), axis=1)

@@ -305,7 +305,9 @@ class _EpochCounter(Callback):
 class _GradNorm(Callback):
     def on_grad_computed(self, net, named_parameters, **kwargs):
         grads = [p.grad.norm() for _, p in named_parameters if p.grad is not None]
-        self.largest_ = max(getattr(self, "largest_", 0.0), float(torch.stack(grads).norm()))
+        self.largest_ = max(
+            getattr(self, "largest_", 0.0), float(torch.stack(grads).norm())
+        )
 
 
 def test_skorch_callbacks_and_gradient_clipping():
