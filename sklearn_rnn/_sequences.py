@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array, validate_data
 
-__all__ = ["Sequences", "check_sequences", "to_list"]
+__all__ = ["Sequences", "check_sequences"]
 
 
 class Sequences(NamedTuple):
@@ -80,19 +80,17 @@ def check_sequences(
     dtypes = (dtype,) if not isinstance(dtype, (tuple, list)) else tuple(dtype)
     owned = _is_ragged(X)
     if owned:
-        values, is_2d = _stack_ragged(X, dtypes, estimator), False
+        values, lengths = _stack_ragged(X, dtypes, estimator, pad_value)
+        is_2d = False
     else:
         values, is_2d = _check_array_input(estimator, X, dtypes, reset)
+        lengths = None
     _check_width(estimator, values.shape[2], is_2d, reset)
-    values, lengths = _find_lengths(
-        values, allow_nan, pad_value, owned, estimator, leading_padding=not is_2d
-    )
+    if lengths is None:
+        values, lengths = _find_lengths(
+            values, allow_nan, pad_value, owned, estimator, leading_padding=not is_2d
+        )
     return Sequences(values, lengths, is_2d)
-
-
-def to_list(sequences):
-    """Return the real (unpadded) part of each sequence as a list of 2D views."""
-    return [v[:n] for v, n in zip(sequences.values, sequences.lengths)]
 
 
 def _name(estimator):
@@ -152,7 +150,13 @@ def _check_array_input(estimator, X, dtypes, reset):
     return np.ascontiguousarray(values)[:, :, None], True
 
 
-def _stack_ragged(X, dtypes, estimator):
+def _stack_ragged(X, dtypes, estimator, pad_value):
+    """Pad a list of sequences into one array.
+
+    Returns the lengths too when no sequence holds NaN or inf (then the lengths
+    are the sequences' own and nothing else needs checking); otherwise the
+    array is NaN-padded and the lengths are None, for :func:`_find_lengths`.
+    """
     if len(X) == 0:
         raise ValueError(
             f"Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is "
@@ -172,16 +176,22 @@ def _stack_ragged(X, dtypes, estimator):
         if all(s.dtype == candidate for s in seqs):
             out_dtype = candidate
             break
+    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
     values = np.full(
-        (len(seqs), max(len(s) for s in seqs), widths.pop()), np.nan, dtype=out_dtype
+        (len(seqs), lengths.max(), widths.pop()), np.nan, dtype=out_dtype
     )
     for row, s in zip(values, seqs):
         row[: len(s)] = s
+    # A sum per (converted) sequence finds NaN and inf without a mask of X's size.
+    if all(np.isfinite(row[:n].sum()) for row, n in zip(values, lengths)):
+        if not np.isnan(pad_value):
+            values[np.arange(values.shape[1]) >= lengths[:, None]] = pad_value
+        return values, lengths
     if np.isinf(values).any():
         raise ValueError(
             f"Input X contains infinity or a value too large for {values.dtype!r}."
         )
-    return values
+    return values, None
 
 
 def _check_one_sequence(x, i, estimator):
