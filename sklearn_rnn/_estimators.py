@@ -52,11 +52,12 @@ def _resolve_device(device, name):
             f"The 'device' parameter of {name} must be 'cpu', 'cuda', 'cuda:N', "
             f"'auto' or a torch.device. Got {device!r} instead."
         ) from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
+    backend = getattr(torch, resolved.type, None) if resolved.type != "cpu" else None
+    if not getattr(backend, "is_available", lambda: True)():
         raise ValueError(
-            f"device={device!r} was requested but CUDA is not available on this "
-            "machine. Use device='cpu', or device='auto' to take a GPU when there "
-            "is one."
+            f"device={device!r} was requested but {resolved.type} is not available "
+            "on this machine. Use device='cpu', or device='auto' to take a GPU when "
+            "there is one."
         )
     return resolved
 

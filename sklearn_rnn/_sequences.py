@@ -77,6 +77,11 @@ def check_sequences(
     -------
     Sequences
     """
+    if X is None or isinstance(X, (str, bytes, dict)):
+        raise TypeError(
+            f"X must be an array-like of sequences (a 2D or 3D array, or a list of "
+            f"arrays). Got {type(X).__name__} instead."
+        )
     dtypes = (dtype,) if not isinstance(dtype, (tuple, list)) else tuple(dtype)
     owned = _is_ragged(X)
     if owned:
@@ -104,6 +109,8 @@ def _is_ragged(X):
             return False
     elif not isinstance(X, (list, tuple)):
         return False
+    if len(X) == 0:
+        return True  # reported as an empty X by _stack_ragged
     shapes = set()
     for i, x in enumerate(X):
         ndim = np.ndim(x)
@@ -177,9 +184,7 @@ def _stack_ragged(X, dtypes, estimator, pad_value):
             out_dtype = candidate
             break
     lengths = np.array([len(s) for s in seqs], dtype=np.int64)
-    values = np.full(
-        (len(seqs), lengths.max(), widths.pop()), np.nan, dtype=out_dtype
-    )
+    values = np.full((len(seqs), lengths.max(), widths.pop()), np.nan, dtype=out_dtype)
     for row, s in zip(values, seqs):
         row[: len(s)] = s
     # A sum per (converted) sequence finds NaN and inf without a mask of X's size.

@@ -354,7 +354,7 @@ def test_invalid_parameters(params, match):
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
 def test_cuda_unavailable_is_a_clear_error():
     X, y_reg, _ = ragged()
-    with pytest.raises(ValueError, match="CUDA is not available"):
+    with pytest.raises(ValueError, match="cuda is not available"):
         RNNRegressor(device="cuda", **TINY).fit(X, y_reg)
 
 

@@ -1,0 +1,440 @@
+"""sklearn-rnn against a hand-written PyTorch loop, skorch and Keras, side by side.
+
+Every implementation trains the same architecture (cell, hidden size, a linear
+head on the last real step), with Adam at lr=1e-3, the same batch size and
+epochs, on the same seeded float32 data. Runs are interleaved (the order
+rotates each repeat) and the medians of the repeats after one warm-up are
+reported as ratios to the fastest row, so the machine's drift cancels out.
+
+    python benchmarks/run.py                 # every workload, 3 repeats
+    python benchmarks/run.py --workloads W3 --repeats 5 --threads 2
+
+Keras rows need ``pip install keras`` (the ``benchmark`` extra); without it
+they are skipped.
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+import warnings
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import numpy as np  # noqa: E402
+import sklearn  # noqa: E402
+import skorch  # noqa: E402
+import torch  # noqa: E402
+from sklearn.metrics import accuracy_score, r2_score  # noqa: E402
+from torch import nn  # noqa: E402
+
+import sklearn_rnn  # noqa: E402
+from sklearn_rnn import RNNClassifier, RNNRegressor  # noqa: E402
+from sklearn_rnn.datasets import make_sequence_classification  # noqa: E402
+
+CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
+
+
+# -- workloads ----------------------------------------------------------------------
+
+
+def _fixed(n, steps, features, seed):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, steps, features)).astype(np.float32)
+    y = X[:, -3:, 0].sum(1) - X[:, :3, 1].sum(1) + 0.5 * X[:, steps // 2, 2]
+    return X, y.astype(np.float32)
+
+
+def _ragged(n, seed):
+    X, y = make_sequence_classification(
+        n, n_features=8, n_classes=5, min_length=10, max_length=200, random_state=seed
+    )
+    return [x.astype(np.float32) for x in X], y
+
+
+WORKLOADS = {
+    "W1": dict(
+        title="W1 fixed length: 20,000 x 50 x 8 regression, LSTM(64), batch 64, "
+        "2 epochs; predict 20,000",
+        task="regression",
+        cell="lstm",
+        hidden=64,
+        batch=64,
+        epochs=2,
+        fits=1,
+        data=lambda seed: _fixed(20000, 50, 8, seed),
+    ),
+    "W2": dict(
+        title="W2 ragged: 10,000 sequences of 10-200 steps x 8, 5 classes, GRU(64), "
+        "batch 64, 2 epochs; predict 10,000",
+        task="classification",
+        cell="gru",
+        hidden=64,
+        batch=64,
+        epochs=2,
+        fits=1,
+        data=lambda seed: _ragged(10000, seed),
+    ),
+    "W3": dict(
+        title="W3 many small fits: 500 x 30 x 4 regression, LSTM(32), batch 32, "
+        "30 epochs, 4 fits",
+        task="regression",
+        cell="lstm",
+        hidden=32,
+        batch=32,
+        epochs=30,
+        fits=4,
+        data=lambda seed: _fixed(500, 30, 4, seed),
+    ),
+}
+
+
+def _padded(X):
+    """Zero-padded tensor and lengths from an array or a list of sequences."""
+    if isinstance(X, np.ndarray):
+        return torch.from_numpy(X), torch.full((len(X),), X.shape[1])
+    lengths = torch.tensor([len(x) for x in X])
+    out = torch.zeros(len(X), int(lengths.max()), X[0].shape[1])
+    for row, x in zip(out, X):
+        row[: len(x)] = torch.from_numpy(x)
+    return out, lengths
+
+
+# -- implementations ----------------------------------------------------------------
+
+
+class LastStepNet(nn.Module):
+    """The architecture every row trains: a recurrence read at the last real step."""
+
+    def __init__(self, cell, input_size, hidden, n_out):
+        super().__init__()
+        self.rnn = CELLS[cell](input_size, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, n_out)
+
+    def forward(self, x, lengths=None):
+        out = self.rnn(x)[0]
+        if lengths is None:
+            return self.head(out[:, -1])
+        return self.head(out[torch.arange(len(x)), lengths - 1])
+
+
+class HandLoop:
+    """The practical limit: pre-built tensors, length-grouped batches, no DataLoader."""
+
+    name = "hand-written PyTorch loop"
+
+    def fit(self, w, X, y, seed):
+        torch.manual_seed(seed)
+        x, lengths = _padded(X)
+        classify = w["task"] == "classification"
+        target = (
+            torch.from_numpy(y).long() if classify else torch.from_numpy(y)[:, None]
+        )
+        n_out = int(y.max()) + 1 if classify else 1
+        self.model = LastStepNet(w["cell"], x.shape[2], w["hidden"], n_out)
+        optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        loss_fn = nn.CrossEntropyLoss() if classify else nn.MSELoss()
+        generator = torch.Generator().manual_seed(seed)
+        ragged = lengths.min() != lengths.max()
+        grouped = _length_batches(lengths, w["batch"])
+        self.model.train()
+        for _ in range(w["epochs"]):
+            total = 0.0
+            if ragged:  # batches of similar length, in a new order each epoch
+                order = torch.randperm(len(grouped), generator=generator)
+                batches = [grouped[b] for b in order.tolist()]
+            else:
+                batches = torch.randperm(len(x), generator=generator).split(w["batch"])
+            for index in batches:
+                longest = int(lengths[index].max())
+                optimizer.zero_grad()
+                out = self.model(x[index, :longest], lengths[index])
+                loss = loss_fn(out, target[index])
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * len(index)
+            self.loss = total / len(x)
+        return self
+
+    def predict(self, X):
+        x, lengths = _padded(X)
+        self.model.eval()
+        outputs = torch.empty(len(x), self.model.head.out_features)
+        with torch.inference_mode():
+            for index in _length_batches(lengths, 1024):
+                longest = int(lengths[index].max())
+                outputs[index] = self.model(x[index, :longest], lengths[index])
+        if self.model.head.out_features > 1:
+            return outputs.argmax(1).numpy()
+        return outputs[:, 0].numpy()
+
+
+def _length_batches(lengths, size):
+    order = torch.argsort(lengths, stable=True)
+    return list(torch.split(order, size))
+
+
+class Ours:
+    """sklearn-rnn with its defaults for the given architecture."""
+
+    def __init__(self, activation="tanh"):
+        self.activation = activation
+        self.name = "sklearn-rnn" + (
+            "" if activation == "tanh" else f" (activation='{activation}')"
+        )
+
+    def fit(self, w, X, y, seed):
+        Est = RNNClassifier if w["task"] == "classification" else RNNRegressor
+        self.model = Est(
+            cell=w["cell"],
+            hidden_size=w["hidden"],
+            activation=self.activation,
+            batch_size=w["batch"],
+            max_iter=w["epochs"],
+            alpha=0.0,
+            random_state=seed,
+        )
+        self.model.fit(X, y)
+        self.loss = self.model.loss_curve_[-1]
+        return self
+
+    def predict(self, X):
+        return self.model.predict(X)
+
+
+class SkorchAsDocumented:
+    """skorch's NeuralNet* with its DataLoader; ragged data padded to the longest."""
+
+    name = "skorch (as documented)"
+
+    def fit(self, w, X, y, seed):
+        from skorch import NeuralNetClassifier, NeuralNetRegressor
+
+        torch.manual_seed(seed)
+        classify = w["task"] == "classification"
+        x, target = self._inputs(X), y if classify else y[:, None]
+        first = x["x"] if isinstance(x, dict) else x
+        n_out = int(y.max()) + 1 if classify else 1
+        Net = NeuralNetClassifier if classify else NeuralNetRegressor
+        self.net = Net(
+            LastStepNet,
+            module__cell=w["cell"],
+            module__input_size=first.shape[2],
+            module__hidden=w["hidden"],
+            module__n_out=n_out,
+            criterion=nn.CrossEntropyLoss if classify else nn.MSELoss,
+            optimizer=torch.optim.Adam,
+            lr=1e-3,
+            max_epochs=w["epochs"],
+            batch_size=w["batch"],
+            iterator_train__shuffle=True,
+            train_split=None,
+            verbose=0,
+        )
+        self.net.fit(x, target)
+        self.loss = self.net.history[-1, "train_loss"]
+        return self
+
+    @staticmethod
+    def _inputs(X):
+        if isinstance(X, np.ndarray):
+            return X
+        x, lengths = _padded(X)
+        return {"x": x.numpy(), "lengths": lengths.numpy()}
+
+    def predict(self, X):
+        out = self.net.predict(self._inputs(X))
+        return out if out.ndim == 1 else out[:, 0]
+
+
+class KerasTorchBackend:
+    """Keras 3 on the torch backend; ragged data padded with a Masking layer."""
+
+    name = "Keras 3 (torch backend)"
+
+    def fit(self, w, X, y, seed):
+        import keras
+
+        keras.utils.set_random_seed(seed)
+        classify = w["task"] == "classification"
+        x = self._inputs(X)
+        layer = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[w["cell"]]
+        self.model = keras.Sequential(
+            [keras.Input(x.shape[1:])]
+            + ([] if isinstance(X, np.ndarray) else [keras.layers.Masking(0.0)])
+            + [
+                layer(w["hidden"]),
+                keras.layers.Dense(int(y.max()) + 1 if classify else 1),
+            ]
+        )
+        loss = (
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+            if classify
+            else "mse"
+        )
+        self.model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss)
+        history = self.model.fit(
+            x, y, epochs=w["epochs"], batch_size=w["batch"], verbose=0
+        )
+        self.loss = history.history["loss"][-1]
+        self.classify = classify
+        return self
+
+    @staticmethod
+    def _inputs(X):
+        return X if isinstance(X, np.ndarray) else _padded(X)[0].numpy()
+
+    def predict(self, X):
+        out = self.model.predict(self._inputs(X), batch_size=1024, verbose=0)
+        return out.argmax(1) if self.classify else out[:, 0]
+
+
+def implementations(workload):
+    impls = [HandLoop(), Ours(), SkorchAsDocumented()]
+    if workload in ("W1", "W3"):
+        impls.append(Ours(activation="relu"))
+    try:
+        import keras  # noqa: F401
+
+        impls.append(KerasTorchBackend())
+    except ImportError:
+        print("keras is not installed: Keras rows skipped", file=sys.stderr)
+    return impls
+
+
+# -- measuring ----------------------------------------------------------------------
+
+
+class PeakRSS:
+    """Sample the resident set size in a thread; report the peak above the start."""
+
+    def __enter__(self):
+        self.start = self.peak = self._rss()
+        self._running = True
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self):
+        while self._running:
+            self.peak = max(self.peak, self._rss())
+            time.sleep(0.002)
+
+    def __exit__(self, *exc):
+        self._running = False
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+    @staticmethod
+    def _rss():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    @property
+    def extra(self):
+        return self.peak - self.start
+
+
+def run_workload(key, repeats):
+    w = WORKLOADS[key]
+    X, y = w["data"](0)
+    X_test, y_test = w["data"](1)
+    nbytes = X.nbytes if isinstance(X, np.ndarray) else sum(x.nbytes for x in X)
+    impls = implementations(key)
+    results = {impl.name: {"fit": [], "predict": [], "mem": []} for impl in impls}
+    for repeat in range(repeats + 1):
+        shift = repeat % len(impls)
+        for impl in impls[shift:] + impls[:shift]:
+            record = results[impl.name]
+            fit_time, mem = 0.0, 0
+            for fit in range(w["fits"]):
+                with PeakRSS() as rss:
+                    start = time.perf_counter()
+                    impl.fit(w, X, y, seed=fit)
+                    fit_time += time.perf_counter() - start
+                mem = max(mem, rss.extra)
+            start = time.perf_counter()
+            impl.predict(X)
+            predict_time = time.perf_counter() - start
+            if repeat == 0:
+                continue  # warm-up
+            record["fit"].append(fit_time)
+            record["predict"].append(predict_time)
+            record["mem"].append(mem / nbytes)
+            record["loss"] = impl.loss
+            pred = impl.predict(X_test)
+            record["score"] = (
+                accuracy_score(y_test, pred)
+                if w["task"] == "classification"
+                else r2_score(y_test, pred)
+            )
+            print(
+                f"{key} {impl.name}: fit {fit_time:.2f}s predict {predict_time:.2f}s",
+                file=sys.stderr,
+                flush=True,
+            )
+    return w, results, len(y)
+
+
+def table(w, results, n_predict):
+    fit = {k: statistics.median(v["fit"]) for k, v in results.items()}
+    pred = {k: statistics.median(v["predict"]) for k, v in results.items()}
+    best_fit, best_pred = min(fit.values()), min(pred.values())
+    score = "accuracy" if w["task"] == "classification" else "R²"
+    lines = [
+        f"### {w['title']}",
+        "",
+        f"| implementation | fit (s) | fit ratio | predict (s) | predict ratio | "
+        f"predict (seq/s) | peak extra RSS in fit (x X float32) | "
+        f"final train loss | test {score} |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for k, v in results.items():
+        lines.append(
+            f"| {k} | {fit[k]:.2f} | {fit[k] / best_fit:.2f} | {pred[k]:.2f} | "
+            f"{pred[k] / best_pred:.2f} | {n_predict / pred[k]:,.0f} | "
+            f"{statistics.median(v['mem']):.2f} | {v['loss']:.4f} | {v['score']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def header(threads, repeats):
+    try:
+        import keras
+
+        keras_version = keras.__version__
+    except ImportError:
+        keras_version = "not installed"
+    return (
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; torch {torch.__version__} with "
+        f"{threads} thread(s); sklearn-rnn {sklearn_rnn.__version__}, scikit-learn "
+        f"{sklearn.__version__}, skorch {skorch.__version__}, Keras {keras_version}. "
+        f"Medians of {repeats} interleaved repeats after one warm-up; ratios are to "
+        f"the fastest row of each column."
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--output", help="also write the tables to this file")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    warnings.simplefilter("ignore")
+    parts = [header(args.threads, args.repeats)]
+    for key in args.workloads:
+        parts.append(table(*run_workload(key, args.repeats)))
+        print(parts[-1], flush=True)
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write("\n\n".join(parts) + "\n")
+
+
+if __name__ == "__main__":
+    main()
