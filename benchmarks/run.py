@@ -164,7 +164,7 @@ class HandLoop:
         self.model.eval()
         outputs = torch.empty(len(x), self.model.head.out_features)
         with torch.inference_mode():
-            for index in _length_batches(lengths, 1024):
+            for index in _length_batches(lengths, 256):
                 longest = int(lengths[index].max())
                 outputs[index] = self.model(x[index, :longest], lengths[index])
         if self.model.head.out_features > 1:
@@ -288,7 +288,7 @@ class KerasTorchBackend:
         return X if isinstance(X, np.ndarray) else _padded(X)[0].numpy()
 
     def predict(self, X):
-        out = self.model.predict(self._inputs(X), batch_size=1024, verbose=0)
+        out = self.model.predict(self._inputs(X), batch_size=256, verbose=0)
         return out.argmax(1) if self.classify else out[:, 0]
 
 
