@@ -13,7 +13,6 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
-from torch.utils.data import Dataset
 
 __all__ = [
     "BatchIterator",
@@ -34,23 +33,23 @@ _POOL_BATCHES = 32
 PREDICT_BATCH_SIZE = 256
 
 
-class SequenceData(Dataset):
-    """Sequences as tensors: zero-padded values, lengths, targets and weights."""
+class SequenceData:
+    """Sequences as tensors: zero-padded values, lengths, targets and weights.
+
+    ``sample_weight`` is None when every weight is 1.
+    """
 
     def __init__(self, values, lengths, y=None, sample_weight=None):
         self.values = _as_tensor(values)
         self.lengths_np = np.asarray(lengths, dtype=np.int64)
         self.lengths = torch.from_numpy(self.lengths_np)
         self.y = None if y is None else _as_tensor(y)
-        self.sample_weight = (
-            None if sample_weight is None else _as_tensor(sample_weight)
-        )
+        # All-ones weights are dropped: the loss is then a plain mean.
+        unweighted = sample_weight is None or (np.asarray(sample_weight) == 1).all()
+        self.sample_weight = None if unweighted else _as_tensor(sample_weight)
 
     def __len__(self):
         return len(self.lengths_np)
-
-    def __getitem__(self, index):
-        return self.batch(np.atleast_1d(index), torch.device("cpu"))
 
     def subset(self, index):
         index_t = torch.from_numpy(np.asarray(index, dtype=np.int64))
@@ -70,10 +69,16 @@ class SequenceData(Dataset):
             x = self.values[start:stop, :longest]  # a view: no copy
         else:
             x = self.values[index_t, :longest]
-        X = {"x": x.to(device), "lengths": self.lengths[index_t].to(device)}
-        if self.y is None:
-            return X, None
-        return X, (self.y[index_t].to(device), self.sample_weight[index_t].to(device))
+        X = {"x": x, "lengths": self.lengths[index_t]}
+        target = None
+        if self.y is not None:
+            weight = self.sample_weight
+            target = (self.y[index_t], None if weight is None else weight[index_t])
+        if device.type != "cpu":
+            X = {key: value.to(device) for key, value in X.items()}
+            if target is not None:
+                target = tuple(None if t is None else t.to(device) for t in target)
+        return X, target
 
 
 def _as_tensor(a):
@@ -114,12 +119,10 @@ class BatchIterator:
     """Yield the batches of one epoch; a new order every time it is iterated."""
 
     def __init__(self, data, batch_size, device, rng=None):
-        self.data, self.batch_size, self.device, self.rng = (
-            data,
-            batch_size,
-            device,
-            rng,
-        )
+        self.data = data
+        self.batch_size = batch_size
+        self.device = device
+        self.rng = rng
 
     def __iter__(self):
         for index in batch_order(self.data.lengths_np, self.batch_size, self.rng):
@@ -132,9 +135,13 @@ class BatchIterator:
 class SequenceNet(NeuralNet):
     """skorch's ``NeuralNet`` with fast sequence batches and weighted losses.
 
-    ``rng`` (a :class:`numpy.random.Generator`) orders the training batches and
-    ``valid_data`` (a :class:`SequenceData` or None) is the validation set.
+    ``rng`` (a :class:`numpy.random.Generator`, or None to keep the order)
+    orders the training batches and ``valid_data`` (a :class:`SequenceData` or
+    None) is the validation set; both are set for one training run only.
     """
+
+    rng = None
+    valid_data = None
 
     def get_split_datasets(self, X, y=None, **fit_params):
         return X, self.valid_data
@@ -150,10 +157,52 @@ class SequenceNet(NeuralNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         target, weight = y_true
-        per_sample = self.criterion_(y_pred, target)
-        if per_sample.ndim > 1:
-            per_sample = per_sample.mean(dim=1)
-        return (per_sample * weight).sum() / weight.sum()
+        losses = self.criterion_(y_pred, target)
+        if weight is None:  # every weight is 1: the plain mean, fewer ops
+            return losses.mean()
+        if losses.ndim > 1:
+            losses = losses.mean(dim=1)
+        # Weights have mean 1 over the training set, so a batch whose weights
+        # are all zero adds nothing rather than dividing by zero.
+        return (losses * weight).mean()
+
+    def train_step(self, batch, **fit_params):
+        if self._listeners("on_grad_computed"):  # e.g. gradient clipping
+            return super().train_step(batch, **fit_params)
+        # Without listeners for the gradients, skip skorch's step closure and
+        # the parameter generator it builds for them on every batch.
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        self._step_optimizer(None)
+        return step
+
+    def notify(self, method_name, **cb_kwargs):
+        # skorch calls every callback for every event, three times per batch;
+        # most callbacks implement one or two events. Calling only those that
+        # override the event gives the same behaviour with less per-batch work.
+        getattr(self, method_name)(self, **cb_kwargs)
+        for cb in self._listeners(method_name):
+            getattr(cb, method_name)(self, **cb_kwargs)
+
+    def _listeners(self, method_name):
+        owner, cache = self.__dict__.get("_listeners_cache", (None, None))
+        if owner is not self.callbacks_:  # callbacks were (re)initialised
+            cache = {}
+            self.__dict__["_listeners_cache"] = (self.callbacks_, cache)
+        if method_name not in cache:
+            base = getattr(Callback, method_name, None)
+            cache[method_name] = [
+                cb
+                for _, cb in self.callbacks_
+                if base is None or getattr(type(cb), method_name, None) is not base
+            ]
+        return cache[method_name]
+
+    def _set_training(self, training=True):
+        # skorch sets the mode before every batch; walking the module tree each
+        # time cost about 5% of a small model's training step.
+        if self.module_.training != training:
+            super()._set_training(training)
 
 
 class Diverged(RuntimeError):
@@ -185,6 +234,8 @@ class ValidationScore(Callback):
     def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
         if not training:
             target, weight = batch[1]
+            if weight is None:
+                weight = torch.ones(len(target), device=target.device)
             self.outputs_.append((y_pred.detach(), target, weight))
 
     def on_epoch_end(self, net, **kwargs):

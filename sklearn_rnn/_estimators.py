@@ -226,8 +226,6 @@ class _BaseRNN(BaseEstimator):
             device=device,
             verbose=self.verbose,
         )
-        net.rng = self._rng
-        net.valid_data = None
         return net.initialize()
 
     def _callbacks(self):
@@ -258,9 +256,7 @@ class _BaseRNN(BaseEstimator):
     def _train(self, data, valid, epochs):
         net = self.net_
         net.valid_data = valid
-        net.rng = self._rng
-        if not self.shuffle:
-            net.rng = None
+        net.rng = self._rng if self.shuffle else None
         done_before = len(_history_column(net.history, "train_loss"))
         try:
             net.partial_fit(data, epochs=epochs)

@@ -77,7 +77,8 @@ def check_sequences(
     -------
     Sequences
     """
-    if X is None or isinstance(X, (str, bytes, dict)):
+    # (scipy's dok sparse format is a dict: check_array reports sparse input.)
+    if X is None or (isinstance(X, (str, bytes, dict)) and not sp.issparse(X)):
         raise TypeError(
             f"X must be an array-like of sequences (a 2D or 3D array, or a list of "
             f"arrays). Got {type(X).__name__} instead."
