@@ -34,15 +34,19 @@ PREDICT_BATCH_SIZE = 256
 
 
 class SequenceData:
-    """Sequences as tensors: zero-padded values, lengths, targets and weights.
+    """Sequences as tensors: values, lengths, targets and weights.
 
-    ``sample_weight`` is None when every weight is 1.
+    ``values`` is either zero-padded ``(n, T, d)``, or, with ``offsets``, all
+    steps concatenated ``(total + 1, d)`` with a last row of zeros that stands
+    for padding (see :func:`check_sequences`). ``sample_weight`` is None when
+    every weight is 1.
     """
 
-    def __init__(self, values, lengths, y=None, sample_weight=None):
+    def __init__(self, values, lengths, y=None, sample_weight=None, offsets=None):
         self.values = _as_tensor(values)
         self.lengths_np = np.asarray(lengths, dtype=np.int64)
         self.lengths = torch.from_numpy(self.lengths_np)
+        self.offsets = None if offsets is None else torch.from_numpy(offsets)
         self.y = None if y is None else _as_tensor(y)
         # All-ones weights are dropped: the loss is then a plain mean.
         unweighted = sample_weight is None or (np.asarray(sample_weight) == 1).all()
@@ -55,8 +59,11 @@ class SequenceData:
         index_t = torch.from_numpy(np.asarray(index, dtype=np.int64))
         pick = lambda t: None if t is None else t[index_t]  # noqa: E731
         data = SequenceData.__new__(SequenceData)
-        data.values, data.lengths = self.values[index_t], self.lengths[index_t]
-        data.lengths_np = self.lengths_np[index]
+        data.lengths, data.lengths_np = self.lengths[index_t], self.lengths_np[index]
+        if self.offsets is None:
+            data.values, data.offsets = self.values[index_t], None
+        else:  # the concatenated steps are shared
+            data.values, data.offsets = self.values, self.offsets[index_t]
         data.y, data.sample_weight = pick(self.y), pick(self.sample_weight)
         return data
 
@@ -64,12 +71,18 @@ class SequenceData:
         """One batch, padded to its own longest sequence, moved to ``device``."""
         index_t = torch.from_numpy(index)
         longest = int(self.lengths_np[index].max())
+        lengths = self.lengths[index_t]
         start, stop = int(index[0]), int(index[-1]) + 1
-        if stop - start == len(index) and (np.diff(index) == 1).all():
+        if self.offsets is not None:
+            steps = torch.arange(longest)
+            rows = self.offsets[index_t, None] + steps
+            padding_row = len(self.values) - 1
+            x = self.values[torch.where(steps < lengths[:, None], rows, padding_row)]
+        elif stop - start == len(index) and (np.diff(index) == 1).all():
             x = self.values[start:stop, :longest]  # a view: no copy
         else:
             x = self.values[index_t, :longest]
-        X = {"x": x, "lengths": self.lengths[index_t]}
+        X = {"x": x, "lengths": lengths}
         target = None
         if self.y is not None:
             weight = self.sample_weight

@@ -180,10 +180,12 @@ class _BaseRNN(BaseEstimator):
         target, weight = self._encode_targets(
             y, first=first, incremental=incremental, classes=classes
         )
-        seqs = check_sequences(self, X, reset=first, dtype=np.float32, pad_value=0.0)
+        seqs = check_sequences(
+            self, X, reset=first, dtype=np.float32, pad_value=0.0, flat=True
+        )
         check_consistent_length(seqs.lengths, target)
         weight = self._sample_weights(sample_weight, weight, seqs.lengths)
-        data = SequenceData(seqs.values, seqs.lengths, target, weight)
+        data = SequenceData(seqs.values, seqs.lengths, target, weight, seqs.offsets)
         device = _resolve_device(self.device, type(self).__name__)
         if first:
             # One generator, drawn from random_state once per fit, feeds every
@@ -326,7 +328,12 @@ class _BaseRNN(BaseEstimator):
         """Raw network outputs, computed in float64 for non-float32 input."""
         check_is_fitted(self)
         seqs = check_sequences(
-            self, X, reset=False, dtype=(np.float64, np.float32), pad_value=0.0
+            self,
+            X,
+            reset=False,
+            dtype=(np.float64, np.float32),
+            pad_value=0.0,
+            flat=True,
         )
         module = self.net_.module_
         device = next(module.parameters()).device
@@ -334,7 +341,8 @@ class _BaseRNN(BaseEstimator):
             # float64 makes every output independent of its batch's other rows
             # (float32 kernels round differently for different batch shapes).
             module = copy.deepcopy(module).double()
-        return predict_batches(module, SequenceData(seqs.values, seqs.lengths), device)
+        data = SequenceData(seqs.values, seqs.lengths, offsets=seqs.offsets)
+        return predict_batches(module, data, device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -37,6 +37,9 @@ class Sequences(NamedTuple):
     """``(n_samples,)`` int64, each at least 1."""
     is_2d: bool
     """Whether ``X`` came as a 2D array of univariate sequences."""
+    offsets: np.ndarray | None = None
+    """With ``flat=True`` for a list: where each sequence starts in ``values``,
+    which is then ``(total_steps + 1, n_features)``, its last row zeros."""
 
     @property
     def mask(self) -> np.ndarray:
@@ -52,6 +55,7 @@ def check_sequences(
     dtype=(np.float64, np.float32),
     allow_nan=False,
     pad_value=np.nan,
+    flat=False,
 ):
     """Validate sequence input and set or check the estimator's input width.
 
@@ -72,6 +76,10 @@ def check_sequences(
     pad_value : float
         The value written on padding steps of the returned array. The user's
         array is never modified; it is copied only when its padding must change.
+    flat : bool
+        For a list of finite sequences, return them concatenated (see
+        ``Sequences.offsets``) instead of padded: about half the memory when
+        lengths vary widely.
 
     Returns
     -------
@@ -86,17 +94,17 @@ def check_sequences(
     dtypes = (dtype,) if not isinstance(dtype, (tuple, list)) else tuple(dtype)
     owned = _is_ragged(X)
     if owned:
-        values, lengths = _stack_ragged(X, dtypes, estimator, pad_value)
+        values, lengths, offsets = _stack_ragged(X, dtypes, estimator, pad_value, flat)
         is_2d = False
     else:
         values, is_2d = _check_array_input(estimator, X, dtypes, reset)
-        lengths = None
-    _check_width(estimator, values.shape[2], is_2d, reset)
+        lengths = offsets = None
+    _check_width(estimator, values.shape[-1], is_2d, reset)
     if lengths is None:
         values, lengths = _find_lengths(
             values, allow_nan, pad_value, owned, estimator, leading_padding=not is_2d
         )
-    return Sequences(values, lengths, is_2d)
+    return Sequences(values, lengths, is_2d, offsets)
 
 
 def _name(estimator):
@@ -158,12 +166,13 @@ def _check_array_input(estimator, X, dtypes, reset):
     return np.ascontiguousarray(values)[:, :, None], True
 
 
-def _stack_ragged(X, dtypes, estimator, pad_value):
-    """Pad a list of sequences into one array.
+def _stack_ragged(X, dtypes, estimator, pad_value, flat):
+    """Stack a list of sequences into one array: ``(values, lengths, offsets)``.
 
-    Returns the lengths too when no sequence holds NaN or inf (then the lengths
-    are the sequences' own and nothing else needs checking); otherwise the
-    array is NaN-padded and the lengths are None, for :func:`_find_lengths`.
+    When no sequence holds NaN or inf, the lengths are the sequences' own and
+    nothing else needs checking: the values come concatenated with ``flat``
+    (and their offsets), else padded with ``pad_value``. Otherwise the values
+    are NaN-padded and the lengths None, for :func:`_find_lengths`.
     """
     if len(X) == 0:
         raise ValueError(
@@ -185,19 +194,27 @@ def _stack_ragged(X, dtypes, estimator, pad_value):
             out_dtype = candidate
             break
     lengths = np.array([len(s) for s in seqs], dtype=np.int64)
-    values = np.full((len(seqs), lengths.max(), widths.pop()), np.nan, dtype=out_dtype)
+    width = widths.pop()
+    if flat:
+        values = np.empty((lengths.sum() + 1, width), dtype=out_dtype)
+        np.concatenate(seqs, out=values[:-1], casting="same_kind")
+        values[-1] = 0.0
+        if np.isfinite(values.sum()):
+            return values, lengths, np.cumsum(lengths) - lengths
+        del values  # NaN or inf: analysed in the padded form below
+    values = np.full((len(seqs), lengths.max(), width), np.nan, dtype=out_dtype)
     for row, s in zip(values, seqs):
         row[: len(s)] = s
     # A sum per (converted) sequence finds NaN and inf without a mask of X's size.
     if all(np.isfinite(row[:n].sum()) for row, n in zip(values, lengths)):
         if not np.isnan(pad_value):
             values[np.arange(values.shape[1]) >= lengths[:, None]] = pad_value
-        return values, lengths
+        return values, lengths, None
     if np.isinf(values).any():
         raise ValueError(
             f"Input X contains infinity or a value too large for {values.dtype!r}."
         )
-    return values, None
+    return values, None, None
 
 
 def _check_one_sequence(x, i, estimator):
