@@ -71,22 +71,27 @@ class SequenceData:
         """One batch, padded to its own longest sequence, moved to ``device``."""
         index_t = torch.from_numpy(index)
         longest = int(self.lengths_np[index].max())
-        lengths = self.lengths[index_t]
+        # index_select is several times faster than indexing with a tensor.
+        lengths = self.lengths.index_select(0, index_t)
         start, stop = int(index[0]), int(index[-1]) + 1
         if self.offsets is not None:
             steps = torch.arange(longest)
-            rows = self.offsets[index_t, None] + steps
-            padding_row = len(self.values) - 1
-            x = self.values[torch.where(steps < lengths[:, None], rows, padding_row)]
+            rows = self.offsets.index_select(0, index_t)[:, None] + steps
+            rows = torch.where(steps < lengths[:, None], rows, len(self.values) - 1)
+            x = self.values.index_select(0, rows.view(-1)).view(len(index), longest, -1)
         elif stop - start == len(index) and (np.diff(index) == 1).all():
             x = self.values[start:stop, :longest]  # a view: no copy
+        elif longest == self.values.shape[1]:
+            x = self.values.index_select(0, index_t)
         else:
             x = self.values[index_t, :longest]
         X = {"x": x, "lengths": lengths}
         target = None
         if self.y is not None:
             weight = self.sample_weight
-            target = (self.y[index_t], None if weight is None else weight[index_t])
+            if weight is not None:
+                weight = weight.index_select(0, index_t)
+            target = (self.y.index_select(0, index_t), weight)
         if device.type != "cpu":
             X = {key: value.to(device) for key, value in X.items()}
             if target is not None:

@@ -24,6 +24,9 @@ __all__ = ["SequenceImputer", "SequencePadder", "SequenceScaler"]
 class _SequenceTransformer(TransformerMixin, BaseEstimator):
     """Validate with the data contract, then call ``_fit``/``_transform``."""
 
+    # Whether univariate 2D input comes back 2D (else always 3D).
+    _keeps_2d = True
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn the transformation from sequences ``X``.
@@ -57,11 +60,12 @@ class _SequenceTransformer(TransformerMixin, BaseEstimator):
         X_out : ndarray of shape (n_samples, n_timesteps_out, n_features_out) or \
 (n_samples, n_timesteps_out)
             NaN-padded sequences aligned to step 0; 2D when ``X`` was 2D and the
-            number of features did not change.
+            number of features did not change (``SequencePadder`` always
+            returns 3D).
         """
         check_is_fitted(self)
         seqs = check_sequences(self, X, reset=False, allow_nan=True)
-        return _output(self._transform(seqs), seqs.is_2d)
+        return _output(self._transform(seqs), seqs.is_2d and self._keeps_2d)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -123,6 +127,7 @@ class SequencePadder(_SequenceTransformer):
            [ 4., nan]])
     """
 
+    _keeps_2d = False
     _parameter_constraints: dict = {
         "maxlen": [Interval(Integral, 1, None, closed="left"), None],
         "padding": [StrOptions({"post", "pre"})],
@@ -160,22 +165,6 @@ class SequencePadder(_SequenceTransformer):
         )
         out[~real] = self.fill_value
         return out
-
-    def transform(self, X):
-        """Pad and truncate sequences ``X`` to ``maxlen_`` steps.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps, n_features) or \
-(n_samples, n_timesteps), or list of array-like
-            Sequences with as many features per timestep as in ``fit``.
-
-        Returns
-        -------
-        X_out : ndarray of shape (n_samples, maxlen_, n_features)
-        """
-        check_is_fitted(self)
-        return self._transform(check_sequences(self, X, reset=False, allow_nan=True))
 
 
 _FILL_STRATEGIES = {"ffill", "bfill", "linear", "mean", "median", "constant"}
