@@ -344,7 +344,6 @@ def run_workload(key, repeats):
     w = WORKLOADS[key]
     X, y = w["data"](0)
     X_test, y_test = w["data"](1)
-    nbytes = X.nbytes if isinstance(X, np.ndarray) else sum(x.nbytes for x in X)
     impls = implementations(key)
     results = {impl.name: {"fit": [], "predict": []} for impl in impls}
     for repeat in range(repeats + 1):
