@@ -286,7 +286,7 @@ class _BaseRNN(BaseEstimator):
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
 
     def _split_validation(self, data, target, seed):
@@ -784,6 +784,11 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
             y = y.ravel()
         if first and incremental and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
+        if not first and self._multilabel:
+            raise ValueError(
+                f"y holds {kind} labels, but {type(self).__name__} was fitted on "
+                "multilabel (indicator matrix) targets."
+            )
         if first:
             self._set_classes(y if classes is None else classes, first=True)
         elif classes is not None:

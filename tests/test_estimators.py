@@ -207,6 +207,10 @@ def test_classifier_labels_binary_multiclass_multilabel():
     assert clf.predict(X).shape == (45, 2)
     assert clf.predict_proba(X).shape == (45, 2)
     np.testing.assert_array_equal(clf.classes_, [0, 1])
+    with pytest.raises(ValueError, match="fitted on multilabel"):
+        clf.partial_fit(X, multilabel[:, 0])
+    with pytest.raises(ValueError, match="y has 3 labels"):
+        clf.partial_fit(X, np.column_stack([multilabel, multilabel[:, :1]]))
 
 
 def test_class_weight_shifts_predictions_towards_heavy_class():
