@@ -63,9 +63,13 @@ class _SequenceTransformer(TransformerMixin, BaseEstimator):
             number of features did not change (``SequencePadder`` always
             returns 3D).
         """
+        return self._apply(self._transform, X)
+
+    def _apply(self, function, X):
+        """Validate ``X`` against the fit, apply ``function``, shape the output."""
         check_is_fitted(self)
         seqs = check_sequences(self, X, reset=False, allow_nan=True)
-        return _output(self._transform(seqs), seqs.is_2d and self._keeps_2d)
+        return _output(function(seqs), seqs.is_2d and self._keeps_2d)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -384,8 +388,8 @@ class SequenceScaler(_SequenceTransformer):
         X_original : ndarray
             Sequences in the original units, in the form ``transform`` returns.
         """
-        check_is_fitted(self)
-        seqs = check_sequences(self, X, reset=False, allow_nan=True)
+        return self._apply(self._inverse_transform, X)
+
+    def _inverse_transform(self, seqs):
         dtype = seqs.values.dtype
-        out = seqs.values * self.scale_.astype(dtype) + self.center_.astype(dtype)
-        return _output(out, seqs.is_2d)
+        return seqs.values * self.scale_.astype(dtype) + self.center_.astype(dtype)
