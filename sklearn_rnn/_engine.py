@@ -120,7 +120,8 @@ def batch_order(lengths, batch_size, rng):
         order = np.argsort(lengths, kind="stable")
         return [order[i : i + batch_size] for i in range(0, n, batch_size)]
     order = rng.permutation(n)
-    if lengths.min() != lengths.max():
+    ragged = lengths.min() != lengths.max()
+    if ragged:
         pool = batch_size * _POOL_BATCHES
         for start in range(0, n, pool):
             chunk = order[start : start + pool]
@@ -128,7 +129,7 @@ def batch_order(lengths, batch_size, rng):
                 np.argsort(lengths[chunk], kind="stable")
             ]
     batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
-    if lengths.min() != lengths.max():
+    if ragged:
         batches = [batches[i] for i in rng.permutation(len(batches))]
     return batches
 
