@@ -37,7 +37,7 @@ print(f"missing values: {np.mean(np.isnan(np.concatenate(X))):.0%}")
 # what was missing, robust scaling with clipping, NaN padding, a GRU.
 model = make_pipeline(
     SequenceImputer(strategy="linear", add_indicator=True),
-    SequenceScaler(method="robust", clip=5.0),
+    SequenceScaler(method="robust", clip_value=5.0),
     SequencePadder(),
     RNNClassifier(
         cell="gru", hidden_size=16, learning_rate_init=0.01, max_iter=30, random_state=0

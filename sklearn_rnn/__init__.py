@@ -1,7 +1,8 @@
 """Recurrent neural networks (LSTM, GRU, Elman RNN) as scikit-learn estimators."""
 
-from ._estimators import RNNClassifier, RNNRegressor
-from ._preprocessing import SequenceImputer, SequencePadder, SequenceScaler
+from ._classifier import RNNClassifier
+from ._regressor import RNNRegressor
+from .preprocessing import SequenceImputer, SequencePadder, SequenceScaler
 
 __all__ = [
     "RNNClassifier",
@@ -10,4 +11,4 @@ __all__ = [
     "SequencePadder",
     "SequenceScaler",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"

@@ -184,6 +184,23 @@ class RecurrentNet(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), n_outputs)
 
+    def set_dropout(self, p):
+        """Change the dropout probability of every layer (weights unchanged)."""
+        self.dropout.p = p
+        for module in self.modules():
+            if isinstance(module, LoopRecurrence):
+                module.dropout = p
+            elif isinstance(module, nn.RNNBase) and module.num_layers > 1:
+                module.dropout = p
+
+    def train(self, mode=True):
+        # skorch sets the mode before every batch; walking the module tree
+        # each time cost about 5% of a small model's training step. The whole
+        # tree always changes mode together here.
+        if self.training == mode:
+            return self
+        return super().train(mode)
+
     def forward(self, x, lengths):
         rows = torch.arange(x.shape[0], device=x.device)
         last = lengths - 1

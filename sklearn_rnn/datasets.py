@@ -114,7 +114,9 @@ def make_sequence_classification(
     -------
     X : list of ndarray of shape (length_i, n_features), or ndarray of shape \
 (n_samples, max_length, n_features)
+        The sequences.
     y : ndarray of shape (n_samples,)
+        The class of each sequence.
 
     Examples
     --------
@@ -193,7 +195,9 @@ def make_sequence_regression(
     -------
     X : list of ndarray of shape (length_i, n_features), or ndarray of shape \
 (n_samples, max_length, n_features)
+        The sequences.
     y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        The targets of each sequence.
 
     Examples
     --------
@@ -247,8 +251,10 @@ or list of such arrays
     Returns
     -------
     X : ndarray of shape (n_windows, window, n_features)
+        The windows.
     y : ndarray of shape (n_windows,) for one target and ``horizon=1``, else \
-(n_windows, horizon * n_targets), ordered by horizon then target
+(n_windows, horizon * n_targets)
+        The values that follow each window, ordered by horizon then target.
 
     Examples
     --------

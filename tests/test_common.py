@@ -23,7 +23,7 @@ ESTIMATORS = [
     SequenceImputer(),
     SequenceImputer(strategy="linear", add_indicator=True),
     SequenceScaler(),
-    SequenceScaler(method="robust", clip=3.0),
+    SequenceScaler(method="robust", clip_value=3.0),
 ]
 
 # Reasons scikit-learn itself accepts for its own estimators.

@@ -18,13 +18,14 @@ the last real step is missing, not padding. Sequences come back aligned to
 step 0.
 """
 
+import copy
 from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array, validate_data
 
-__all__ = ["Sequences", "check_sequences"]
+__all__ = ["Sequences", "check_sequences", "commit_input_attributes"]
 
 
 class Sequences(NamedTuple):
@@ -40,6 +41,10 @@ class Sequences(NamedTuple):
     offsets: np.ndarray | None = None
     """With ``flat=True`` for a list: where each sequence starts in ``values``,
     which is then ``(total_steps + 1, n_features)``, its last row zeros."""
+    input_attributes: dict | None = None
+    """With ``reset=True``: the input attributes a fit on ``X`` sets
+    (``n_features_in_``, ``n_channels_in_``, ``feature_names_in_``...), for
+    :func:`commit_input_attributes` once everything else is validated."""
 
     @property
     def mask(self) -> np.ndarray:
@@ -62,8 +67,10 @@ def check_sequences(
     Parameters
     ----------
     estimator : estimator instance
-        Receives ``n_features_in_`` and ``n_channels_in_`` when ``reset``;
-        otherwise they are checked against ``X``.
+        Named in messages. With ``reset=False`` its fitted input attributes are
+        checked against ``X``; with ``reset=True`` nothing is written to it: the
+        attributes a fit would set come back in ``input_attributes``, to be
+        committed with :func:`commit_input_attributes` after all validation.
     X : array-like or list of array-like
         Any accepted form of sequences (see the module docstring).
     reset : bool
@@ -93,18 +100,43 @@ def check_sequences(
         )
     dtypes = (dtype,) if not isinstance(dtype, (tuple, list)) else tuple(dtype)
     owned = _is_ragged(X)
+    attributes = None
     if owned:
         values, lengths, offsets = _stack_ragged(X, dtypes, estimator, pad_value, flat)
         is_2d = False
     else:
-        values, is_2d = _check_array_input(estimator, X, dtypes, reset)
+        values, is_2d, attributes = _check_array_input(estimator, X, dtypes, reset)
         lengths = offsets = None
-    _check_width(estimator, values.shape[-1], is_2d, reset)
+    n_channels = values.shape[-1]
+    if reset:
+        attributes = {
+            "n_features_in_": n_channels,
+            "feature_names_in_": None,
+            **(attributes or {}),
+            "n_channels_in_": n_channels,
+            "_fitted_on_2d": is_2d,
+        }
+    else:
+        _check_width(estimator, n_channels)
     if lengths is None:
         values, lengths = _find_lengths(
             values, allow_nan, pad_value, owned, estimator, leading_padding=not is_2d
         )
-    return Sequences(values, lengths, is_2d, offsets)
+    return Sequences(values, lengths, is_2d, offsets, attributes)
+
+
+def commit_input_attributes(estimator, seqs):
+    """Write the input attributes of a validated fit onto ``estimator``.
+
+    The one place where ``n_features_in_``, ``n_channels_in_`` and
+    ``feature_names_in_`` change; names from an earlier fit on a DataFrame are
+    removed when this fit has none.
+    """
+    for name, value in seqs.input_attributes.items():
+        if value is not None:
+            setattr(estimator, name, value)
+        elif hasattr(estimator, name):
+            delattr(estimator, name)
 
 
 def _name(estimator):
@@ -136,6 +168,7 @@ def _is_ragged(X):
 
 
 def _check_array_input(estimator, X, dtypes, reset):
+    """Validate an array: ``(values, is_2d, input attributes or None)``."""
     kwargs = dict(dtype=dtypes, ensure_all_finite="allow-nan", estimator=estimator)
     ndim = X.ndim if hasattr(X, "ndim") and not sp.issparse(X) else None
     if ndim is None and not sp.issparse(X) and isinstance(X, (list, tuple)):
@@ -147,9 +180,7 @@ def _check_array_input(estimator, X, dtypes, reset):
                 f"Found array with shape {values.shape}: sequences need at least "
                 f"one timestep and one feature, as required by {_name(estimator)}."
             )
-        if reset and hasattr(estimator, "feature_names_in_"):
-            del estimator.feature_names_in_
-        return np.ascontiguousarray(values), False
+        return np.ascontiguousarray(values), False, None
     if ndim is not None and ndim > 3:
         raise ValueError(
             f"X must be a 2D array (n_samples, n_timesteps), a 3D array "
@@ -159,11 +190,21 @@ def _check_array_input(estimator, X, dtypes, reset):
     # 2D (or invalid) input goes through scikit-learn's own validation so that
     # its messages, feature names and width checks apply unchanged. A model
     # fitted on 3D input reads 2D input as univariate sequences of any length.
-    if reset or getattr(estimator, "_fitted_on_2d", True):
-        values = validate_data(estimator, X, reset=reset, **kwargs)
+    attributes = None
+    if reset:
+        # A shallow copy receives what validate_data sets, so that a fit that
+        # fails later leaves the estimator's previous fit intact.
+        scratch = copy.copy(estimator)
+        values = validate_data(scratch, X, reset=True, **kwargs)
+        attributes = {
+            "n_features_in_": scratch.n_features_in_,
+            "feature_names_in_": getattr(scratch, "feature_names_in_", None),
+        }
+    elif getattr(estimator, "_fitted_on_2d", True):
+        values = validate_data(estimator, X, reset=False, **kwargs)
     else:
         values = check_array(X, input_name="X", **kwargs)
-    return np.ascontiguousarray(values)[:, :, None], True
+    return np.ascontiguousarray(values)[:, :, None], True, attributes
 
 
 def _stack_ragged(X, dtypes, estimator, pad_value, flat):
@@ -245,13 +286,7 @@ def _check_one_sequence(x, i, estimator):
     return x
 
 
-def _check_width(estimator, n_channels, is_2d, reset):
-    if reset:
-        estimator.n_channels_in_ = n_channels
-        estimator._fitted_on_2d = is_2d
-        if not is_2d:
-            estimator.n_features_in_ = n_channels
-        return
+def _check_width(estimator, n_channels):
     expected = estimator.n_channels_in_
     if n_channels != expected:
         raise ValueError(

@@ -1,0 +1,392 @@
+"""The base class of the recurrent estimators: validation, training, prediction.
+
+``BaseRNN`` holds everything the regressor and the classifier share. A
+subclass fills the hooks below (what differs is the target, the loss and how
+the outputs are read); see the "Architecture" section of the README.
+"""
+
+import copy
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+)
+from skorch.callbacks import EarlyStopping, GradientNormClipping
+from skorch.helper import predefined_split
+
+from ._callbacks import Diverged, DivergenceGuard, ValidationScore
+from ._data import PREDICT_BATCH_SIZE, SequenceBatches, SequenceData, predict_batches
+from ._module import ACTIVATIONS, CELLS, RecurrentNet
+from ._net import SequenceNet
+from ._utils import resolve_device, seeded_torch, warn_user
+from ._validation import check_sequences, commit_input_attributes
+
+__all__ = ["ARCHITECTURE", "BaseRNN"]
+
+# Parameters that shape the network: warm_start cannot change them.
+ARCHITECTURE = ("cell", "hidden_size", "num_layers", "bidirectional", "activation")
+
+
+def _history_column(history, key):
+    return [row[key] for row in history if key in row]
+
+
+class BaseRNN(BaseEstimator, metaclass=ABCMeta):
+    """Shared logic of :class:`RNNRegressor` and :class:`RNNClassifier`.
+
+    Hooks for subclasses:
+
+    - ``_validate_targets(y, *, first, incremental, classes)`` returns
+      ``(target, class_weight or None, attributes)``: the encoded target, and
+      the fitted attributes a first fit commits (``classes_``, ``n_outputs_``);
+      it must not write to ``self``;
+    - ``_n_outputs()``: width of the network's output layer;
+    - ``_criterion()``: an unreduced torch loss;
+    - ``_validation_score(y_pred, y_true, weight)``: the early-stopping score;
+    - ``_stratify_validation(target)``: whether the validation split is
+      stratified by the encoded target.
+    """
+
+    _parameter_constraints: dict = {
+        "cell": [StrOptions(set(CELLS))],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "device": [str, torch.device],
+        "callbacks": [list, None],
+    }
+
+    @abstractmethod
+    def __init__(
+        self,
+        *,
+        cell,
+        hidden_size,
+        num_layers,
+        bidirectional,
+        dropout,
+        activation,
+        alpha,
+        batch_size,
+        learning_rate_init,
+        max_iter,
+        shuffle,
+        early_stopping,
+        validation_fraction,
+        n_iter_no_change,
+        tol,
+        clip_grad_norm,
+        warm_start,
+        random_state,
+        verbose,
+        device,
+        callbacks,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.activation = activation
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.clip_grad_norm = clip_grad_norm
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+        self.callbacks = callbacks
+
+    @property
+    def module_(self):
+        """The trained :class:`torch.nn.Module`."""
+        return self._net.module_
+
+    @property
+    def history_(self):
+        """The skorch :class:`~skorch.history.History` of all epochs."""
+        return self._net.history
+
+    # -- fitting ------------------------------------------------------------------
+
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        """Validate everything, commit the fitted state, then train."""
+        first = not hasattr(self, "_net") or not (incremental or self.warm_start)
+        if not first:
+            self._check_architecture()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        target, class_weight, target_attributes = self._validate_targets(
+            y, first=first, incremental=incremental, classes=classes
+        )
+        seqs = check_sequences(
+            self, X, reset=first, dtype=np.float32, pad_value=0.0, flat=True
+        )
+        check_consistent_length(seqs.lengths, target)
+        weight = self._sample_weights(sample_weight, class_weight, seqs.lengths)
+        device = resolve_device(self.device, type(self).__name__)
+        # One generator, drawn from random_state once per fit, feeds every later
+        # seed (torch, shuffling, validation split).
+        rng = self._rng if not first else _fit_rng(self.random_state)
+        seed = int(rng.integers(2**31 - 1))
+        data = SequenceData(seqs.values, seqs.lengths, target, weight, seqs.offsets)
+        valid = None
+        if self.early_stopping and not incremental:  # as MLP: not in partial_fit
+            data, valid = self._split_validation(data, target, seed)
+        if first:  # everything is valid: the new fit replaces the old one at once
+            commit_input_attributes(self, seqs)
+            for name, value in target_attributes.items():
+                setattr(self, name, value)
+            self._rng = rng
+            self._architecture = {name: getattr(self, name) for name in ARCHITECTURE}
+        with seeded_torch(seed, device):
+            net = self._build_net(device, valid, first=first, incremental=incremental)
+            self._train(net, data, epochs=1 if incremental else self.max_iter)
+        return self
+
+    def _check_architecture(self):
+        changed = {
+            name: (old, getattr(self, name))
+            for name, old in self._architecture.items()
+            if getattr(self, name) != old
+        }
+        if changed:
+            detail = ", ".join(
+                f"{k} from {a!r} to {b!r}" for k, (a, b) in changed.items()
+            )
+            raise ValueError(
+                f"warm_start=True and partial_fit keep the trained network, whose "
+                f"architecture cannot change; got {detail}. Set warm_start=False "
+                "(or refit with fit) to train a new network."
+            )
+
+    def _build_net(self, device, valid, *, first, incremental):
+        """A skorch net with the current parameters, around the kept weights.
+
+        Every fit builds a new net, so that it uses the parameters set now
+        (as ``MLPClassifier`` does with ``warm_start``); only the weights, the
+        history and, for ``partial_fit``, the optimizer's state carry over.
+        """
+        if first:
+            module = RecurrentNet(
+                cell=self.cell,
+                input_size=self.n_channels_in_,
+                hidden_size=self.hidden_size,
+                num_layers=self.num_layers,
+                bidirectional=self.bidirectional,
+                dropout=self.dropout,
+                activation=self.activation,
+                n_outputs=self._n_outputs(),
+            )
+        else:
+            module = self._net.module_
+            module.set_dropout(self.dropout)
+        net = SequenceNet(
+            module=module,
+            criterion=self._criterion(),
+            optimizer=torch.optim.Adam,
+            lr=self.learning_rate_init,
+            optimizer__fused=device.type in ("cpu", "cuda"),
+            alpha=self.alpha,
+            max_epochs=self.max_iter,
+            batch_size=self.batch_size,
+            iterator_train=SequenceBatches,
+            iterator_train__device=device,
+            iterator_train__by_length=False,
+            iterator_train__rng=self._rng if self.shuffle else None,
+            iterator_valid=SequenceBatches,
+            iterator_valid__device=device,
+            iterator_valid__batch_size=max(self.batch_size, PREDICT_BATCH_SIZE),
+            train_split=None if valid is None else predefined_split(valid),
+            callbacks=self._callbacks(incremental),
+            device=device,
+            verbose=self.verbose,
+        ).initialize()
+        if not first:
+            net.history = self._net.history
+            if incremental:
+                net.optimizer_.load_state_dict(self._net.optimizer_.state_dict())
+        return net
+
+    def _callbacks(self, incremental):
+        callbacks = [("divergence_guard", DivergenceGuard())]
+        early = self.early_stopping and not incremental
+        if early:
+            callbacks.append(("valid_score", ValidationScore(self._validation_score)))
+        if not incremental:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_score" if early else "train_loss",
+                        lower_is_better=not early,
+                        patience=self.n_iter_no_change,
+                        threshold=self.tol,
+                        threshold_mode="abs",
+                        load_best=early,
+                    ),
+                )
+            )
+        if self.clip_grad_norm is not None:
+            callbacks.append(
+                ("gradient_clipping", GradientNormClipping(self.clip_grad_norm))
+            )
+        # skorch initialises callbacks in place; the user's objects stay as given.
+        return callbacks + copy.deepcopy(list(self.callbacks or []))
+
+    def _train(self, net, data, epochs):
+        done_before = len(_history_column(net.history, "train_loss"))
+        self._net = net
+        try:
+            net.partial_fit(data, epochs=epochs)
+        except Diverged as exc:
+            epoch, loss = exc.args
+            raise ValueError(
+                f"Training diverged: the training loss became {loss} in epoch "
+                f"{epoch}. Lower learning_rate_init (now {self.learning_rate_init}), "
+                "scale X (e.g. with sklearn_rnn.SequenceScaler) and y, or set "
+                "clip_grad_norm."
+            ) from None
+        finally:
+            # The validation data and the generator are not part of the model.
+            net.iterator_train__rng = None
+            net.train_split = None
+            net.module_.eval()
+        self._record_history(net.history, done_before, epochs)
+
+    def _record_history(self, history, done_before, epochs):
+        # Only completed epochs count: an interrupt can leave a partial one.
+        self.loss_curve_ = _history_column(history, "train_loss")
+        self.n_iter_ = len(self.loss_curve_)
+        if self.early_stopping:
+            self.validation_scores_ = _history_column(history, "valid_score")
+            self.best_validation_score_ = max(self.validation_scores_, default=None)
+        if epochs > 1 and self.n_iter_ - done_before == epochs:
+            warn_user(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+
+    def _split_validation(self, data, target, seed):
+        stratify = target if self._stratify_validation(target) else None
+        try:
+            train, valid = train_test_split(
+                np.arange(len(data)),
+                test_size=self.validation_fraction,
+                random_state=seed,
+                stratify=stratify,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"early_stopping=True could not split off a validation set "
+                f"(validation_fraction={self.validation_fraction} of {len(data)} "
+                f"samples): {exc} Use more data, a larger validation_fraction, or "
+                "early_stopping=False."
+            ) from None
+        return data.subset(np.sort(train)), data.subset(np.sort(valid))
+
+    def _sample_weights(self, sample_weight, class_weight, lengths):
+        weight = _check_sample_weight(
+            sample_weight, lengths, dtype=np.float64, ensure_non_negative=True
+        )
+        if class_weight is not None:
+            weight = weight * class_weight
+        total = weight.sum()
+        if not total > 0:
+            raise ValueError(
+                "sample_weight (times class_weight) sums to zero: at least one "
+                "sample needs a positive weight."
+            )
+        # Mean weight 1: the loss is a per-batch mean of weighted sample losses.
+        return (weight * (len(weight) / total)).astype(np.float32)
+
+    # -- prediction ---------------------------------------------------------------
+
+    def _forward(self, X):
+        """Raw network outputs, computed in float64 for non-float32 input."""
+        check_is_fitted(self)
+        seqs = check_sequences(
+            self,
+            X,
+            reset=False,
+            dtype=(np.float64, np.float32),
+            pad_value=0.0,
+            flat=True,
+        )
+        module = self.module_
+        device = next(module.parameters()).device
+        if seqs.values.dtype == np.float64:
+            # float64 makes every output independent of its batch's other rows
+            # (float32 kernels round differently for different batch shapes).
+            module = copy.deepcopy(module).double()
+        data = SequenceData(seqs.values, seqs.lengths, offsets=seqs.offsets)
+        return predict_batches(module, data, device)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    # -- hooks --------------------------------------------------------------------
+
+    @abstractmethod
+    def _validate_targets(self, y, *, first, incremental, classes):
+        """``(target, class_weight or None, attributes to commit)``."""
+
+    @abstractmethod
+    def _n_outputs(self):
+        """Width of the output layer, from the committed target attributes."""
+
+    @abstractmethod
+    def _criterion(self):
+        """An unreduced torch loss (``reduction='none'``)."""
+
+    @abstractmethod
+    def _validation_score(self, y_pred, y_true, weight):
+        """The early-stopping score of validation outputs (higher is better)."""
+
+    @abstractmethod
+    def _stratify_validation(self, target):
+        """Whether the early-stopping split is stratified by the target."""
+
+
+def _fit_rng(random_state):
+    seed = check_random_state(random_state).randint(2**31 - 1)
+    return np.random.default_rng(seed)

@@ -1,0 +1,460 @@
+"""RNNClassifier: a recurrent network classifier."""
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_array
+from torch import nn
+
+from ._base import BaseRNN
+from ._utils import warn_user
+
+__all__ = ["RNNClassifier"]
+
+
+class RNNClassifier(ClassifierMixin, BaseRNN):
+    """Recurrent neural network classifier (LSTM, GRU or Elman RNN).
+
+    Reads each sequence to its last real step and maps the final hidden state
+    to class scores with a linear layer, trained with Adam on the cross-entropy
+    (softmax for binary and multiclass ``y``, one sigmoid per label for
+    multilabel ``y``).
+
+    Parameters
+    ----------
+    cell : {'lstm', 'gru', 'rnn'}, default='lstm'
+        The recurrent cell: long short-term memory, gated recurrent unit, or the
+        Elman recurrence ``h_t = f(W_hh h_{t-1} + W_xh x_t + b_h)``.
+
+    hidden_size : int, default=64
+        Number of hidden units in each recurrent layer (and direction). Choose
+        it by cross-validation, e.g. with ``GridSearchCV``.
+
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+
+    bidirectional : bool, default=False
+        Whether each layer also reads the sequences backwards. The backward
+        direction reverses each sequence within its own length, so padding
+        never reaches it.
+
+    dropout : float, default=0.0
+        Dropout probability between layers and before the output layer.
+
+    activation : {'tanh', 'relu', 'sigmoid', 'identity'}, default='tanh'
+        Activation of the recurrence: for 'rnn' the ``f`` above; for 'lstm' and
+        'gru', as in Keras, the activation of the candidate state (and of the
+        LSTM cell output), the gates staying sigmoid. 'tanh' (and 'relu' for
+        'rnn') runs on PyTorch's fused kernels; the others step through time in
+        Python, which is slower (see ``benchmarks/README.md``).
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty: each training batch of ``batch_size``
+        sequences adds ``alpha / (2 * batch_size) * ||W||^2`` to its loss,
+        ``W`` being all weight matrices (not the biases), as in
+        ``MLPRegressor``. The penalty is part of ``loss_curve_``.
+
+    batch_size : int, default=32
+        Size of the minibatches. Sequences of similar length are batched
+        together when shuffling, so each batch is padded only to its own
+        longest sequence.
+
+    learning_rate_init : float, default=1e-3
+        Learning rate of the Adam optimizer.
+
+    max_iter : int, default=100
+        Maximum number of epochs.
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples in each epoch (in pools of similar
+        length, see ``batch_size``). With ``False`` the batches follow the
+        order of ``X``.
+
+    early_stopping : bool, default=False
+        Whether to set aside ``validation_fraction`` of the training data
+        (stratified for classifiers) and stop when the validation score has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs, restoring the best
+        weights. Without it, training stops when the training loss has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs. As in
+        ``MLPRegressor``, it does not apply to ``partial_fit``.
+
+    validation_fraction : float, default=0.1
+        Share of the training data set aside when ``early_stopping=True``.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement before training stops.
+
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss or score.
+
+    clip_grad_norm : float, default=None
+        If set, the gradient norm is clipped to this value in every step.
+
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the weights of the previous fit. The
+        other parameters, as set now, apply to the new fit (a new optimizer
+        with ``learning_rate_init``, new callbacks, ``early_stopping``...);
+        the architecture (``cell``, ``hidden_size``, ``num_layers``,
+        ``bidirectional``, ``activation``) cannot change.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation
+        split. The same integer gives the same predictions, run after run.
+
+    verbose : int, default=0
+        If positive, print one line per epoch (epoch, training loss, validation
+        score when early stopping, duration); plain text unless the output is
+        a terminal.
+
+    device : {'cpu', 'cuda', 'auto'} or str or torch.device, default='cpu'
+        Where the network is trained and run; 'auto' takes a GPU when available.
+
+    callbacks : list of skorch callbacks, default=None
+        Extra :mod:`skorch.callbacks` (e.g. ``Checkpoint``, ``LRScheduler``,
+        ``ProgressBar``), or ``(name, callback)`` tuples, for power users.
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes in the loss, as in scikit-learn's classifiers.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (for multilabel ``y``, the label indices).
+
+    n_features_in_ : int
+        Number of features seen during ``fit``: the number of columns of a 2D
+        ``X`` (its timesteps, as scikit-learn's conventions demand for 2D
+        input), otherwise the number of features per timestep.
+
+    n_channels_in_ : int
+        Number of features per timestep (1 for 2D input).
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a 2D DataFrame with string column names.
+
+    n_outputs_ : int
+        Number of target columns: 1 for 1D ``y``, else the number of columns
+        of ``y`` (of labels, for multilabel ``y``).
+
+    n_iter_ : int
+        Number of epochs run (over all ``fit`` calls with ``warm_start``, and
+        ``partial_fit`` calls).
+
+    loss_curve_ : list of float
+        Training loss (penalty included) after each epoch.
+
+    validation_scores_ : list of float
+        Validation score after each epoch (only with ``early_stopping``).
+
+    best_validation_score_ : float
+        Best validation score (only with ``early_stopping``); its weights are
+        the ones kept.
+
+    module_ : torch.nn.Module
+        The trained network, called as ``module_(x, lengths)`` on a
+        zero-padded float tensor ``(batch, time, n_channels_in_)`` and the
+        int64 length of each sequence.
+
+    history_ : skorch.history.History
+        The skorch history of all epochs (``history_[:, 'train_loss']``).
+
+    See Also
+    --------
+    RNNRegressor : The regressor counterpart.
+    sklearn.neural_network.MLPClassifier : The tabular model the names follow.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = [rng.normal(size=(n, 3)) for n in rng.randint(5, 15, size=60)]
+    >>> y = np.array(["up" if x[:, 0].sum() > 0 else "down" for x in X])
+    >>> clf = RNNClassifier(hidden_size=8, max_iter=5, random_state=0).fit(X, y)
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        activation="tanh",
+        alpha=1e-4,
+        batch_size=32,
+        learning_rate_init=1e-3,
+        max_iter=100,
+        shuffle=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        clip_grad_norm=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        callbacks=None,
+        class_weight=None,
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            activation=activation,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            clip_grad_norm=clip_grad_norm,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+            callbacks=callbacks,
+        )
+        self.class_weight = class_weight
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to sequences ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a binary indicator matrix for multilabel targets.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss.
+
+        Returns
+        -------
+        self : RNNClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch over ``X`` and ``y``, continuing from the current model.
+
+        The optimizer keeps its state between calls; ``early_stopping`` does
+        not apply.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a binary indicator matrix for multilabel targets.
+
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that can appear in ``y``; required on the first call
+            (except for multilabel ``y``).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss.
+
+        Returns
+        -------
+        self : RNNClassifier
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def predict_proba(self, X):
+        """Class probabilities for sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class; for multilabel targets, of each label.
+        """
+        logits = self._forward(X).double()
+        if self._multilabel:
+            return torch.sigmoid(logits).numpy()
+        return torch.softmax(logits, dim=1).numpy()
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities for sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class (or label).
+        """
+        logits = self._forward(X).double()
+        if self._multilabel:
+            return nn.functional.logsigmoid(logits).numpy()
+        return torch.log_softmax(logits, dim=1).numpy()
+
+    def predict(self, X):
+        """Predict class labels for sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted labels (an indicator matrix for multilabel targets).
+        """
+        logits = self._forward(X)
+        if self._multilabel:
+            return (logits > 0).numpy().astype(int)
+        return self.classes_[logits.argmax(dim=1).numpy()]
+
+    def _validate_targets(self, y, *, first, incremental, classes):
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y", estimator=self)
+        check_classification_targets(y)
+        kind = type_of_target(y, input_name="y")
+        if kind == "multilabel-indicator":
+            return self._validate_multilabel(y, first)
+        if kind not in ("binary", "multiclass"):
+            raise ValueError(
+                f"{type(self).__name__} supports binary, multiclass and multilabel "
+                f"(indicator matrix) targets. Got {kind} targets instead."
+            )
+        if y.ndim == 2:
+            warn_user(
+                "A column-vector y was passed when a 1d array was expected. Please "
+                "change the shape of y to (n_samples,), for example using ravel().",
+                DataConversionWarning,
+            )
+            y = y.ravel()
+        if first and incremental and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if not first and self._multilabel:
+            raise ValueError(
+                f"y holds {kind} labels, but {type(self).__name__} was fitted on "
+                "multilabel (indicator matrix) targets."
+            )
+        labels = np.unique(y if classes is None else classes)
+        if first:
+            if len(labels) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in "
+                    f"the data, but the data contains only one class: {labels[0]!r}."
+                )
+        elif classes is not None and not np.array_equal(labels, self.classes_):
+            raise ValueError(
+                f"classes={labels.tolist()} is not the same as on the first call "
+                f"to partial_fit: {self.classes_.tolist()}."
+            )
+        known = labels if first else self.classes_
+        unseen = np.setdiff1d(y, known)
+        if len(unseen):
+            raise ValueError(
+                f"y contains labels {unseen.tolist()} that are not in classes_ "
+                f"{known.tolist()}."
+            )
+        encoded = np.searchsorted(known, y).astype(np.int64)
+        attributes = {"classes_": known, "_multilabel": False, "n_outputs_": 1}
+        return encoded, self._class_weights(known, encoded), attributes
+
+    def _validate_multilabel(self, y, first):
+        if self.class_weight is not None:
+            raise ValueError(
+                "class_weight is not supported for multilabel y; weight the "
+                "samples with sample_weight instead."
+            )
+        if not first and (not self._multilabel or y.shape[1] != len(self.classes_)):
+            raise ValueError(
+                f"y has {y.shape[1]} labels, but {type(self).__name__} was fitted "
+                f"with {len(self.classes_)} classes."
+            )
+        attributes = {
+            "classes_": np.arange(y.shape[1]),
+            "_multilabel": True,
+            "n_outputs_": y.shape[1],
+        }
+        return np.asarray(y, dtype=np.float32), None, attributes
+
+    def _class_weights(self, classes, encoded):
+        if self.class_weight is None:
+            return None
+        per_class = compute_class_weight(
+            self.class_weight, classes=classes, y=classes[encoded]
+        )
+        return per_class[encoded]
+
+    def _n_outputs(self):
+        return len(self.classes_)
+
+    def _criterion(self):
+        if self._multilabel:
+            return nn.BCEWithLogitsLoss(reduction="none")
+        return nn.CrossEntropyLoss(reduction="none")
+
+    def _validation_score(self, y_pred, y_true, weight):
+        if self._multilabel:
+            hit = ((y_pred > 0).float() == y_true).all(dim=1)
+        else:
+            hit = y_pred.argmax(dim=1) == y_true
+        return float((hit.double() * weight).sum() / weight.sum())
+
+    def _stratify_validation(self, target):
+        return target.ndim == 1
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

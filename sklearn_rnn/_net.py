@@ -1,0 +1,114 @@
+"""The skorch net that trains the estimators' modules.
+
+skorch runs the loop (epochs, callbacks, history, early stopping, checkpoints,
+the epoch table). Everything here goes through skorch's documented extension
+points: data come in as a :class:`~sklearn_rnn._data.SequenceData` (a torch
+``Dataset``, which skorch takes as is) and are batched by ``iterator_train`` /
+``iterator_valid`` (:class:`~sklearn_rnn._data.SequenceBatches`); the
+validation set is skorch's ``predefined_split``; ``infer``, ``get_loss`` and
+``train_step`` are overridden as skorch's documentation suggests.
+
+Two of those overrides exist for speed and rely on what skorch documents for
+them; ``tests/test_net.py`` holds a canary test for each, so that a skorch
+release that changes the contract fails loudly:
+
+- ``notify`` calls, for each event, only the callbacks that implement it
+  (skorch calls every callback for every event, three times per batch);
+- ``train_step`` skips skorch's optimizer closure when no callback listens to
+  ``on_grad_computed``.
+"""
+
+from skorch import NeuralNet
+from skorch.callbacks import Callback
+
+from ._callbacks import PlainPrintLog
+
+__all__ = ["EVENTS", "SequenceNet"]
+
+# The events skorch notifies callbacks of (skorch.callbacks.Callback's methods).
+EVENTS = (
+    "on_train_begin",
+    "on_train_end",
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_batch_begin",
+    "on_batch_end",
+    "on_grad_computed",
+)
+
+
+class SequenceNet(NeuralNet):
+    """skorch's ``NeuralNet`` for sequence batches, weighted losses and ``alpha``.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Called as ``module(x, lengths)``.
+    alpha : float, default=0.0
+        L2 penalty added to each training batch's loss:
+        ``alpha / (2 * batch_size) * ||W||^2`` over the weight matrices (not
+        the biases), as ``MLPRegressor`` does.
+    **kwargs
+        skorch's parameters.
+    """
+
+    def __init__(self, module, *args, alpha=0.0, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.alpha = alpha
+
+    def get_default_callbacks(self):
+        return [
+            (name, PlainPrintLog() if name == "print_log" else callback)
+            for name, callback in super().get_default_callbacks()
+        ]
+
+    def initialize_callbacks(self):
+        super().initialize_callbacks()
+        self.listeners_ = {
+            event: [cb for _, cb in self.callbacks_ if _implements(cb, event)]
+            for event in EVENTS
+        }
+        return self
+
+    def notify(self, method_name, **cb_kwargs):
+        # Same calls as skorch's notify, minus callbacks that inherit the event
+        # from Callback, where it does nothing.
+        getattr(self, method_name)(self, **cb_kwargs)
+        for cb in self.listeners_[method_name]:
+            getattr(cb, method_name)(self, **cb_kwargs)
+
+    def infer(self, x, **fit_params):
+        return self.module_(x["x"], x["lengths"])
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        target, weight = y_true
+        losses = self.criterion_(y_pred, target)
+        if weight is None:  # every weight is 1: the plain mean, fewer ops
+            loss = losses.mean()
+        else:
+            if losses.ndim > 1:
+                losses = losses.mean(dim=1)
+            # Weights have mean 1 over the training set, so a batch whose
+            # weights are all zero adds nothing rather than dividing by zero.
+            loss = (losses * weight).mean()
+        if training and self.alpha:
+            squares = sum(p.square().sum() for p in self._penalized())
+            loss = loss + 0.5 * self.alpha * squares / len(target)
+        return loss
+
+    def _penalized(self):
+        return (p for p in self.module_.parameters() if p.ndim > 1)
+
+    def train_step(self, batch, **fit_params):
+        if self.listeners_["on_grad_computed"]:  # e.g. gradient clipping
+            return super().train_step(batch, **fit_params)
+        # Nobody reads the gradients: skip the closure and the parameter
+        # generator skorch builds for on_grad_computed on every batch.
+        self.optimizer_.zero_grad(set_to_none=True)
+        step = self.train_step_single(batch, **fit_params)
+        self.optimizer_.step()
+        return step
+
+
+def _implements(callback, event):
+    return getattr(type(callback), event, None) is not getattr(Callback, event)

@@ -1,0 +1,323 @@
+"""RNNRegressor: a recurrent network regressor."""
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import check_array
+from torch import nn
+
+from ._base import BaseRNN
+
+__all__ = ["RNNRegressor"]
+
+
+class RNNRegressor(RegressorMixin, BaseRNN):
+    """Recurrent neural network regressor (LSTM, GRU or Elman RNN).
+
+    Reads each sequence to its last real step and maps the final hidden state
+    to one or several continuous targets with a linear layer, trained with
+    Adam on the mean squared error.
+
+    Parameters
+    ----------
+    cell : {'lstm', 'gru', 'rnn'}, default='lstm'
+        The recurrent cell: long short-term memory, gated recurrent unit, or the
+        Elman recurrence ``h_t = f(W_hh h_{t-1} + W_xh x_t + b_h)``.
+
+    hidden_size : int, default=64
+        Number of hidden units in each recurrent layer (and direction). Choose
+        it by cross-validation, e.g. with ``GridSearchCV``.
+
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+
+    bidirectional : bool, default=False
+        Whether each layer also reads the sequences backwards. The backward
+        direction reverses each sequence within its own length, so padding
+        never reaches it.
+
+    dropout : float, default=0.0
+        Dropout probability between layers and before the output layer.
+
+    activation : {'tanh', 'relu', 'sigmoid', 'identity'}, default='tanh'
+        Activation of the recurrence: for 'rnn' the ``f`` above; for 'lstm' and
+        'gru', as in Keras, the activation of the candidate state (and of the
+        LSTM cell output), the gates staying sigmoid. 'tanh' (and 'relu' for
+        'rnn') runs on PyTorch's fused kernels; the others step through time in
+        Python, which is slower (see ``benchmarks/README.md``).
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty: each training batch of ``batch_size``
+        sequences adds ``alpha / (2 * batch_size) * ||W||^2`` to its loss,
+        ``W`` being all weight matrices (not the biases), as in
+        ``MLPRegressor``. The penalty is part of ``loss_curve_``.
+
+    batch_size : int, default=32
+        Size of the minibatches. Sequences of similar length are batched
+        together when shuffling, so each batch is padded only to its own
+        longest sequence.
+
+    learning_rate_init : float, default=1e-3
+        Learning rate of the Adam optimizer.
+
+    max_iter : int, default=100
+        Maximum number of epochs.
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples in each epoch (in pools of similar
+        length, see ``batch_size``). With ``False`` the batches follow the
+        order of ``X``.
+
+    early_stopping : bool, default=False
+        Whether to set aside ``validation_fraction`` of the training data
+        (stratified for classifiers) and stop when the validation score has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs, restoring the best
+        weights. Without it, training stops when the training loss has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs. As in
+        ``MLPRegressor``, it does not apply to ``partial_fit``.
+
+    validation_fraction : float, default=0.1
+        Share of the training data set aside when ``early_stopping=True``.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement before training stops.
+
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss or score.
+
+    clip_grad_norm : float, default=None
+        If set, the gradient norm is clipped to this value in every step.
+
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the weights of the previous fit. The
+        other parameters, as set now, apply to the new fit (a new optimizer
+        with ``learning_rate_init``, new callbacks, ``early_stopping``...);
+        the architecture (``cell``, ``hidden_size``, ``num_layers``,
+        ``bidirectional``, ``activation``) cannot change.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation
+        split. The same integer gives the same predictions, run after run.
+
+    verbose : int, default=0
+        If positive, print one line per epoch (epoch, training loss, validation
+        score when early stopping, duration); plain text unless the output is
+        a terminal.
+
+    device : {'cpu', 'cuda', 'auto'} or str or torch.device, default='cpu'
+        Where the network is trained and run; 'auto' takes a GPU when available.
+
+    callbacks : list of skorch callbacks, default=None
+        Extra :mod:`skorch.callbacks` (e.g. ``Checkpoint``, ``LRScheduler``,
+        ``ProgressBar``), or ``(name, callback)`` tuples, for power users.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during ``fit``: the number of columns of a 2D
+        ``X`` (its timesteps, as scikit-learn's conventions demand for 2D
+        input), otherwise the number of features per timestep.
+
+    n_channels_in_ : int
+        Number of features per timestep (1 for 2D input).
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a 2D DataFrame with string column names.
+
+    n_outputs_ : int
+        Number of target columns: 1 for 1D ``y``, else the number of columns
+        of ``y`` (of labels, for multilabel ``y``).
+
+    n_iter_ : int
+        Number of epochs run (over all ``fit`` calls with ``warm_start``, and
+        ``partial_fit`` calls).
+
+    loss_curve_ : list of float
+        Training loss (penalty included) after each epoch.
+
+    validation_scores_ : list of float
+        Validation score after each epoch (only with ``early_stopping``).
+
+    best_validation_score_ : float
+        Best validation score (only with ``early_stopping``); its weights are
+        the ones kept.
+
+    module_ : torch.nn.Module
+        The trained network, called as ``module_(x, lengths)`` on a
+        zero-padded float tensor ``(batch, time, n_channels_in_)`` and the
+        int64 length of each sequence.
+
+    history_ : skorch.history.History
+        The skorch history of all epochs (``history_[:, 'train_loss']``).
+
+    See Also
+    --------
+    RNNClassifier : The classifier counterpart.
+    sklearn.neural_network.MLPRegressor : The tabular model the names follow.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(64, 10, 2)).astype(np.float32)
+    >>> y = X[:, :, 0].sum(axis=1)
+    >>> reg = RNNRegressor(hidden_size=8, max_iter=5, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    >>> reg.predict([X[0, :4], X[1]]).shape  # sequences of any length
+    (2,)
+    """
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        activation="tanh",
+        alpha=1e-4,
+        batch_size=32,
+        learning_rate_init=1e-3,
+        max_iter=100,
+        shuffle=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        clip_grad_norm=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        callbacks=None,
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            activation=activation,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            clip_grad_norm=clip_grad_norm,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+            callbacks=callbacks,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss.
+
+        Returns
+        -------
+        self : RNNRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Run one epoch over ``X`` and ``y``, continuing from the current model.
+
+        The optimizer keeps its state between calls; ``early_stopping`` does
+        not apply.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss.
+
+        Returns
+        -------
+        self : RNNRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict targets for sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values.
+        """
+        out = self._forward(X).numpy().astype(np.float64, copy=False)
+        return out[:, 0] if self._y_1d else out
+
+    def _validate_targets(self, y, *, first, incremental, classes):
+        y = check_array(
+            y, ensure_2d=False, dtype="numeric", input_name="y", estimator=self
+        )
+        if y.ndim > 2:
+            raise ValueError(
+                f"y must be 1D (n_samples,) or 2D (n_samples, n_outputs). Got an "
+                f"array with {y.ndim} dimensions instead."
+            )
+        y_2d = y.reshape(len(y), -1).astype(np.float32)
+        if not first and y_2d.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y_2d.shape[1]} outputs, but {type(self).__name__} was "
+                f"fitted with {self.n_outputs_}."
+            )
+        return y_2d, None, {"_y_1d": y.ndim == 1, "n_outputs_": y_2d.shape[1]}
+
+    def _n_outputs(self):
+        return self.n_outputs_
+
+    def _criterion(self):
+        return nn.MSELoss(reduction="none")
+
+    def _validation_score(self, y_pred, y_true, weight):
+        return r2_score(y_true.numpy(), y_pred.numpy(), sample_weight=weight.numpy())
+
+    def _stratify_validation(self, target):
+        return False

@@ -1,0 +1,70 @@
+"""Small helpers shared by the estimators: devices, seeding, warnings."""
+
+import os
+import sys
+import warnings
+from contextlib import contextmanager
+
+import torch
+from sklearn.utils._param_validation import InvalidParameterError
+
+__all__ = ["resolve_device", "seeded_torch", "warn_user"]
+
+
+def resolve_device(device, name):
+    """``device`` as a :class:`torch.device`, with an error naming the fix."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise InvalidParameterError(
+            f"The 'device' parameter of {name} must be 'cpu', 'cuda', 'cuda:N', "
+            f"'auto' or a torch.device. Got {device!r} instead."
+        ) from None
+    backend = getattr(torch, resolved.type, None) if resolved.type != "cpu" else None
+    if not getattr(backend, "is_available", lambda: True)():
+        raise ValueError(
+            f"device={device!r} was requested but {resolved.type} is not available "
+            "on this machine. Use device='cpu', or device='auto' to take a GPU when "
+            "there is one."
+        )
+    return resolved
+
+
+@contextmanager
+def seeded_torch(seed, device):
+    """Seed torch's generators for module init and dropout, then restore them.
+
+    Dropout kernels draw from torch's global generator, so it is seeded here,
+    inside a fork that gives the user's global random state back afterwards.
+    """
+    cuda = device.type == "cuda"
+    devices = [device.index or 0] if cuda else []
+    with torch.random.fork_rng(devices=devices):
+        torch.random.default_generator.manual_seed(seed)
+        if cuda:
+            torch.cuda.manual_seed(seed)
+        yield
+
+
+# Frames in these packages are skipped, so that a warning points at the line of
+# the user's code that called into them (also through Pipeline or a search).
+_INTERNAL = tuple(
+    os.path.dirname(module.__file__) + os.sep
+    for module in (
+        sys.modules[__name__.rpartition(".")[0]],
+        __import__("sklearn"),
+        __import__("skorch"),
+        __import__("joblib"),
+    )
+)
+
+
+def warn_user(message, category):
+    """``warnings.warn`` with the stack level of the first frame outside the
+    libraries above, whatever the call path."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)

@@ -1,0 +1,86 @@
+"""The base class of the sequence transformers.
+
+scikit-learn's ``SimpleImputer`` and ``StandardScaler`` refuse 3D input, and
+flattening the time axis mixes statistics of different timesteps. The
+transformers read every input form of the data contract, learn their
+statistics per feature over the real (non-padding, non-missing) steps only,
+and return sequences aligned to step 0 with NaN padding after them: a 2D array
+for 2D input whose width they keep, a 3D array otherwise.
+"""
+
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils.validation import check_is_fitted
+
+from .._validation import check_sequences, commit_input_attributes
+
+__all__ = ["SequenceTransformer", "real_steps"]
+
+
+class SequenceTransformer(TransformerMixin, BaseEstimator):
+    """Validate with the data contract, then call ``_fit``/``_transform``."""
+
+    # Whether univariate 2D input comes back 2D (else always 3D).
+    _keeps_2d = True
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the transformation from sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences; trailing (or leading) all-NaN timesteps are padding.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        seqs = check_sequences(self, X, reset=True, allow_nan=True)
+        self._fit(seqs)
+        commit_input_attributes(self, seqs)
+        return self
+
+    def transform(self, X):
+        """Transform sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences with as many features per timestep as in ``fit``.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_timesteps_out, n_features_out) or \
+(n_samples, n_timesteps_out)
+            NaN-padded sequences aligned to step 0; 2D when ``X`` was 2D and the
+            number of features did not change (``SequencePadder`` always
+            returns 3D).
+        """
+        return self._apply(self._transform, X)
+
+    def _apply(self, function, X):
+        """Validate ``X`` against the fit, apply ``function``, shape the output."""
+        check_is_fitted(self)
+        seqs = check_sequences(self, X, reset=False, allow_nan=True)
+        return _output(function(seqs), seqs.is_2d and self._keeps_2d)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _output(values, is_2d):
+    return values[:, :, 0] if is_2d and values.shape[2] == 1 else values
+
+
+def real_steps(seqs):
+    """The real steps of all sequences stacked: ``(n_steps, n_features)``."""
+    return seqs.values[seqs.mask]

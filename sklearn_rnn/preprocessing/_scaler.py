@@ -1,0 +1,129 @@
+"""SequenceScaler: scale each feature over the real steps."""
+
+import warnings
+from numbers import Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import SequenceTransformer, real_steps
+
+__all__ = ["SequenceScaler"]
+
+_SCALING = {"standard", "robust", "minmax"}
+
+
+class SequenceScaler(SequenceTransformer):
+    """Scale each feature over the real steps of the sequences.
+
+    Parameters
+    ----------
+    method : {'standard', 'robust', 'minmax'}, default='standard'
+        'standard' removes the mean and divides by the standard deviation;
+        'robust' removes the median and divides by the inter-quartile range,
+        so outliers barely move the scaling; 'minmax' maps the training range
+        to [0, 1].
+    clip_value : float, default=None
+        If set, scaled values are clipped to ``[-clip_value, clip_value]``,
+        which tames outliers that remain after scaling. Clipped values are not
+        recovered by ``inverse_transform``. It is not named ``clip``, which in
+        ``MinMaxScaler`` is a bool.
+
+    Attributes
+    ----------
+    center_ : ndarray of shape (n_channels_in_,)
+        Per-feature value subtracted (mean, median or minimum).
+    scale_ : ndarray of shape (n_channels_in_,)
+        Per-feature divisor (standard deviation, inter-quartile range or
+        range): for every method ``X_scaled = (X - center_) / scale_``, the
+        meaning of ``StandardScaler.scale_`` and ``RobustScaler.scale_`` (not
+        of ``MinMaxScaler.scale_``, a multiplier). A constant feature, by
+        scikit-learn's rules (a variance within rounding error of zero, a
+        scale below ``10 * eps``), gets 1 and is scaled to 0.
+    n_features_in_ : int
+        Width of 2D ``X`` seen in ``fit``, else the number of features per step.
+    n_channels_in_ : int
+        Number of features per timestep.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import SequenceScaler
+    >>> X = [np.array([1.0, 2.0, 3.0]), np.array([4.0, 100.0])]
+    >>> scaler = SequenceScaler(method="robust", clip_value=3.0).fit(X)
+    >>> scaler.center_, scaler.scale_
+    (array([3.]), array([2.]))
+    >>> scaler.transform(X)[:, :, 0]
+    array([[-1. , -0.5,  0. ],
+           [ 0.5,  3. ,  nan]])
+    """
+
+    _parameter_constraints: dict = {
+        "method": [StrOptions(_SCALING)],
+        "clip_value": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    def __init__(self, *, method="standard", clip_value=None):
+        self.method = method
+        self.clip_value = clip_value
+
+    def _fit(self, seqs):
+        steps = real_steps(seqs).astype(np.float64)
+        with warnings.catch_warnings():
+            # A feature never observed in training has no statistics: see below.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if self.method == "standard":
+                center, var = np.nanmean(steps, 0), np.nanvar(steps, 0)
+                n = (~np.isnan(steps)).sum(axis=0)
+                scale = np.where(_constant(var, center, n), 0.0, np.sqrt(var))
+            elif self.method == "robust":
+                q25, center, q75 = np.nanpercentile(steps, [25, 50, 75], axis=0)
+                scale = q75 - q25
+            else:
+                center = np.nanmin(steps, 0)
+                scale = np.nanmax(steps, 0) - center
+        # Never-observed features are left as they are; constant ones get
+        # scale 1 (scikit-learn's _handle_zeros_in_scale rule).
+        center = np.where(np.isfinite(center), center, 0.0)
+        tiny = 10 * np.finfo(np.float64).eps
+        scale = np.where(np.isfinite(scale) & (scale >= tiny), scale, 1.0)
+        self.center_, self.scale_ = center, scale
+
+    def _transform(self, seqs):
+        # NaN (padding and missing values) stays NaN through the arithmetic.
+        dtype = seqs.values.dtype
+        out = (seqs.values - self.center_.astype(dtype)) / self.scale_.astype(dtype)
+        if self.clip_value is not None:
+            out = np.clip(out, -self.clip_value, self.clip_value)
+        return out
+
+    def inverse_transform(self, X):
+        """Undo the scaling (values clipped by ``clip`` stay clipped).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Scaled sequences.
+
+        Returns
+        -------
+        X_original : ndarray
+            Sequences in the original units, in the form ``transform`` returns.
+        """
+        return self._apply(self._inverse_transform, X)
+
+    def _inverse_transform(self, seqs):
+        dtype = seqs.values.dtype
+        return seqs.values * self.scale_.astype(dtype) + self.center_.astype(dtype)
+
+
+def _constant(var, mean, n):
+    """Whether a variance is within rounding error of zero.
+
+    The bound on the error of a float64 variance computed from ``n`` values
+    (Chan, Golub and LeVeque), the rule ``StandardScaler`` uses.
+    """
+    eps = np.finfo(np.float64).eps
+    with np.errstate(invalid="ignore"):
+        return var <= n * eps * var + (n * mean * eps) ** 2

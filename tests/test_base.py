@@ -1,0 +1,397 @@
+"""What RNNRegressor and RNNClassifier share (BaseRNN), through the public API."""
+
+import copy
+import pickle
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import ESTIMATORS, TINY, nan_padded, outputs, ragged, targets
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from sklearn.pipeline import make_pipeline
+from skorch.callbacks import Callback
+from skorch.exceptions import DeviceWarning
+
+from sklearn_rnn import RNNClassifier, RNNRegressor, SequenceScaler
+
+nan = np.nan
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_padding_never_changes_a_prediction(Est, cell, bidirectional, activation):
+    X, y_reg, y_clf = ragged()
+    est = Est(
+        cell=cell,
+        bidirectional=bidirectional,
+        activation=activation,
+        num_layers=2,
+        **TINY,
+    ).fit(X, targets(Est, y_reg, y_clf))
+    for dtype, tol in [(np.float64, 1e-12), (np.float32, 1e-6)]:
+        seqs = [x.astype(dtype) for x in X[:5]]
+        alone = np.concatenate([outputs(est, [x]) for x in seqs])
+        for length in (12, 1000):
+            padded = nan_padded(seqs, length).astype(dtype)
+            np.testing.assert_allclose(outputs(est, padded), alone, rtol=0, atol=tol)
+        np.testing.assert_allclose(outputs(est, seqs), alone, rtol=0, atol=tol)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_random_state_reproducible_and_global_rng_untouched(Est):
+    X, y_reg, y_clf = ragged()
+    y = targets(Est, y_reg, y_clf)
+    params = dict(TINY, dropout=0.3, num_layers=2)
+    state = torch.get_rng_state()
+    first = outputs(Est(**params).fit(X, y), X)
+    assert torch.equal(state, torch.get_rng_state())
+    torch.manual_seed(123)  # the user's own seeding changes nothing of ours
+    np.testing.assert_array_equal(outputs(Est(**params).fit(X, y), X), first)
+    other = outputs(Est(**dict(params, random_state=1)).fit(X, y), X)
+    assert not np.allclose(other, first)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_clone_pickle_joblib_round_trips(Est, tmp_path):
+    X, y_reg, y_clf = ragged()
+    est = Est(**TINY).fit(X, targets(Est, y_reg, y_clf))
+    expected = outputs(est, X)
+    assert clone(est).get_params() == est.get_params()
+    np.testing.assert_array_equal(outputs(pickle.loads(pickle.dumps(est)), X), expected)
+    joblib.dump(est, tmp_path / "model.joblib")
+    np.testing.assert_array_equal(
+        outputs(joblib.load(tmp_path / "model.joblib"), X), expected
+    )
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_partial_fit_runs_one_epoch_at_a_time(Est):
+    X, y_reg, y_clf = ragged()
+    y = targets(Est, y_reg, y_clf)
+    est = Est(**TINY)
+    kwargs = {"classes": [0, 1]} if Est is RNNClassifier else {}
+    for i in range(3):
+        est.partial_fit(X, y, **kwargs)
+        assert est.n_iter_ == i + 1 and len(est.loss_curve_) == i + 1
+    if Est is RNNClassifier:
+        with pytest.raises(ValueError, match="classes must be passed"):
+            Est(**TINY).partial_fit(X, y)
+        with pytest.raises(ValueError, match="not in classes_"):
+            est.partial_fit(X, y + 5)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_warm_start_continues_training(Est):
+    X, y_reg, y_clf = ragged()
+    y = targets(Est, y_reg, y_clf)
+    est = Est(warm_start=True, **TINY).fit(X, y)
+    weights = [p.detach().clone() for p in est.module_.parameters()]
+    est.fit(X, y)
+    assert est.n_iter_ == 6 and len(est.loss_curve_) == 6
+    moved = [not torch.equal(a, b) for a, b in zip(weights, est.module_.parameters())]
+    assert any(moved)
+    cold = Est(**TINY).fit(X, y)
+    cold.fit(X, y)
+    assert cold.n_iter_ == 3
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_early_stopping_keeps_best_validation_weights(Est):
+    X, y_reg, y_clf = ragged(n=80)
+    y = targets(Est, y_reg, y_clf)
+    est = Est(
+        hidden_size=6,
+        max_iter=40,
+        early_stopping=True,
+        n_iter_no_change=2,
+        validation_fraction=0.25,
+        learning_rate_init=0.05,
+        random_state=0,
+    ).fit(X, y)
+    assert len(est.validation_scores_) == est.n_iter_
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    assert est.n_iter_ < 40
+    assert est.history_[-1, "valid_score"] == est.validation_scores_[-1]
+
+
+def test_convergence_warning_when_max_iter_reached():
+    X, y_reg, _ = ragged()
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(3\\)"):
+        RNNRegressor(**TINY, tol=0.0).fit(X, y_reg)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_unavailable_is_a_clear_error():
+    X, y_reg, _ = ragged()
+    with pytest.raises(ValueError, match="cuda is not available"):
+        RNNRegressor(device="cuda", **TINY).fit(X, y_reg)
+
+
+def test_auto_device_and_fitted_attributes():
+    X, y_reg, _ = ragged()
+    reg = RNNRegressor(device="auto", **TINY).fit(X, y_reg)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert next(reg.module_.parameters()).device.type == expected
+    assert reg.history_[:, "train_loss"] == reg.loss_curve_
+    assert not hasattr(reg, "validation_scores_")
+
+
+class _Interrupt(Callback):
+    """Raise KeyboardInterrupt (as Ctrl-C does) at a given epoch and batch."""
+
+    def __init__(self, epoch, batch=None):
+        self.epoch, self.batch = epoch, batch
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.batch is None and len(net.history) == self.epoch:
+            raise KeyboardInterrupt
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if self.batch is not None and training and len(net.history) == self.epoch:
+            if len(net.history[-1]["batches"]) == self.batch:
+                raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("batch", [None, 2], ids=["after epoch", "mid-epoch"])
+def test_interrupt_leaves_a_usable_model_with_an_honest_n_iter(batch):
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(64, 5, 2)), rng.normal(size=64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning for an interrupt
+        reg = RNNRegressor(
+            hidden_size=4,
+            max_iter=10,
+            batch_size=16,
+            callbacks=[_Interrupt(epoch=3, batch=batch)],
+            random_state=0,
+        ).fit(X, y)
+    assert reg.n_iter_ == (3 if batch is None else 2)
+    assert len(reg.loss_curve_) == reg.n_iter_
+    assert np.isfinite(reg.predict(X)).all()
+
+
+def test_divergence_is_never_silent():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(64, 5, 2)) * 1e3, rng.normal(size=64) * 1e6
+    reg = RNNRegressor(
+        cell="rnn",
+        activation="relu",
+        learning_rate_init=1e5,
+        max_iter=5,
+        random_state=0,
+    )
+    with pytest.raises(
+        ValueError, match="diverged.*learning_rate_init.*clip_grad_norm"
+    ):
+        reg.fit(X, y)
+
+
+def test_model_saved_on_a_gpu_loads_on_a_cpu_only_machine():
+    """Simulated: the pickled net says it lives on 'cuda'."""
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 5, 2)), rng.normal(size=20)
+    reg = RNNRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    expected = reg.predict(X)
+    reg._net.device = "cuda"
+    payload = pickle.dumps(reg)
+    if torch.cuda.is_available():
+        pytest.skip("needs a machine without CUDA")
+    # skorch warns twice: for the weights it maps to the CPU, and for the device.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = pickle.loads(payload)
+    messages = [str(w.message) for w in caught if issubclass(w.category, DeviceWarning)]
+    assert any("requested device (cuda) is not available" in m for m in messages)
+    assert str(loaded._net.device) == "cpu"
+    np.testing.assert_array_equal(loaded.predict(X), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_predict_from_several_threads(dtype):
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(k, 3)).astype(dtype) for k in rng.randint(2, 30, size=200)]
+    clf = RNNClassifier(hidden_size=8, max_iter=1, random_state=0).fit(
+        X, rng.randint(3, size=200)
+    )
+    serial = clf.predict_proba(X)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(clf.predict_proba, [X] * 8))
+    for result in results:
+        np.testing.assert_array_equal(result, serial)
+
+
+# -- review fixes (issue 9) -----------------------------------------------------------
+
+
+class _RecordOptimizer(Callback):
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_warm_start_fit_uses_the_parameters_set_now(Est):
+    X, y_reg, y_clf = ragged(n=60)
+    y = targets(Est, y_reg, y_clf)
+    est = Est(warm_start=True, **TINY).fit(X, y)
+    weights = [p.detach().clone() for p in est.module_.parameters()]
+    est.set_params(
+        learning_rate_init=0.02,
+        batch_size=7,
+        early_stopping=True,
+        n_iter_no_change=50,
+        callbacks=[_RecordOptimizer()],
+    )
+    est.fit(X, y)
+    assert est.history_[-1, "lr"] == 0.02
+    assert est.history_[-1, "batches", 0, "train_batch_size"] == 7
+    assert len(est.validation_scores_) == 3 and est.n_iter_ == 6
+    # The weights went on from where the first fit left them.
+    first_layer = next(est.module_.parameters())
+    assert not torch.equal(first_layer, weights[0])
+    cold = Est(**dict(TINY, max_iter=1)).fit(X, y)
+    assert not torch.allclose(next(cold.module_.parameters()), first_layer)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"hidden_size": 7},
+        {"cell": "gru"},
+        {"num_layers": 2},
+        {"bidirectional": True},
+        {"activation": "relu"},
+    ],
+)
+def test_warm_start_refuses_a_new_architecture(change):
+    X, y, _ = ragged()
+    reg = RNNRegressor(warm_start=True, **TINY).fit(X, y)
+    before = reg.predict(X)
+    name = next(iter(change))
+    with pytest.raises(ValueError, match=f"architecture cannot change.*{name}"):
+        reg.set_params(**change).fit(X, y)
+    np.testing.assert_array_equal(
+        reg.set_params(**{name: TINY.get(name, getattr(RNNRegressor(), name))}).predict(
+            X
+        ),
+        before,
+    )
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_partial_fit_ignores_early_stopping_as_mlp_does(Est):
+    X, y_reg, y_clf = ragged()
+    y = targets(Est, y_reg, y_clf)
+    kwargs = {"classes": [0, 1]} if Est is RNNClassifier else {}
+    est = Est(early_stopping=True, **TINY)
+    for _ in range(2):
+        est.partial_fit(X, y, **kwargs)
+    assert est.n_iter_ == 2 and est.validation_scores_ == []
+
+
+class _RecordGradients(Callback):
+    def on_epoch_begin(self, net, **kwargs):
+        state = {k: v.clone() for k, v in net.module_.state_dict().items()}
+        net.history.record("initial_state", state)
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        if "gradients" not in net.history[-1]:
+            grads = {name: p.grad.clone() for name, p in named_parameters}
+            net.history.record("gradients", grads)
+
+
+def test_alpha_is_mlps_penalty_on_each_batch():
+    X, y, _ = ragged(n=10, high=6)
+    X = [x.astype(np.float32) for x in X]
+    alpha = 3.0
+    reg = RNNRegressor(
+        alpha=alpha,
+        batch_size=10,  # one batch: the step's gradient is the formula's
+        shuffle=False,
+        max_iter=1,
+        callbacks=[_RecordGradients()],
+        hidden_size=4,
+        random_state=0,
+    ).fit(X, y)
+    module = copy.deepcopy(reg.module_)
+    module.load_state_dict(reg.history_[0, "initial_state"])
+    module.train()
+    x = torch.as_tensor(nan_padded(X, 5)).nan_to_num(0.0)
+    lengths = torch.tensor([len(s) for s in X])
+    pred = module(x, lengths)
+    target = torch.as_tensor(y, dtype=torch.float32)[:, None]
+    weights = [p for p in module.parameters() if p.ndim > 1]
+    penalty = alpha / (2 * len(X)) * sum((w**2).sum() for w in weights)
+    loss = ((pred - target) ** 2).mean() + penalty
+    loss.backward()
+    loss = loss.detach()
+    recorded = reg.history_[0, "gradients"]
+    for name, p in module.named_parameters():
+        torch.testing.assert_close(recorded[name], p.grad, rtol=1e-5, atol=1e-6)
+    assert reg.loss_curve_[0] == pytest.approx(loss.item(), rel=1e-5)
+
+
+def test_refit_on_a_list_forgets_the_dataframes_column_names():
+    frame = pd.DataFrame(np.random.RandomState(0).normal(size=(30, 5)))
+    frame.columns = [f"t{i}" for i in range(5)]
+    X, y, _ = ragged()
+    reg = RNNRegressor(**TINY).fit(frame, y)
+    assert reg.n_features_in_ == 5 and len(reg.feature_names_in_) == 5
+    reg.fit(X, y)
+    assert reg.n_features_in_ == 2 and not hasattr(reg, "feature_names_in_")
+
+
+@pytest.mark.parametrize("bad", ["X", "y", "sample_weight", "validation split"])
+def test_a_failed_refit_leaves_the_previous_fit_intact(bad):
+    X, _, y = ragged()
+    clf = RNNClassifier(**TINY).fit(X, y)
+    before = (clf.classes_, clf.n_features_in_, clf.n_iter_, clf.predict_proba(X))
+    X_new = [np.ones((4, 3))] * 6
+    y_new = np.array(["a", "b", "c"] * 2)
+    weight = np.ones(6)
+    params = {}
+    if bad == "X":
+        X_new = [np.ones((4, 3))] * 5 + [np.full((4, 3), np.nan)]
+    elif bad == "y":
+        y_new = y_new[:5]
+    elif bad == "sample_weight":
+        weight = -weight
+    else:
+        params = dict(early_stopping=True, validation_fraction=0.1)
+    with pytest.raises(ValueError):
+        clone(clf).set_params(**params)  # the parameters are valid
+        clf.set_params(**params).fit(X_new, y_new, sample_weight=weight)
+    assert clf.classes_ is before[0] and clf.n_features_in_ == before[1]
+    assert clf.n_iter_ == before[2]
+    np.testing.assert_array_equal(clf.predict_proba(X), before[3])
+
+
+class _RecordLengths(Callback):
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if training:
+            net.history.record_batch("lengths", batch[0]["lengths"].tolist())
+
+
+def test_shuffle_false_keeps_the_given_order_of_ragged_data():
+    X, y, _ = ragged(n=20)
+    reg = RNNRegressor(
+        shuffle=False, batch_size=6, callbacks=[_RecordLengths()], **TINY
+    ).fit(X, y)
+    for epoch in reg.history_[:, "batches", :, "lengths"]:
+        assert sum(epoch, []) == [len(x) for x in X]
+
+
+def test_warnings_point_at_the_callers_line():
+    X, y, _ = ragged()
+    with pytest.warns(ConvergenceWarning) as caught:
+        make_pipeline(SequenceScaler(), RNNRegressor(tol=0.0, **TINY)).fit(X, y)
+    assert caught[0].filename == __file__
+    with pytest.warns(DataConversionWarning) as caught:
+        RNNClassifier(**TINY).fit(X, (y > 0).reshape(-1, 1))
+    assert caught[0].filename == __file__

@@ -1,0 +1,83 @@
+"""Docstrings: numpydoc-valid, literal, and the same wherever they are shared."""
+
+import inspect
+
+import pytest
+from numpydoc.docscrape import ClassDoc
+from numpydoc.validate import validate
+
+import sklearn_rnn
+from sklearn_rnn import RNNClassifier, RNNRegressor, datasets
+
+# As scikit-learn's own docstring test: checks of style rather than content.
+IGNORED = {
+    "GL01",  # summary may start on the first line
+    "GL02",
+    "SA01",  # a See Also section is not required everywhere
+    "ES01",  # an extended summary is not required
+    "EX01",  # methods have no examples of their own
+    "RT02",  # the return value may be named
+    "SS05",  # summaries in the imperative mood are fine
+    "PR02",  # skorch/sklearn-style keyword-only parameters
+}
+
+
+def _public_objects():
+    for name in sklearn_rnn.__all__:
+        cls = getattr(sklearn_rnn, name)
+        yield f"sklearn_rnn.{name}", cls
+        for attr, member in inspect.getmembers(cls, inspect.isfunction):
+            if not attr.startswith("_") and member.__module__.startswith("sklearn_rnn"):
+                yield f"sklearn_rnn.{name}.{attr}", member
+    for name in datasets.__all__:
+        yield f"sklearn_rnn.datasets.{name}", getattr(datasets, name)
+
+
+@pytest.mark.parametrize(
+    "name, obj", list(_public_objects()), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_docstring_is_valid_numpydoc(name, obj):
+    result = validate(name)
+    errors = [(code, msg) for code, msg in result["errors"] if code not in IGNORED]
+    assert not errors, "\n".join(f"{c}: {m}" for c, m in errors)
+
+
+def _shared_parameters():
+    reg = set(inspect.signature(RNNRegressor).parameters)
+    clf = set(inspect.signature(RNNClassifier).parameters)
+    return sorted(reg & clf)
+
+
+def test_shared_parameters_have_the_same_defaults_and_descriptions():
+    shared = _shared_parameters()
+    assert len(shared) == len(inspect.signature(RNNRegressor).parameters)
+    reg_sig = inspect.signature(RNNRegressor).parameters
+    clf_sig = inspect.signature(RNNClassifier).parameters
+    assert {n: reg_sig[n].default for n in shared} == {
+        n: clf_sig[n].default for n in shared
+    }
+    reg_doc = {p.name: p for p in ClassDoc(RNNRegressor)["Parameters"]}
+    clf_doc = {p.name: p for p in ClassDoc(RNNClassifier)["Parameters"]}
+    for name in shared:
+        assert reg_doc[name] == clf_doc[name], name
+    reg_attrs = {p.name: p for p in ClassDoc(RNNRegressor)["Attributes"]}
+    clf_attrs = {p.name: p for p in ClassDoc(RNNClassifier)["Attributes"]}
+    for name in reg_attrs:
+        assert reg_attrs[name] == clf_attrs[name], name
+
+
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier])
+def test_docstrings_are_literal_source(Est):
+    """help() and IDEs read the source: no docstring is assembled at import."""
+    source = inspect.getsource(Est)
+    assert inspect.cleandoc(Est.__doc__).splitlines()[0] in source
+    for method in ("fit", "partial_fit", "predict"):
+        doc = getattr(Est, method).__doc__
+        assert "<X>" not in doc
+        assert inspect.cleandoc(doc).splitlines()[-1] in source
+
+
+def test_x_description_says_what_the_contract_says():
+    doc = inspect.getdoc(RNNRegressor.fit)
+    assert "NaN in every feature are padding" in doc
+    assert "at its start" in doc

@@ -1,0 +1,132 @@
+"""Properties over random ragged input (hypothesis)."""
+
+import numpy as np
+import pytest
+from conftest import nan_padded
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sklearn_rnn import (
+    RNNClassifier,
+    RNNRegressor,
+    SequenceImputer,
+    SequencePadder,
+    SequenceScaler,
+)
+
+nan = np.nan
+
+
+@st.composite
+def ragged_sequences(draw, n_features):
+    n = draw(st.integers(1, 6))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    lengths = draw(st.lists(st.integers(1, 7), min_size=n, max_size=n))
+    values = st.floats(-5, 5, allow_nan=False, width=32)
+    return [
+        np.array(
+            draw(
+                st.lists(
+                    st.lists(values, min_size=n_features, max_size=n_features),
+                    min_size=k,
+                    max_size=k,
+                )
+            ),
+            dtype=dtype,
+        )
+        for k in lengths
+    ]
+
+
+@pytest.fixture(scope="module")
+def fitted_models():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(k, 2)) for k in rng.randint(1, 8, size=20)]
+    y = (rng.uniform(size=20) > 0.5).astype(int)
+    return [
+        RNNRegressor(hidden_size=3, max_iter=1, bidirectional=True, random_state=0).fit(
+            X, y
+        ),
+        RNNClassifier(hidden_size=3, max_iter=1, cell="gru", random_state=0).fit(X, y),
+    ]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(X=ragged_sequences(n_features=2), extra=st.integers(0, 5), pre=st.booleans())
+def test_property_padding_never_changes_a_prediction(fitted_models, X, extra, pre):
+    tol = 1e-5 if X[0].dtype == np.float32 else 1e-10
+    padded = nan_padded(X, max(len(x) for x in X) + extra, pre)
+    before = padded.copy()
+    for model in fitted_models:
+        alone = np.concatenate([model.predict([x]) for x in X])
+        assert np.isfinite(alone).all()
+        np.testing.assert_allclose(model.predict(X), alone, atol=tol, rtol=0)
+        np.testing.assert_allclose(model.predict(padded), alone, atol=tol, rtol=0)
+    np.testing.assert_array_equal(padded, before)
+
+
+@st.composite
+def gappy_sequences(draw):
+    X = draw(ragged_sequences(n_features=draw(st.integers(1, 3))))
+    holes = st.floats(0, 1)
+    for x in X:
+        rate = draw(holes)
+        mask = np.random.RandomState(draw(st.integers(0, 1000))).uniform(size=x.shape)
+        x[mask < rate * 0.6] = nan
+        x[0, 0] = 0.0 if np.isnan(x[0]).all() else x[0, 0]
+        x[-1, 0] = 0.0 if np.isnan(x[-1]).all() else x[-1, 0]
+    return X
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    X=gappy_sequences(),
+    extra=st.integers(0, 3),
+    strategy=st.sampled_from(
+        ["ffill", "bfill", "linear", "mean", "median", "constant"]
+    ),
+    indicator=st.booleans(),
+)
+def test_property_imputer_fills_every_hole_and_keeps_padding(
+    X, extra, strategy, indicator
+):
+    padded = nan_padded(X, max(len(x) for x in X) + extra)
+    before = padded.copy()
+    out = SequenceImputer(strategy=strategy, add_indicator=indicator).fit_transform(
+        padded
+    )
+    real = np.arange(padded.shape[1]) < np.array([len(x) for x in X])[:, None]
+    assert not np.isnan(out[real]).any()
+    assert np.isnan(out[~real]).all()
+    np.testing.assert_array_equal(padded, before)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    X=gappy_sequences(),
+    extra=st.integers(0, 3),
+    method=st.sampled_from(["standard", "robust", "minmax"]),
+)
+def test_property_scaler_round_trip_and_padding(X, extra, method):
+    padded = nan_padded(X, max(len(x) for x in X) + extra)
+    before = padded.copy()
+    scaler = SequenceScaler(method=method).fit(padded)
+    out = scaler.transform(padded)
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(padded))
+    tol = 1e-4 if padded.dtype == np.float32 else 1e-9
+    np.testing.assert_allclose(
+        scaler.inverse_transform(out), padded, atol=tol, rtol=tol
+    )
+    np.testing.assert_array_equal(padded, before)
+
+
+@settings(max_examples=30, deadline=None)
+@given(X=ragged_sequences(n_features=2), maxlen=st.integers(1, 9))
+def test_property_padder_output_predicts_like_the_sequences(fitted_models, X, maxlen):
+    padder = SequencePadder(maxlen=maxlen, padding="pre", truncating="pre").fit(X)
+    cut = [x[-maxlen:] for x in X]
+    tol = 1e-5 if X[0].dtype == np.float32 else 1e-10
+    for model in fitted_models:
+        np.testing.assert_allclose(
+            model.predict(padder.transform(X)), model.predict(cut), atol=tol, rtol=0
+        )
