@@ -197,8 +197,16 @@ class Ours:
             batch_size=w["batch"],
             max_iter=w["epochs"],
             alpha=0.0,
+            # The architecture and training of the other rows: the last step
+            # read by a linear head, Adam at 1e-3, every epoch run.
+            pooling="last",
+            conv_filters=0,
+            learning_rate_init=1e-3,
+            n_iter_no_change=w["epochs"],
             random_state=seed,
         )
+        if Est is RNNRegressor:
+            self.model.set_params(normalize_y=False)
         self.model.fit(X, y)
         self.loss = self.model.loss_curve_[-1]
         return self

@@ -6,6 +6,7 @@ the outputs are read); see the "Architecture" section of the README.
 """
 
 import copy
+import math
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -21,20 +22,34 @@ from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
 )
-from skorch.callbacks import EarlyStopping, GradientNormClipping
+from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
 from skorch.helper import predefined_split
 
 from ._callbacks import Diverged, DivergenceGuard, ValidationScore
 from ._data import PREDICT_BATCH_SIZE, SequenceBatches, SequenceData, predict_batches
-from ._module import ACTIVATIONS, CELLS, RecurrentNet
+from ._module import ACTIVATIONS, CELLS, POOLING, RecurrentNet
 from ._net import SequenceNet
 from ._utils import resolve_device, seeded_torch, warn_user
 from ._validation import check_sequences, commit_input_attributes
 
 __all__ = ["ARCHITECTURE", "BaseRNN"]
 
+# conv_stride='auto' shortens the median training sequence to about this many
+# steps for the recurrence (see the docstring of conv_stride for the measurement).
+AUTO_STEPS = 64
+
 # Parameters that shape the network: warm_start cannot change them.
-ARCHITECTURE = ("cell", "hidden_size", "num_layers", "bidirectional", "activation")
+ARCHITECTURE = (
+    "cell",
+    "hidden_size",
+    "num_layers",
+    "bidirectional",
+    "activation",
+    "pooling",
+    "conv_filters",
+    "conv_kernel_size",
+    "conv_stride",
+)
 
 
 def _history_column(history, key):
@@ -64,8 +79,16 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
+        "pooling": [StrOptions(set(POOLING))],
+        "conv_filters": [Interval(Integral, 0, None, closed="left"), tuple, list],
+        "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "conv_stride": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
@@ -91,8 +114,13 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         bidirectional,
         dropout,
         activation,
+        pooling,
+        conv_filters,
+        conv_kernel_size,
+        conv_stride,
         alpha,
         batch_size,
+        learning_rate,
         learning_rate_init,
         max_iter,
         shuffle,
@@ -113,8 +141,13 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.activation = activation
+        self.pooling = pooling
+        self.conv_filters = conv_filters
+        self.conv_kernel_size = conv_kernel_size
+        self.conv_stride = conv_stride
         self.alpha = alpha
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
         self.shuffle = shuffle
@@ -146,6 +179,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         first = not hasattr(self, "_net") or not (incremental or self.warm_start)
         if not first:
             self._check_architecture()
+        conv_filters = self._conv_filters()
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
@@ -173,9 +207,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             for name, value in target_attributes.items():
                 setattr(self, name, value)
             self._rng = rng
+            self.conv_stride_ = self._resolve_stride(seqs.lengths)
             self._architecture = {name: getattr(self, name) for name in ARCHITECTURE}
         with seeded_torch(seed, device):
-            net = self._build_net(device, valid, first=first, incremental=incremental)
+            net = self._build_net(
+                device, valid, conv_filters, first=first, incremental=incremental
+            )
             self._train(net, data, epochs=1 if incremental else self.max_iter)
         return self
 
@@ -195,7 +232,26 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 "(or refit with fit) to train a new network."
             )
 
-    def _build_net(self, device, valid, *, first, incremental):
+    def _resolve_stride(self, lengths):
+        if self.conv_stride != "auto":
+            return self.conv_stride
+        # The recurrence then reads about AUTO_STEPS steps of a typical sequence.
+        return max(1, math.ceil(float(np.median(lengths)) / AUTO_STEPS))
+
+    def _conv_filters(self):
+        filters = self.conv_filters
+        filters = (
+            () if filters == 0 else (filters,) if np.ndim(filters) == 0 else filters
+        )
+        if not all(isinstance(f, Integral) and f > 0 for f in filters):
+            raise ValueError(
+                "conv_filters must be an int >= 0 or a tuple of positive ints (the "
+                f"filters of each convolution layer). Got {self.conv_filters!r} "
+                "instead."
+            )
+        return tuple(int(f) for f in filters)
+
+    def _build_net(self, device, valid, conv_filters, *, first, incremental):
         """A skorch net with the current parameters, around the kept weights.
 
         Every fit builds a new net, so that it uses the parameters set now
@@ -212,6 +268,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 dropout=self.dropout,
                 activation=self.activation,
                 n_outputs=self._n_outputs(),
+                pooling=self.pooling,
+                conv_filters=conv_filters,
+                conv_kernel_size=self.conv_kernel_size,
+                conv_stride=self.conv_stride_,
             )
         else:
             module = self._net.module_
@@ -259,6 +319,21 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                         threshold=self.tol,
                         threshold_mode="abs",
                         load_best=early,
+                    ),
+                )
+            )
+        if self.learning_rate == "adaptive" and not incremental:
+            callbacks.append(
+                (
+                    "adaptive_learning_rate",
+                    LRScheduler(
+                        "ReduceLROnPlateau",
+                        monitor="valid_score" if early else "train_loss",
+                        mode="max" if early else "min",
+                        factor=0.2,
+                        patience=max(self.n_iter_no_change // 2 - 1, 0),
+                        threshold=self.tol,
+                        threshold_mode="abs",
                     ),
                 )
             )

@@ -26,7 +26,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
     Parameters
     ----------
-    cell : {'lstm', 'gru', 'rnn'}, default='lstm'
+    cell : {'lstm', 'gru', 'rnn'}, default='gru'
         The recurrent cell: long short-term memory, gated recurrent unit, or the
         Elman recurrence ``h_t = f(W_hh h_{t-1} + W_xh x_t + b_h)``.
 
@@ -52,6 +52,28 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         'rnn') runs on PyTorch's fused kernels; the others step through time in
         Python, which is slower (see ``benchmarks/README.md``).
 
+    pooling : {'last', 'mean', 'max', 'attention'}, default='max'
+        How the outputs of the recurrence over time become one vector per
+        sequence, always over its real steps only: the output at the last
+        step ('last'; for a bidirectional network, the backward direction's
+        output at the first step), the mean or the maximum over the steps, or
+        a learned softmax-weighted sum ('attention').
+
+    conv_filters : int or tuple of int, default=(64, 64)
+        Number of filters of each causal 1D convolution run before the
+        recurrence (one layer per entry, ReLU after each; 0 or ``()`` for
+        none), as in DeepConvLSTM and LSTM-FCN. Each output step sees only the
+        current and earlier steps, so padding still never changes a
+        prediction.
+
+    conv_kernel_size : int, default=8
+        Number of timesteps each convolution reads.
+
+    conv_stride : int or 'auto', default='auto'
+        Step of the first convolution: the recurrence reads
+        ``ceil(length / conv_stride)`` steps, which makes long sequences
+        shorter and faster to train.
+
     alpha : float, default=1e-4
         Strength of the L2 penalty: each training batch of ``batch_size``
         sequences adds ``alpha / (2 * batch_size) * ||W||^2`` to its loss,
@@ -63,10 +85,16 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         together when shuffling, so each batch is padded only to its own
         longest sequence.
 
-    learning_rate_init : float, default=1e-3
-        Learning rate of the Adam optimizer.
+    learning_rate : {'constant', 'adaptive'}, default='constant'
+        Learning-rate schedule: 'constant' keeps ``learning_rate_init``;
+        'adaptive' divides it by 5 each time the monitored loss (or validation
+        score) has not improved by ``tol`` for ``n_iter_no_change // 2``
+        epochs.
 
-    max_iter : int, default=100
+    learning_rate_init : float, default=3e-3
+        Initial learning rate of the Adam optimizer.
+
+    max_iter : int, default=300
         Maximum number of epochs.
 
     shuffle : bool, default=True
@@ -85,7 +113,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     validation_fraction : float, default=0.1
         Share of the training data set aside when ``early_stopping=True``.
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int, default=30
         Epochs without improvement before training stops.
 
     tol : float, default=1e-4
@@ -99,7 +127,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         other parameters, as set now, apply to the new fit (a new optimizer
         with ``learning_rate_init``, new callbacks, ``early_stopping``...);
         the architecture (``cell``, ``hidden_size``, ``num_layers``,
-        ``bidirectional``, ``activation``) cannot change.
+        ``bidirectional``, ``activation``, ``pooling`` and the ``conv_*``
+        parameters) cannot change.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation
@@ -137,8 +166,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Column names, when ``X`` was a 2D DataFrame with string column names.
 
     n_outputs_ : int
-        Number of target columns: 1 for 1D ``y``, else the number of columns
-        of ``y`` (of labels, for multilabel ``y``).
+        Number of outputs of the network.
 
     n_iter_ : int
         Number of epochs run (over all ``fit`` calls with ``warm_start``, and
@@ -189,20 +217,25 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     def __init__(
         self,
         *,
-        cell="lstm",
+        cell="gru",
         hidden_size=64,
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
         activation="tanh",
+        pooling="max",
+        conv_filters=(64, 64),
+        conv_kernel_size=8,
+        conv_stride="auto",
         alpha=1e-4,
         batch_size=32,
-        learning_rate_init=1e-3,
-        max_iter=100,
+        learning_rate="constant",
+        learning_rate_init=3e-3,
+        max_iter=300,
         shuffle=True,
         early_stopping=False,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change=30,
         tol=1e-4,
         clip_grad_norm=None,
         warm_start=False,
@@ -219,8 +252,13 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             bidirectional=bidirectional,
             dropout=dropout,
             activation=activation,
+            pooling=pooling,
+            conv_filters=conv_filters,
+            conv_kernel_size=conv_kernel_size,
+            conv_stride=conv_stride,
             alpha=alpha,
             batch_size=batch_size,
+            learning_rate=learning_rate,
             learning_rate_init=learning_rate_init,
             max_iter=max_iter,
             shuffle=shuffle,

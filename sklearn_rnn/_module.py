@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["ACTIVATIONS", "CELLS", "RecurrentNet", "uses_fused_kernel"]
+__all__ = ["ACTIVATIONS", "CELLS", "POOLING", "RecurrentNet", "uses_fused_kernel"]
 
 CELLS = {"lstm": (nn.LSTM, 4), "gru": (nn.GRU, 3), "rnn": (nn.RNN, 1)}
 ACTIVATIONS = {
@@ -144,11 +144,56 @@ def reverse_within_length(x, lengths):
     return x.gather(1, index.unsqueeze(2).expand(-1, -1, x.shape[2]))
 
 
+POOLING = ("last", "mean", "max", "attention")
+
+
+class CausalConv(nn.Module):
+    """Causal, strided 1D convolutions before the recurrence, lengths mapped.
+
+    Each layer sees only the current and earlier steps (zeros are padded on the
+    left). The first layer reads ``max(kernel_size, stride)`` steps, so no step
+    is skipped, and its output step ``j`` ends at input step ``j * s + s - 1``
+    for stride ``s``: a sequence of length ``L`` has ``ceil(L / s)`` output
+    steps. The input is zero-extended to a multiple of the stride, so the
+    output of a sequence never depends on the padding of its batch.
+    """
+
+    def __init__(self, input_size, filters, kernel_size, stride):
+        super().__init__()
+        self.stride = stride
+        self.kernel_sizes = [max(kernel_size, stride)] + [kernel_size] * (
+            len(filters) - 1
+        )
+        sizes = [input_size, *filters]
+        self.layers = nn.ModuleList(
+            nn.Conv1d(a, b, k, stride=stride if i == 0 else 1)
+            for i, (a, b, k) in enumerate(zip(sizes, sizes[1:], self.kernel_sizes))
+        )
+
+    def forward(self, x, lengths):
+        x = x.transpose(1, 2)  # (batch, channels, time)
+        for i, (conv, k) in enumerate(zip(self.layers, self.kernel_sizes)):
+            if i == 0:
+                # Left padding k - s: output j ends at input j * s + s - 1.
+                extra = -x.shape[2] % self.stride
+                x = F.pad(x, (k - self.stride, extra))
+            else:
+                x = F.pad(x, (k - 1, 0))
+            x = torch.relu(conv(x))
+        lengths = torch.div(
+            lengths + self.stride - 1, self.stride, rounding_mode="floor"
+        )
+        return x.transpose(1, 2), lengths
+
+
 class RecurrentNet(nn.Module):
-    """Recurrent encoder + linear head, read at each sequence's last real step.
+    """(Convolutions +) recurrent encoder + pooling over time + linear head.
 
     ``forward(x, lengths)`` takes ``x`` of shape ``(batch, time, features)``,
     zero-padded after each sequence's length, and returns ``(batch, n_outputs)``.
+    ``pooling`` reads the encoder's outputs at the real steps only: the last
+    one ('last'; for a bidirectional layer, the backward direction's first),
+    their mean, their maximum, or a softmax-weighted sum ('attention').
     """
 
     def __init__(
@@ -162,9 +207,20 @@ class RecurrentNet(nn.Module):
         dropout,
         activation,
         n_outputs,
+        pooling="last",
+        conv_filters=(),
+        conv_kernel_size=3,
+        conv_stride=1,
     ):
         super().__init__()
         self.bidirectional = bidirectional
+        self.pooling = pooling
+        self.conv = None
+        if conv_filters:
+            self.conv = CausalConv(
+                input_size, conv_filters, conv_kernel_size, conv_stride
+            )
+            input_size = conv_filters[-1]
         if bidirectional:
             # One single-layer module per layer and direction: the backward
             # direction must see each sequence reversed within its own length.
@@ -181,8 +237,11 @@ class RecurrentNet(nn.Module):
             self.encoder = _recurrence(
                 cell, activation, input_size, hidden_size, num_layers, dropout
             )
+        width = hidden_size * (2 if bidirectional else 1)
+        if pooling == "attention":
+            self.attention = nn.Linear(width, 1)
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size * (2 if bidirectional else 1), n_outputs)
+        self.head = nn.Linear(width, n_outputs)
 
     def set_dropout(self, p):
         """Change the dropout probability of every layer (weights unchanged)."""
@@ -202,10 +261,14 @@ class RecurrentNet(nn.Module):
         return super().train(mode)
 
     def forward(self, x, lengths):
+        if self.conv is not None:
+            x, lengths = self.conv(x, lengths)
         rows = torch.arange(x.shape[0], device=x.device)
         last = lengths - 1
         if not self.bidirectional:
-            features = self.encoder(x)[rows, last]
+            outputs = self.encoder(x)
+            if self.pooling == "last":
+                return self.head(self.dropout(outputs[rows, last]))
         else:
             for i, (forward_rnn, backward_rnn) in enumerate(self.layers):
                 if i:
@@ -215,5 +278,20 @@ class RecurrentNet(nn.Module):
                     backward_rnn(reverse_within_length(x, lengths)), lengths
                 )
                 x = torch.cat([ahead, behind], 2)
-            features = torch.cat([ahead[rows, last], behind[:, 0]], 1)
-        return self.head(self.dropout(features))
+            if self.pooling == "last":
+                features = torch.cat([ahead[rows, last], behind[:, 0]], 1)
+                return self.head(self.dropout(features))
+            outputs = x
+        return self.head(self.dropout(self._pool(outputs, lengths)))
+
+    def _pool(self, outputs, lengths):
+        """Mean, max or attention over the real steps of ``outputs``."""
+        real = torch.arange(outputs.shape[1], device=outputs.device) < lengths[:, None]
+        real = real.unsqueeze(2)
+        if self.pooling == "mean":
+            total = outputs.masked_fill(~real, 0.0).sum(1)
+            return total / lengths.unsqueeze(1).to(outputs.dtype)
+        if self.pooling == "max":
+            return outputs.masked_fill(~real, float("-inf")).amax(1)
+        scores = self.attention(outputs).masked_fill(~real, float("-inf"))
+        return (torch.softmax(scores, dim=1) * outputs).sum(1)

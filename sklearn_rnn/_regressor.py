@@ -20,7 +20,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     Parameters
     ----------
-    cell : {'lstm', 'gru', 'rnn'}, default='lstm'
+    cell : {'lstm', 'gru', 'rnn'}, default='gru'
         The recurrent cell: long short-term memory, gated recurrent unit, or the
         Elman recurrence ``h_t = f(W_hh h_{t-1} + W_xh x_t + b_h)``.
 
@@ -46,6 +46,28 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         'rnn') runs on PyTorch's fused kernels; the others step through time in
         Python, which is slower (see ``benchmarks/README.md``).
 
+    pooling : {'last', 'mean', 'max', 'attention'}, default='max'
+        How the outputs of the recurrence over time become one vector per
+        sequence, always over its real steps only: the output at the last
+        step ('last'; for a bidirectional network, the backward direction's
+        output at the first step), the mean or the maximum over the steps, or
+        a learned softmax-weighted sum ('attention').
+
+    conv_filters : int or tuple of int, default=(64, 64)
+        Number of filters of each causal 1D convolution run before the
+        recurrence (one layer per entry, ReLU after each; 0 or ``()`` for
+        none), as in DeepConvLSTM and LSTM-FCN. Each output step sees only the
+        current and earlier steps, so padding still never changes a
+        prediction.
+
+    conv_kernel_size : int, default=8
+        Number of timesteps each convolution reads.
+
+    conv_stride : int or 'auto', default='auto'
+        Step of the first convolution: the recurrence reads
+        ``ceil(length / conv_stride)`` steps, which makes long sequences
+        shorter and faster to train.
+
     alpha : float, default=1e-4
         Strength of the L2 penalty: each training batch of ``batch_size``
         sequences adds ``alpha / (2 * batch_size) * ||W||^2`` to its loss,
@@ -57,10 +79,16 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         together when shuffling, so each batch is padded only to its own
         longest sequence.
 
-    learning_rate_init : float, default=1e-3
-        Learning rate of the Adam optimizer.
+    learning_rate : {'constant', 'adaptive'}, default='constant'
+        Learning-rate schedule: 'constant' keeps ``learning_rate_init``;
+        'adaptive' divides it by 5 each time the monitored loss (or validation
+        score) has not improved by ``tol`` for ``n_iter_no_change // 2``
+        epochs.
 
-    max_iter : int, default=100
+    learning_rate_init : float, default=3e-3
+        Initial learning rate of the Adam optimizer.
+
+    max_iter : int, default=300
         Maximum number of epochs.
 
     shuffle : bool, default=True
@@ -79,7 +107,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     validation_fraction : float, default=0.1
         Share of the training data set aside when ``early_stopping=True``.
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int, default=30
         Epochs without improvement before training stops.
 
     tol : float, default=1e-4
@@ -93,7 +121,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         other parameters, as set now, apply to the new fit (a new optimizer
         with ``learning_rate_init``, new callbacks, ``early_stopping``...);
         the architecture (``cell``, ``hidden_size``, ``num_layers``,
-        ``bidirectional``, ``activation``) cannot change.
+        ``bidirectional``, ``activation``, ``pooling`` and the ``conv_*``
+        parameters) cannot change.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation
@@ -111,6 +140,12 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Extra :mod:`skorch.callbacks` (e.g. ``Checkpoint``, ``LRScheduler``,
         ``ProgressBar``), or ``(name, callback)`` tuples, for power users.
 
+    normalize_y : bool, default=True
+        Whether to standardise each target (remove its training mean, divide
+        by its standard deviation) for training; predictions are mapped back
+        to the original units. The meaning of ``GaussianProcessRegressor``'s
+        parameter of the same name.
+
     Attributes
     ----------
     n_features_in_ : int
@@ -125,8 +160,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Column names, when ``X`` was a 2D DataFrame with string column names.
 
     n_outputs_ : int
-        Number of target columns: 1 for 1D ``y``, else the number of columns
-        of ``y`` (of labels, for multilabel ``y``).
+        Number of outputs of the network.
 
     n_iter_ : int
         Number of epochs run (over all ``fit`` calls with ``warm_start``, and
@@ -169,23 +203,33 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     (2,)
     """
 
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        "normalize_y": ["boolean"],
+    }
+
     def __init__(
         self,
         *,
-        cell="lstm",
+        cell="gru",
         hidden_size=64,
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
         activation="tanh",
+        pooling="max",
+        conv_filters=(64, 64),
+        conv_kernel_size=8,
+        conv_stride="auto",
         alpha=1e-4,
         batch_size=32,
-        learning_rate_init=1e-3,
-        max_iter=100,
+        learning_rate="constant",
+        learning_rate_init=3e-3,
+        max_iter=300,
         shuffle=True,
         early_stopping=False,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change=30,
         tol=1e-4,
         clip_grad_norm=None,
         warm_start=False,
@@ -193,6 +237,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         verbose=0,
         device="cpu",
         callbacks=None,
+        normalize_y=True,
     ):
         super().__init__(
             cell=cell,
@@ -201,8 +246,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             bidirectional=bidirectional,
             dropout=dropout,
             activation=activation,
+            pooling=pooling,
+            conv_filters=conv_filters,
+            conv_kernel_size=conv_kernel_size,
+            conv_stride=conv_stride,
             alpha=alpha,
             batch_size=batch_size,
+            learning_rate=learning_rate,
             learning_rate_init=learning_rate_init,
             max_iter=max_iter,
             shuffle=shuffle,
@@ -217,6 +267,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             device=device,
             callbacks=callbacks,
         )
+        self.normalize_y = normalize_y
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -291,6 +342,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             Predicted values.
         """
         out = self._forward(X).numpy().astype(np.float64, copy=False)
+        out = out * self._y_scale + self._y_mean
         return out[:, 0] if self._y_1d else out
 
     def _validate_targets(self, y, *, first, incremental, classes):
@@ -302,13 +354,27 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 f"y must be 1D (n_samples,) or 2D (n_samples, n_outputs). Got an "
                 f"array with {y.ndim} dimensions instead."
             )
-        y_2d = y.reshape(len(y), -1).astype(np.float32)
-        if not first and y_2d.shape[1] != self.n_outputs_:
-            raise ValueError(
-                f"y has {y_2d.shape[1]} outputs, but {type(self).__name__} was "
-                f"fitted with {self.n_outputs_}."
-            )
-        return y_2d, None, {"_y_1d": y.ndim == 1, "n_outputs_": y_2d.shape[1]}
+        y_2d = y.reshape(len(y), -1).astype(np.float64)
+        if not first:
+            if y_2d.shape[1] != self.n_outputs_:
+                raise ValueError(
+                    f"y has {y_2d.shape[1]} outputs, but {type(self).__name__} was "
+                    f"fitted with {self.n_outputs_}."
+                )
+            mean, scale = self._y_mean, self._y_scale
+        elif self.normalize_y:
+            mean, scale = y_2d.mean(axis=0), y_2d.std(axis=0)
+            scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
+        else:
+            mean, scale = np.zeros(y_2d.shape[1]), np.ones(y_2d.shape[1])
+        attributes = {
+            "_y_1d": y.ndim == 1,
+            "n_outputs_": y_2d.shape[1],
+            "_y_mean": mean,
+            "_y_scale": scale,
+        }
+        target = ((y_2d - mean) / scale).astype(np.float32)
+        return target, None, attributes
 
     def _n_outputs(self):
         return self.n_outputs_

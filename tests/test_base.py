@@ -263,7 +263,7 @@ def test_warm_start_fit_uses_the_parameters_set_now(Est):
     "change",
     [
         {"hidden_size": 7},
-        {"cell": "gru"},
+        {"cell": "lstm"},
         {"num_layers": 2},
         {"bidirectional": True},
         {"activation": "relu"},

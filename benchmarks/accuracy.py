@@ -1,0 +1,227 @@
+"""Accuracy on public time-series datasets, next to published results.
+
+The datasets ship inside the aeon and sktime wheels on PyPI; nothing is
+downloaded at run time except by pip, and neither package is imported (their
+.ts files are read from the wheels directly, so their dependency pins do not
+touch this environment):
+
+    pip download --no-deps aeon==1.6.0 sktime==1.2.0 -d benchmarks/.wheels
+    python benchmarks/accuracy.py                # every dataset, 3 seeds
+    python benchmarks/accuracy.py --quick        # 1 seed, a 2-point grid
+    python benchmarks/accuracy.py --datasets GunPoint Tecator --seeds 0
+
+Protocol (benchmarks/README.md): ``Pipeline(SequenceScaler(), estimator)`` with
+the estimator's defaults, ``GridSearchCV(cv=3)`` over one small grid (the same
+for every dataset), the default train/test split, the test split scored once
+per seed. Same-run baselines: 1-nearest-neighbour (Euclidean, on sequences
+zero-padded to one length) for classification; the training mean and
+``RidgeCV`` on the flattened series for regression.
+"""
+
+import argparse
+import glob
+import os
+import statistics
+import sys
+import time
+import warnings
+import zipfile
+
+import numpy as np
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import RidgeCV
+from sklearn.metrics import accuracy_score, mean_squared_error
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+
+from sklearn_rnn import RNNClassifier, RNNRegressor, SequencePadder, SequenceScaler
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# name: (wheel, folder inside the wheel, task)
+DATASETS = {
+    "GunPoint": ("aeon", "aeon/datasets/data/GunPoint/GunPoint", "classification"),
+    "ArrowHead": ("aeon", "aeon/datasets/data/ArrowHead/ArrowHead", "classification"),
+    "ItalyPowerDemand": (
+        "aeon",
+        "aeon/datasets/data/ItalyPowerDemand/ItalyPowerDemand",
+        "classification",
+    ),
+    "OSULeaf": ("aeon", "aeon/datasets/data/OSULeaf/OSULeaf", "classification"),
+    "ACSF1": ("aeon", "aeon/datasets/data/ACSF1/ACSF1", "classification"),
+    "PLAID": ("sktime", "sktime/datasets/data/PLAID/PLAID", "classification"),
+    "Tecator": ("sktime", "sktime/datasets/data/Tecator/Tecator", "regression"),
+}
+
+# Published test accuracies (benchmarks/README.md has the sources).
+PUBLISHED = {
+    "GunPoint": {"FCN": 1.0, "ResNet": 0.991, "LSTM-FCN": 1.0, "ROCKET": 1.0},
+    "ArrowHead": {"FCN": 0.843, "ResNet": 0.838, "LSTM-FCN": 0.897, "ROCKET": 0.823},
+    "ItalyPowerDemand": {
+        "FCN": 0.963,
+        "ResNet": 0.962,
+        "LSTM-FCN": 0.962,
+        "ROCKET": 0.970,
+    },
+    "OSULeaf": {"FCN": 0.979, "ResNet": 0.980, "LSTM-FCN": 0.983, "ROCKET": 0.942},
+    "ACSF1": {"FCN": 0.898, "ResNet": 0.916, "ROCKET": 0.88},
+    "PLAID": {"FCN": 0.904, "ResNet": 0.940},
+}
+
+# One grid for every dataset (the issue allows up to 6 points; two keep the full
+# run near an hour on 2 cores: PLAID alone takes about 3 minutes a fit).
+GRID = {"hidden_size": [64, 128]}
+QUICK_GRID = {}  # --quick: the defaults alone
+
+
+def _wheel(package, wheels):
+    found = sorted(glob.glob(os.path.join(wheels, f"{package}-*.whl")))
+    if not found:
+        sys.exit(
+            f"No {package} wheel in {wheels}. Run:\n  pip download --no-deps "
+            f"aeon==1.6.0 sktime==1.2.0 -d {wheels}"
+        )
+    return found[-1]
+
+
+def read_ts(text):
+    """A univariate .ts file: (list of 1D float arrays, labels or targets)."""
+    X, y, in_data = [], [], False
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if not in_data:
+            in_data = line.lower() == "@data"
+            continue
+        *dims, label = line.split(":")
+        if len(dims) != 1:
+            raise ValueError("only univariate .ts files are read here")
+        X.append(np.array([float(v) for v in dims[0].split(",")]))
+        y.append(label)
+    return X, np.array(y)
+
+
+def load(name, wheels):
+    package, stem, task = DATASETS[name]
+    with zipfile.ZipFile(_wheel(package, wheels)) as zf:
+        train = read_ts(zf.read(stem + "_TRAIN.ts").decode())
+        test = read_ts(zf.read(stem + "_TEST.ts").decode())
+    if task == "regression":
+        train = train[0], train[1].astype(float)
+        test = test[0], test[1].astype(float)
+    return train, test, task
+
+
+def _stack(X):
+    """Equal lengths as a 2D array (univariate), else the list itself."""
+    return np.stack(X) if len({len(x) for x in X}) == 1 else X
+
+
+def baselines(task, train, test):
+    (X_tr, y_tr), (X_te, y_te) = train, test
+    padder = SequencePadder(fill_value=0.0)
+    flat_tr = padder.fit_transform(X_tr)[:, :, 0]
+    flat_te = padder.transform(X_te)[:, :, 0]
+    if task == "classification":
+        knn = KNeighborsClassifier(n_neighbors=1).fit(flat_tr, y_tr)
+        return {"1-NN (Euclidean)": accuracy_score(y_te, knn.predict(flat_te))}
+    ridge = RidgeCV(alphas=np.logspace(-6, 3, 19)).fit(flat_tr, y_tr)
+    return {
+        "training mean": _rmse(y_te, np.full(len(y_te), y_tr.mean())),
+        "RidgeCV (flattened)": _rmse(y_te, ridge.predict(flat_te)),
+    }
+
+
+def _rmse(y, p):
+    return float(np.sqrt(mean_squared_error(y, p)))
+
+
+def evaluate(task, train, test, seed, grid, estimator_params=None, n_jobs=1):
+    """Grid-searched pipeline scored on the test split: (score, best, seconds)."""
+    (X_tr, y_tr), (X_te, y_te) = train, test
+    Est = RNNClassifier if task == "classification" else RNNRegressor
+    model = make_pipeline(
+        SequenceScaler(), Est(random_state=seed, **(estimator_params or {}))
+    )
+    grid = {f"{type(model[-1]).__name__.lower()}__{k}": v for k, v in grid.items()}
+    cv = (
+        StratifiedKFold(3, shuffle=True, random_state=seed)
+        if task == ("classification")
+        else 3
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if grid and any(len(v) > 1 for v in grid.values()):
+            model = GridSearchCV(model, grid, cv=cv, n_jobs=n_jobs, error_score="raise")
+        else:
+            model.set_params(**{k: v[0] for k, v in grid.items()})
+        model.fit(_stack(X_tr), y_tr)
+    seconds = time.perf_counter() - start
+    pred = model.predict(_stack(X_te))
+    if task == "classification":
+        score = accuracy_score(y_te, pred)
+    else:
+        score = _rmse(y_te, pred)
+    best = getattr(model, "best_params_", {})
+    best = {k.split("__", 1)[1]: v for k, v in best.items()}
+    return score, best, seconds
+
+
+def _fmt(values):
+    mean = statistics.mean(values)
+    if len(values) == 1:
+        return f"{mean:.3f}"
+    return f"{mean:.3f} ({min(values):.3f}–{max(values):.3f})"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--wheels", default=os.path.join(HERE, ".wheels"))
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--output", help="also write the table to this file")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    seeds, grid = (args.seeds[:1], QUICK_GRID) if args.quick else (args.seeds, GRID)
+    lines = [
+        f"Grid: {grid}; seeds {seeds}; torch {torch.__version__}, 1 thread.",
+        "",
+        "| dataset | sklearn-rnn (mean, min–max) | baselines (same run) | "
+        "published | best grid points | fit time (s) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in args.datasets:
+        train, test, task = load(name, args.wheels)
+        base = baselines(task, train, test)
+        scores, bests, times = [], [], []
+        for seed in seeds:
+            score, best, seconds = evaluate(
+                task, train, test, seed, grid, n_jobs=args.n_jobs
+            )
+            scores.append(score)
+            bests.append(best)
+            times.append(seconds)
+            print(f"{name} seed {seed}: {score:.4f} {best} {seconds:.0f}s", flush=True)
+        published = ", ".join(f"{k} {v}" for k, v in PUBLISHED.get(name, {}).items())
+        base_text = ", ".join(f"{k} {v:.3f}" for k, v in base.items())
+        metric = "accuracy" if task == "classification" else "RMSE"
+        lines.append(
+            f"| {name} ({metric}) | {_fmt(scores)} | {base_text} | {published} | "
+            f"{'; '.join(str(b) for b in bests)} | {statistics.mean(times):.0f} |"
+        )
+        print(lines[-1], flush=True)
+    text = "\n".join(lines)
+    print(text)
+    if args.output:
+        with open(args.output, "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
