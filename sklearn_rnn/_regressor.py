@@ -176,10 +176,16 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Best validation score (only with ``early_stopping``); its weights are
         the ones kept.
 
+    conv_stride_ : int
+        The stride of the convolution front-end (``conv_stride``, resolved
+        when 'auto').
+
     module_ : torch.nn.Module
         The trained network, called as ``module_(x, lengths)`` on a
         zero-padded float tensor ``(batch, time, n_channels_in_)`` and the
-        int64 length of each sequence.
+        int64 length of each sequence. It returns raw outputs: the logits of
+        a classifier, the standardised targets of a regressor with
+        ``normalize_y=True``.
 
     history_ : skorch.history.History
         The skorch history of all epochs (``history_[:, 'train_loss']``).

@@ -13,6 +13,7 @@ import torch
 from conftest import ESTIMATORS, TINY, nan_padded, outputs, ragged, targets
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 from skorch.exceptions import DeviceWarning
@@ -312,6 +313,7 @@ def test_alpha_is_mlps_penalty_on_each_batch():
     alpha = 3.0
     reg = RNNRegressor(
         alpha=alpha,
+        normalize_y=False,
         batch_size=10,  # one batch: the step's gradient is the formula's
         shuffle=False,
         max_iter=1,
@@ -395,3 +397,92 @@ def test_warnings_point_at_the_callers_line():
     with pytest.warns(DataConversionWarning) as caught:
         RNNClassifier(**TINY).fit(X, (y > 0).reshape(-1, 1))
     assert caught[0].filename == __file__
+
+
+# -- pooling, the convolution front-end, schedules (issue 10) -------------------------
+
+ARCHITECTURES = {
+    "plain": dict(conv_filters=0),
+    "conv": dict(conv_filters=(4, 3), conv_kernel_size=3, conv_stride=3),
+    "conv stride > kernel": dict(conv_filters=4, conv_kernel_size=2, conv_stride=5),
+}
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("architecture", list(ARCHITECTURES))
+def test_padding_never_changes_a_prediction_with_any_pooling_or_front_end(
+    Est, pooling, bidirectional, architecture
+):
+    X, y_reg, y_clf = ragged(high=20)
+    est = Est(
+        pooling=pooling,
+        bidirectional=bidirectional,
+        **ARCHITECTURES[architecture],
+        **TINY,
+    ).fit(X, targets(Est, y_reg, y_clf))
+    for dtype, tol in [(np.float64, 1e-12), (np.float32, 1e-6)]:
+        seqs = [x.astype(dtype) for x in X[:6]]
+        alone = np.concatenate([outputs(est, [x]) for x in seqs])
+        for pre in (False, True):
+            for length in (20, 301):
+                padded = nan_padded(seqs, length, pre=pre)
+                np.testing.assert_allclose(
+                    outputs(est, padded), alone, rtol=0, atol=tol
+                )
+        np.testing.assert_allclose(outputs(est, seqs), alone, rtol=0, atol=tol)
+
+
+def test_conv_stride_auto_and_bad_filters():
+    X, y, _ = ragged(n=20, low=200, high=260)
+    reg = RNNRegressor(conv_stride="auto", **TINY).fit(X, y)
+    median = np.median([len(x) for x in X])
+    assert reg.conv_stride_ == int(np.ceil(median / 64))
+    with pytest.raises(ValueError, match="conv_filters must be"):
+        RNNRegressor(conv_filters=(4, 0), **TINY).fit(X, y)
+    assert RNNRegressor(conv_stride=2, **TINY).fit(X, y).conv_stride_ == 2
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_grid_search_over_pooling_and_the_front_end(Est):
+    X, y_reg, y_clf = ragged(n=36)
+    search = GridSearchCV(
+        Est(**TINY),
+        {
+            "pooling": ["last", "max", "attention"],
+            "conv_filters": [0, (4,)],
+            "conv_stride": [1, "auto"],
+        },
+        cv=2,
+        error_score="raise",
+    ).fit(X, targets(Est, y_reg, y_clf))
+    assert len(search.cv_results_["mean_test_score"]) == 12
+    assert search.best_estimator_.pooling in ("last", "max", "attention")
+
+
+def test_normalize_y_trains_the_same_model_in_any_units():
+    X, y, _ = ragged()
+    X = [x.astype(np.float32) for x in X]
+    small = RNNRegressor(**TINY).fit(X, y)
+    large = RNNRegressor(**TINY).fit(X, 1000.0 * y + 5.0)
+    np.testing.assert_allclose(
+        large.predict(X), 1000.0 * small.predict(X) + 5.0, rtol=1e-4
+    )
+    raw = RNNRegressor(normalize_y=False, **TINY).fit(X, 1000.0 * y + 5.0)
+    assert not np.allclose(raw.predict(X), large.predict(X))
+
+
+def test_adaptive_learning_rate_divides_by_five_on_a_plateau():
+    X, y, _ = ragged()
+    reg = RNNRegressor(
+        learning_rate="adaptive",
+        learning_rate_init=0.01,
+        n_iter_no_change=4,
+        tol=10.0,  # no epoch ever improves by 10: a plateau from the start
+        callbacks=[_RecordOptimizer()],
+        **dict(TINY, max_iter=8),
+    ).fit(X, y)
+    rates = reg.history_[:, "lr"]
+    assert rates[0] == 0.01 and min(rates) == pytest.approx(0.01 / 5)
+    assert reg.n_iter_ == 5  # stopped after n_iter_no_change epochs, as before

@@ -1,4 +1,4 @@
-"""The torch module: the Python-stepped cells against PyTorch's fused kernels."""
+"""The torch module: cells against PyTorch's fused kernels, the front-end."""
 
 import numpy as np
 import pytest
@@ -6,6 +6,7 @@ import torch
 
 from sklearn_rnn._module import (
     CELLS,
+    CausalConv,
     LoopRecurrence,
     RecurrentNet,
     reverse_within_length,
@@ -52,3 +53,20 @@ def test_reverse_within_length_keeps_padding_in_place():
     np.testing.assert_array_equal(out[0], [2, 1, 0, 3, 4])
     np.testing.assert_array_equal(out[1], [9, 8, 7, 6, 5])
     torch.testing.assert_close(reverse_within_length(out[..., None], lengths), x)
+
+
+@pytest.mark.parametrize("kernel_size, stride", [(3, 1), (8, 4), (2, 5), (5, 5)])
+def test_convolution_front_end_is_causal_and_maps_lengths(kernel_size, stride):
+    torch.manual_seed(0)
+    conv = CausalConv(2, (4, 3), kernel_size, stride)
+    x = torch.randn(3, 23, 2)
+    out, lengths = conv(x, torch.tensor([23, 10, 1]))
+    assert out.shape[1] == -(-23 // stride)
+    assert lengths.tolist() == [-(-n // stride) for n in (23, 10, 1)]
+    for j in range(out.shape[1]):
+        changed = x.clone()
+        changed[:, j * stride + stride :] += 10.0  # the future of output step j
+        again, _ = conv(changed, torch.tensor([23, 10, 1]))
+        torch.testing.assert_close(again[:, : j + 1], out[:, : j + 1])
+        if j * stride + stride < 23:  # and the future does reach later steps
+            assert not torch.allclose(again, out)
