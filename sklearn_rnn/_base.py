@@ -34,9 +34,9 @@ from ._validation import check_sequences, commit_input_attributes
 
 __all__ = ["ARCHITECTURE", "BaseRNN"]
 
-# conv_stride='auto' shortens the median training sequence to about this many
-# steps for the recurrence (see the docstring of conv_stride for the measurement).
-AUTO_STEPS = 64
+# downsample='auto' shortens the median training sequence to about this many
+# steps for the recurrence (the docstring of downsample says why).
+AUTO_STEPS = 256
 
 # Parameters that shape the network: warm_start cannot change them.
 ARCHITECTURE = (
@@ -48,7 +48,7 @@ ARCHITECTURE = (
     "pooling",
     "conv_filters",
     "conv_kernel_size",
-    "conv_stride",
+    "downsample",
 )
 
 
@@ -82,7 +82,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "pooling": [StrOptions(set(POOLING))],
         "conv_filters": [Interval(Integral, 0, None, closed="left"), tuple, list],
         "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
-        "conv_stride": [
+        "downsample": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
         ],
@@ -117,7 +117,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         pooling,
         conv_filters,
         conv_kernel_size,
-        conv_stride,
+        downsample,
         alpha,
         batch_size,
         learning_rate,
@@ -144,7 +144,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.pooling = pooling
         self.conv_filters = conv_filters
         self.conv_kernel_size = conv_kernel_size
-        self.conv_stride = conv_stride
+        self.downsample = downsample
         self.alpha = alpha
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -207,7 +207,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             for name, value in target_attributes.items():
                 setattr(self, name, value)
             self._rng = rng
-            self.conv_stride_ = self._resolve_stride(seqs.lengths)
+            self.downsample_ = self._resolve_stride(seqs.lengths)
             self._architecture = {name: getattr(self, name) for name in ARCHITECTURE}
         with seeded_torch(seed, device):
             net = self._build_net(
@@ -233,8 +233,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             )
 
     def _resolve_stride(self, lengths):
-        if self.conv_stride != "auto":
-            return self.conv_stride
+        if self.downsample != "auto":
+            return self.downsample
         # The recurrence then reads about AUTO_STEPS steps of a typical sequence.
         return max(1, math.ceil(float(np.median(lengths)) / AUTO_STEPS))
 
@@ -271,7 +271,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 pooling=self.pooling,
                 conv_filters=conv_filters,
                 conv_kernel_size=self.conv_kernel_size,
-                conv_stride=self.conv_stride_,
+                downsample=self.downsample_,
             )
         else:
             module = self._net.module_

@@ -147,15 +147,17 @@ def reverse_within_length(x, lengths):
 POOLING = ("last", "mean", "max", "attention")
 
 
-class CausalConv(nn.Module):
-    """Causal, strided 1D convolutions before the recurrence, lengths mapped.
+class FrontEnd(nn.Module):
+    """Causal downsampling and 1D convolutions before the recurrence.
 
-    Each layer sees only the current and earlier steps (zeros are padded on the
-    left). The first layer reads ``max(kernel_size, stride)`` steps, so no step
-    is skipped, and its output step ``j`` ends at input step ``j * s + s - 1``
-    for stride ``s``: a sequence of length ``L`` has ``ceil(L / s)`` output
-    steps. The input is zero-extended to a multiple of the stride, so the
-    output of a sequence never depends on the padding of its batch.
+    With ``stride`` ``s``, output step ``j`` ends at input step
+    ``j * s + s - 1``, so a sequence of length ``L`` has ``ceil(L / s)``
+    output steps: with ``filters``, the first convolution has stride ``s`` and
+    reads ``max(kernel_size, s)`` steps (no step is skipped); without, each
+    output step is the mean of its block of ``s`` steps. Every layer sees only
+    the current and earlier steps (zeros are padded on the left), ReLU after
+    each convolution. The input is zero-extended to a multiple of the stride,
+    so the output of a sequence never depends on the padding of its batch.
     """
 
     def __init__(self, input_size, filters, kernel_size, stride):
@@ -172,13 +174,13 @@ class CausalConv(nn.Module):
 
     def forward(self, x, lengths):
         x = x.transpose(1, 2)  # (batch, channels, time)
+        x = F.pad(x, (0, -x.shape[2] % self.stride))
+        if not self.layers:
+            x = F.avg_pool1d(x, self.stride)
         for i, (conv, k) in enumerate(zip(self.layers, self.kernel_sizes)):
-            if i == 0:
-                # Left padding k - s: output j ends at input j * s + s - 1.
-                extra = -x.shape[2] % self.stride
-                x = F.pad(x, (k - self.stride, extra))
-            else:
-                x = F.pad(x, (k - 1, 0))
+            # Left padding k - s (k - 1 after the first layer): output j ends
+            # at input j * s + s - 1.
+            x = F.pad(x, (k - (self.stride if i == 0 else 1), 0))
             x = torch.relu(conv(x))
         lengths = torch.div(
             lengths + self.stride - 1, self.stride, rounding_mode="floor"
@@ -187,7 +189,7 @@ class CausalConv(nn.Module):
 
 
 class RecurrentNet(nn.Module):
-    """(Convolutions +) recurrent encoder + pooling over time + linear head.
+    """(Front-end +) recurrent encoder + pooling over time + linear head.
 
     ``forward(x, lengths)`` takes ``x`` of shape ``(batch, time, features)``,
     zero-padded after each sequence's length, and returns ``(batch, n_outputs)``.
@@ -210,17 +212,17 @@ class RecurrentNet(nn.Module):
         pooling="last",
         conv_filters=(),
         conv_kernel_size=3,
-        conv_stride=1,
+        downsample=1,
     ):
         super().__init__()
         self.bidirectional = bidirectional
         self.pooling = pooling
-        self.conv = None
-        if conv_filters:
-            self.conv = CausalConv(
-                input_size, conv_filters, conv_kernel_size, conv_stride
+        self.front_end = None
+        if conv_filters or downsample > 1:
+            self.front_end = FrontEnd(
+                input_size, conv_filters, conv_kernel_size, downsample
             )
-            input_size = conv_filters[-1]
+            input_size = conv_filters[-1] if conv_filters else input_size
         if bidirectional:
             # One single-layer module per layer and direction: the backward
             # direction must see each sequence reversed within its own length.
@@ -261,8 +263,8 @@ class RecurrentNet(nn.Module):
         return super().train(mode)
 
     def forward(self, x, lengths):
-        if self.conv is not None:
-            x, lengths = self.conv(x, lengths)
+        if self.front_end is not None:
+            x, lengths = self.front_end(x, lengths)
         rows = torch.arange(x.shape[0], device=x.device)
         last = lengths - 1
         if not self.bidirectional:

@@ -403,8 +403,9 @@ def test_warnings_point_at_the_callers_line():
 
 ARCHITECTURES = {
     "plain": dict(conv_filters=0),
-    "conv": dict(conv_filters=(4, 3), conv_kernel_size=3, conv_stride=3),
-    "conv stride > kernel": dict(conv_filters=4, conv_kernel_size=2, conv_stride=5),
+    "downsample": dict(conv_filters=0, downsample=4),
+    "conv": dict(conv_filters=(4, 3), conv_kernel_size=3, downsample=3),
+    "conv stride > kernel": dict(conv_filters=4, conv_kernel_size=2, downsample=5),
 }
 
 
@@ -434,14 +435,14 @@ def test_padding_never_changes_a_prediction_with_any_pooling_or_front_end(
         np.testing.assert_allclose(outputs(est, seqs), alone, rtol=0, atol=tol)
 
 
-def test_conv_stride_auto_and_bad_filters():
-    X, y, _ = ragged(n=20, low=200, high=260)
-    reg = RNNRegressor(conv_stride="auto", **TINY).fit(X, y)
+def test_downsample_auto_and_bad_filters():
+    X, y, _ = ragged(n=20, low=500, high=600)
+    reg = RNNRegressor(downsample="auto", **TINY).fit(X, y)
     median = np.median([len(x) for x in X])
-    assert reg.conv_stride_ == int(np.ceil(median / 64))
+    assert reg.downsample_ == int(np.ceil(median / 256))
     with pytest.raises(ValueError, match="conv_filters must be"):
         RNNRegressor(conv_filters=(4, 0), **TINY).fit(X, y)
-    assert RNNRegressor(conv_stride=2, **TINY).fit(X, y).conv_stride_ == 2
+    assert RNNRegressor(downsample=2, **TINY).fit(X, y).downsample_ == 2
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
@@ -452,7 +453,7 @@ def test_grid_search_over_pooling_and_the_front_end(Est):
         {
             "pooling": ["last", "max", "attention"],
             "conv_filters": [0, (4,)],
-            "conv_stride": [1, "auto"],
+            "downsample": [1, "auto"],
         },
         cv=2,
         error_score="raise",

@@ -6,7 +6,7 @@ import torch
 
 from sklearn_rnn._module import (
     CELLS,
-    CausalConv,
+    FrontEnd,
     LoopRecurrence,
     RecurrentNet,
     reverse_within_length,
@@ -58,7 +58,7 @@ def test_reverse_within_length_keeps_padding_in_place():
 @pytest.mark.parametrize("kernel_size, stride", [(3, 1), (8, 4), (2, 5), (5, 5)])
 def test_convolution_front_end_is_causal_and_maps_lengths(kernel_size, stride):
     torch.manual_seed(0)
-    conv = CausalConv(2, (4, 3), kernel_size, stride)
+    conv = FrontEnd(2, (4, 3), kernel_size, stride)
     x = torch.randn(3, 23, 2)
     out, lengths = conv(x, torch.tensor([23, 10, 1]))
     assert out.shape[1] == -(-23 // stride)
@@ -70,3 +70,12 @@ def test_convolution_front_end_is_causal_and_maps_lengths(kernel_size, stride):
         torch.testing.assert_close(again[:, : j + 1], out[:, : j + 1])
         if j * stride + stride < 23:  # and the future does reach later steps
             assert not torch.allclose(again, out)
+
+
+def test_downsampling_without_filters_averages_blocks_of_steps():
+    front = FrontEnd(1, (), 8, 3)
+    x = torch.arange(1.0, 8.0).reshape(1, 7, 1)
+    out, lengths = front(x, torch.tensor([7]))
+    # Blocks [1, 2, 3], [4, 5, 6] and [7, 0, 0] (zero-extended).
+    torch.testing.assert_close(out[0, :, 0], torch.tensor([2.0, 5.0, 7.0 / 3]))
+    assert lengths.tolist() == [3]
