@@ -32,12 +32,17 @@ y = X[:, -1, 1] - X[:, 0, 0]
 X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
 
 # %%
-# The Keras model, as one scikit-learn estimator. ``alpha=0.0`` because Keras
-# adds no L2 penalty by default.
+# The Keras model, as one scikit-learn estimator. Our defaults differ where the
+# accuracy benchmark chose otherwise (a GRU, max-pooling over the steps, a
+# learning rate of 3e-3, standardised targets); the Keras model reads the last
+# step, learns at Adam's 1e-3 on raw targets and adds no L2 penalty.
 model = RNNRegressor(
     cell="lstm",
     hidden_size=50,
     activation="relu",
+    pooling="last",
+    learning_rate_init=1e-3,
+    normalize_y=False,
     alpha=0.0,
     max_iter=100,
     batch_size=32,

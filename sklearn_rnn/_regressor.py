@@ -22,7 +22,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     ----------
     cell : {'lstm', 'gru', 'rnn'}, default='gru'
         The recurrent cell: long short-term memory, gated recurrent unit, or the
-        Elman recurrence ``h_t = f(W_hh h_{t-1} + W_xh x_t + b_h)``.
+        Elman recurrence ``h_t = f(W_hh h_{t-1} + W_xh x_t + b_h)``. 'gru' by
+        measurement: on ArrowHead an LSTM at the same settings stayed at chance
+        (0.30) where the GRU learned, and on scikit-learn's regression check
+        a GRU reached R² 0.69 where an LSTM reached 0.48 (``benchmarks/``).
 
     hidden_size : int, default=64
         Number of hidden units in each recurrent layer (and direction). Choose
@@ -51,7 +54,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         sequence, always over its real steps only: the output at the last
         step ('last'; for a bidirectional network, the backward direction's
         output at the first step), the mean or the maximum over the steps, or
-        a learned softmax-weighted sum ('attention').
+        a learned softmax-weighted sum ('attention'). 'max' by measurement:
+        on 100-step multivariate sequences 0.975 accuracy against 0.50 for
+        'last', and within 0.01 of 'last' on short series (ItalyPowerDemand,
+        GunPoint); search it with ``GridSearchCV``.
 
     conv_filters : int or tuple of int, default=0
         Number of filters of each causal 1D convolution run before the
@@ -96,10 +102,17 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         epochs.
 
     learning_rate_init : float, default=3e-3
-        Initial learning rate of the Adam optimizer.
+        Initial learning rate of the Adam optimizer. 3e-3 rather than Adam's
+        usual 1e-3: small data sets (tens to hundreds of sequences) get only a
+        few hundred steps, and at 1e-3 an LSTM reached R² 0.48 on
+        scikit-learn's regression check; 1e-2 was no better on the UCR series
+        of ``benchmarks/accuracy.py`` (ArrowHead 0.69 against 0.74).
 
     max_iter : int, default=300
-        Maximum number of epochs.
+        Maximum number of epochs. Training usually stops earlier (see
+        ``n_iter_no_change``); on 36-sequence ArrowHead, 300 epochs with a
+        patience of 30 gave 0.74 accuracy where 100 with a patience of 10 gave
+        0.49.
 
     shuffle : bool, default=True
         Whether to shuffle the samples in each epoch (in pools of similar
@@ -118,7 +131,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Share of the training data set aside when ``early_stopping=True``.
 
     n_iter_no_change : int, default=30
-        Epochs without improvement before training stops.
+        Epochs without improvement before training stops. 30 rather than
+        MLP's 10: minibatch losses of small data sets are noisy, and 10 epochs
+        stopped training before it had learned (see ``max_iter``).
 
     tol : float, default=1e-4
         Minimum improvement of the monitored loss or score.
@@ -154,7 +169,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Whether to standardise each target (remove its training mean, divide
         by its standard deviation) for training; predictions are mapped back
         to the original units. The meaning of ``GaussianProcessRegressor``'s
-        parameter of the same name.
+        parameter of the same name. True by measurement: on Tecator (fat
+        content, standard deviation 13) the network without it predicted
+        the training mean (RMSE 12.9), with it 2.8-6.5.
 
     Attributes
     ----------
