@@ -1,6 +1,7 @@
 """Recurrent neural networks (LSTM, GRU, Elman RNN) as scikit-learn estimators."""
 
 from ._classifier import RNNClassifier
+from ._formats import channels_last, from_long_format
 from ._regressor import RNNRegressor
 from .preprocessing import SequenceImputer, SequencePadder, SequenceScaler
 
@@ -10,5 +11,7 @@ __all__ = [
     "SequenceImputer",
     "SequencePadder",
     "SequenceScaler",
+    "channels_last",
+    "from_long_format",
 ]
 __version__ = "0.2.0.dev0"

@@ -7,6 +7,8 @@ Every estimator and transformer of sklearn-rnn reads its ``X`` through
 - a 2D array ``(n_samples, n_timesteps)``, read as univariate sequences;
 - a list (or 1D object array) of 2D arrays ``(length_i, n_features)`` or of 1D
   arrays ``(length_i,)``, of possibly different lengths;
+- a pandas DataFrame with an ``(id, time)`` MultiIndex (a long table, see
+  :mod:`sklearn_rnn._formats`);
 
 and returns one internal form: a 3D padded array and the length of each
 sequence. Timesteps that are NaN in every feature at the end of a sequence are
@@ -24,6 +26,9 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array, validate_data
+
+from ._formats import is_long_frame, long_frame_to_list
+from ._utils import warn_user
 
 __all__ = ["Sequences", "check_sequences", "commit_input_attributes"]
 
@@ -98,6 +103,8 @@ def check_sequences(
             f"X must be an array-like of sequences (a 2D or 3D array, or a list of "
             f"arrays). Got {type(X).__name__} instead."
         )
+    if is_long_frame(X):
+        X = long_frame_to_list(X)[0]
     dtypes = (dtype,) if not isinstance(dtype, (tuple, list)) else tuple(dtype)
     owned = _is_ragged(X)
     attributes = None
@@ -179,6 +186,15 @@ def _check_array_input(estimator, X, dtypes, reset):
             raise ValueError(
                 f"Found array with shape {values.shape}: sequences need at least "
                 f"one timestep and one feature, as required by {_name(estimator)}."
+            )
+        if values.shape[1] == 1 and values.shape[2] > 1:
+            warn_user(
+                f"X has shape {values.shape}: {values.shape[0]} sequences of a "
+                f"single timestep with {values.shape[2]} features each. If these "
+                "are channels-first sequences (n_samples, n_channels, "
+                "n_timesteps), as aeon and sktime store them, pass "
+                "sklearn_rnn.channels_last(X) instead.",
+                UserWarning,
             )
         return np.ascontiguousarray(values), False, None
     if ndim is not None and ndim > 3:
