@@ -45,6 +45,7 @@ model = RNNRegressor(
     normalize_y=False,
     alpha=0.0,
     max_iter=100,
+    n_iter_no_change=100,  # never stop before the 100 epochs, as Keras
     batch_size=32,
     verbose=1,
     random_state=0,
