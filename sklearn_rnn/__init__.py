@@ -2,6 +2,7 @@
 
 from ._classifier import RNNClassifier
 from ._formats import channels_last, from_long_format
+from ._persistence import load, save
 from ._regressor import RNNRegressor
 from .preprocessing import SequenceImputer, SequencePadder, SequenceScaler
 
@@ -13,5 +14,7 @@ __all__ = [
     "SequenceScaler",
     "channels_last",
     "from_long_format",
+    "load",
+    "save",
 ]
 __version__ = "0.2.0.dev0"
