@@ -2,6 +2,7 @@
 
 from ._classifier import RNNClassifier
 from ._formats import channels_last, from_long_format
+from ._onnx import to_onnx
 from ._persistence import load, save
 from ._regressor import RNNRegressor
 from .preprocessing import SequenceImputer, SequencePadder, SequenceScaler
@@ -16,5 +17,6 @@ __all__ = [
     "from_long_format",
     "load",
     "save",
+    "to_onnx",
 ]
 __version__ = "0.2.0.dev0"

@@ -1,0 +1,75 @@
+"""to_onnx: parity with predict/predict_proba in onnxruntime at two new shapes."""
+
+import io
+import sys
+
+import numpy as np
+import pytest
+from conftest import TINY, ragged
+
+from sklearn_rnn import RNNClassifier, RNNRegressor, to_onnx
+
+ort = pytest.importorskip("onnxruntime")
+
+
+def _session(est, **kwargs):
+    buffer = io.BytesIO()
+    to_onnx(est, buffer, **kwargs)
+    return ort.InferenceSession(buffer.getvalue())
+
+
+def _inputs(X, batch, time):
+    x = np.zeros((batch, time, X[0].shape[1]), np.float32)
+    seqs = [s[:time].astype(np.float32) for s in X[:batch]]
+    for row, s in zip(x, seqs):
+        row[: len(s)] = s
+    return x, np.array([len(s) for s in seqs], np.int64), seqs
+
+
+def _check(est, X, shapes=((5, 17), (9, 6)), **kwargs):
+    session = _session(est, **kwargs)
+    for batch, time in shapes:  # neither is the export shape (2, 3)
+        x, lengths, seqs = _inputs(X, batch, time)
+        got = session.run(None, {"x": x, "lengths": lengths})[0]
+        if isinstance(est, RNNClassifier):
+            expected = est.predict_proba(seqs)
+        else:
+            expected = est.predict(seqs).reshape(len(seqs), -1)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier])
+def test_every_cell_and_direction_matches_at_two_shapes(cell, bidirectional, Est):
+    X, y_reg, y_clf = ragged(high=20)
+    y = y_reg if Est is RNNRegressor else y_clf
+    est = Est(cell=cell, bidirectional=bidirectional, num_layers=2, **TINY)
+    _check(est.fit(X, y), X)
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
+def test_pooling_front_end_and_multilabel(pooling):
+    X, _, y = ragged(high=20)
+    Y = np.stack([y, 1 - y], axis=1)
+    est = RNNClassifier(pooling=pooling, conv_filters=(3, 3), downsample=2, **TINY)
+    _check(est.fit(X, Y), X)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "identity"])
+def test_python_stepped_activations_export_at_a_fixed_length(activation):
+    X, y, _ = ragged(high=20)
+    reg = RNNRegressor(cell="lstm", activation=activation, **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="pass max_timesteps"):
+        to_onnx(reg, io.BytesIO())
+    _check(reg, X, shapes=((5, 19), (9, 19)), max_timesteps=19)
+
+
+def test_errors_without_onnx_and_for_other_objects(monkeypatch):
+    X, y, _ = ragged()
+    reg = RNNRegressor(**TINY).fit(X, y)
+    with pytest.raises(TypeError, match="exports RNNRegressor and RNNClassifier"):
+        to_onnx(object(), io.BytesIO())
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(ImportError, match=r"pip install sklearn-rnn\[onnx\]"):
+        to_onnx(reg, io.BytesIO())
