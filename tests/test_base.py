@@ -487,3 +487,27 @@ def test_adaptive_learning_rate_divides_by_five_on_a_plateau():
     rates = reg.history_[:, "lr"]
     assert rates[0] == 0.01 and min(rates) == pytest.approx(0.01 / 5)
     assert reg.n_iter_ == 5  # stopped after n_iter_no_change epochs, as before
+
+
+def test_the_quick_starts_keras_settings_run_every_epoch():
+    """As Keras' fit(epochs=100): n_iter_no_change=max_iter never stops early."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 10, 3)).astype(np.float32)
+    y = np.zeros(40)  # nothing to learn: a plateau from the first epoch
+    reg = RNNRegressor(
+        cell="lstm",
+        hidden_size=5,
+        activation="relu",
+        pooling="last",
+        learning_rate_init=1e-3,
+        normalize_y=False,
+        alpha=0.0,
+        max_iter=25,
+        n_iter_no_change=25,
+        random_state=0,
+    ).fit(X, y)
+    assert reg.n_iter_ == 25
+    assert (
+        RNNRegressor(**dict(TINY, max_iter=25, n_iter_no_change=3)).fit(X, y).n_iter_
+        < 25
+    )
