@@ -35,8 +35,9 @@ from ._validation import check_sequences, commit_input_attributes
 __all__ = ["ARCHITECTURE", "BaseRNN"]
 
 # downsample='auto' shortens the median training sequence to about this many
-# steps for the recurrence (the docstring of downsample says why).
-AUTO_STEPS = 256
+# steps for the recurrence: after a learned strided convolution, and after
+# block means (the docstring of downsample gives the measurements).
+AUTO_STEPS_CONV, AUTO_STEPS_MEAN = 64, 256
 
 # Parameters that shape the network: warm_start cannot change them.
 ARCHITECTURE = (
@@ -235,8 +236,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _resolve_stride(self, lengths):
         if self.downsample != "auto":
             return self.downsample
-        # The recurrence then reads about AUTO_STEPS steps of a typical sequence.
-        return max(1, math.ceil(float(np.median(lengths)) / AUTO_STEPS))
+        steps = AUTO_STEPS_CONV if self._conv_filters() else AUTO_STEPS_MEAN
+        return max(1, math.ceil(float(np.median(lengths)) / steps))
 
     def _conv_filters(self):
         filters = self.conv_filters

@@ -440,6 +440,8 @@ def test_downsample_auto_and_bad_filters():
     reg = RNNRegressor(downsample="auto", **TINY).fit(X, y)
     median = np.median([len(x) for x in X])
     assert reg.downsample_ == int(np.ceil(median / 256))
+    with_conv = RNNRegressor(conv_filters=2, **TINY).fit(X, y)
+    assert with_conv.downsample_ == int(np.ceil(median / 64))
     with pytest.raises(ValueError, match="conv_filters must be"):
         RNNRegressor(conv_filters=(4, 0), **TINY).fit(X, y)
     assert RNNRegressor(downsample=2, **TINY).fit(X, y).downsample_ == 2
