@@ -32,6 +32,10 @@ from ._utils import warn_user
 
 __all__ = ["Sequences", "check_sequences", "commit_input_attributes"]
 
+# A 3D array of single-step sequences with this many features or more is most
+# likely channels-first univariate series read the wrong way round: warned.
+_MANY_FEATURES = 10
+
 
 class Sequences(NamedTuple):
     """Validated sequences: padded values and the length of each sequence."""
@@ -187,7 +191,7 @@ def _check_array_input(estimator, X, dtypes, reset):
                 f"Found array with shape {values.shape}: sequences need at least "
                 f"one timestep and one feature, as required by {_name(estimator)}."
             )
-        if values.shape[1] == 1 and values.shape[2] > 1:
+        if values.shape[1] == 1 and values.shape[2] >= _MANY_FEATURES:
             warn_user(
                 f"X has shape {values.shape}: {values.shape[0]} sequences of a "
                 f"single timestep with {values.shape[2]} features each. If these "

@@ -1,9 +1,12 @@
 """Sequences as they arrive: long tables, MultiIndex frames, channels-first data."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import TINY, ragged
+from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_rnn import (
     RNNClassifier,
@@ -65,6 +68,11 @@ def test_estimators_and_transformers_read_a_multiindex_frame():
 def test_channels_first_arrays_and_lists_and_the_warning():
     rng = np.random.RandomState(0)
     aeon_style = rng.normal(size=(20, 1, 30))  # univariate, channels first
+    single_steps = rng.normal(size=(20, 1, 3))  # few features: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        RNNClassifier(**TINY).fit(single_steps, (single_steps[:, 0, 0] > 0).astype(int))
     y = (aeon_style[:, 0, -1] > aeon_style[:, 0, 0]).astype(int)
     with pytest.warns(UserWarning, match="channels_last") as caught:
         RNNClassifier(**TINY).fit(aeon_style, y)
