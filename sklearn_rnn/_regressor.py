@@ -91,7 +91,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Strength of the L2 penalty: each training batch of ``batch_size``
         sequences adds ``alpha / (2 * batch_size) * ||W||^2`` to its loss,
         ``W`` being all weight matrices (not the biases), as in
-        ``MLPRegressor``. The penalty is part of ``loss_curve_``.
+        ``MLPRegressor``. The penalty is part of ``loss_curve_``. The data
+        loss itself is the plain mean squared error (``MLPRegressor`` halves
+        it) or the cross-entropy.
 
     batch_size : int, default=32
         Size of the minibatches. Sequences of similar length are batched
