@@ -19,8 +19,9 @@ __all__ = ["RNNClassifier"]
 class RNNClassifier(ClassifierMixin, BaseRNN):
     """Recurrent neural network classifier (LSTM, GRU or Elman RNN).
 
-    Reads each sequence to its last real step and maps the final hidden state
-    to class scores with a linear layer, trained with Adam on the cross-entropy
+    Pools the outputs of the recurrence over each sequence's real steps and
+    maps them to class scores with a linear layer, trained with Adam on the
+    cross-entropy
     (softmax for binary and multiclass ``y``, one sigmoid per label for
     multilabel ``y``).
 
@@ -134,7 +135,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Whether to set aside ``validation_fraction`` of the training data
         (stratified for classifiers) and stop when the validation score has not
         improved by ``tol`` for ``n_iter_no_change`` epochs, restoring the best
-        weights. Without it, training stops when the training loss has not
+        weights (the score: accuracy for classifiers, R² for the squared
+        error, else the validation loss). Without it, training stops when the
+        training loss has not
         improved by ``tol`` for ``n_iter_no_change`` epochs. As in
         ``MLPRegressor``, it does not apply to ``partial_fit``.
 

@@ -27,10 +27,11 @@ __all__ = ["to_onnx"]
 class _Served(nn.Module):
     """The trained module with the estimator's output mapping."""
 
-    def __init__(self, module, scale=None, mean=None, multilabel=None):
+    def __init__(self, module, scale=None, mean=None, multilabel=None, log=False):
         super().__init__()
         self.module = module
         self.multilabel = multilabel
+        self.log = log  # loss='poisson': the network outputs log(mean)
         if scale is not None:
             self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
             self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
@@ -39,7 +40,7 @@ class _Served(nn.Module):
     def forward(self, x, lengths):
         out = self.module(x, lengths)
         if self.regression:
-            return out * self.scale + self.mean
+            return (out.exp() if self.log else out) * self.scale + self.mean
         return torch.sigmoid(out) if self.multilabel else torch.softmax(out, dim=1)
 
 
@@ -92,7 +93,12 @@ def to_onnx(estimator, file, *, max_timesteps=None, opset_version=17):
     # A copy: the estimator's own module stays where and as it is.
     module = copy.deepcopy(estimator.module_).float().cpu().eval()
     if hasattr(estimator, "_y_scale"):
-        served = _Served(module, estimator._y_scale, estimator._y_mean)
+        served = _Served(
+            module,
+            estimator._y_scale,
+            estimator._y_mean,
+            log=estimator.loss == "poisson",
+        )
     else:
         served = _Served(module, multilabel=estimator._multilabel)
     time = max_timesteps if not fused else 3

@@ -1,12 +1,15 @@
 """RNNRegressor: a recurrent network regressor."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
-from torch import nn
 
 from ._base import BaseRNN
+from ._losses import regression_criterion
 
 __all__ = ["RNNRegressor"]
 
@@ -14,9 +17,9 @@ __all__ = ["RNNRegressor"]
 class RNNRegressor(RegressorMixin, BaseRNN):
     """Recurrent neural network regressor (LSTM, GRU or Elman RNN).
 
-    Reads each sequence to its last real step and maps the final hidden state
-    to one or several continuous targets with a linear layer, trained with
-    Adam on the mean squared error.
+    Pools the outputs of the recurrence over each sequence's real steps and
+    maps them to one or several continuous targets with a linear layer,
+    trained with Adam on the loss chosen by ``loss``.
 
     Parameters
     ----------
@@ -128,7 +131,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Whether to set aside ``validation_fraction`` of the training data
         (stratified for classifiers) and stop when the validation score has not
         improved by ``tol`` for ``n_iter_no_change`` epochs, restoring the best
-        weights. Without it, training stops when the training loss has not
+        weights (the score: accuracy for classifiers, R² for the squared
+        error, else the validation loss). Without it, training stops when the
+        training loss has not
         improved by ``tol`` for ``n_iter_no_change`` epochs. As in
         ``MLPRegressor``, it does not apply to ``partial_fit``.
 
@@ -169,6 +174,20 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     callbacks : list of skorch callbacks, default=None
         Extra :mod:`skorch.callbacks` (e.g. ``Checkpoint``, ``LRScheduler``,
         ``ProgressBar``), or ``(name, callback)`` tuples, for power users.
+
+    loss : {'squared_error', 'absolute_error', 'huber', 'poisson', \
+'quantile'}, default='squared_error'
+        The training loss, named as in ``HistGradientBoostingRegressor``:
+        the mean squared error; the mean absolute error (predicts the
+        conditional median, robust to outlying targets); the Huber loss (with
+        ``HuberRegressor``'s 1.35, in units of standardised targets); the
+        Poisson deviance with a log link (predictions are positive; ``y`` must
+        be non-negative with a positive sum); the pinball loss of ``quantile``
+        (predicts that conditional quantile: two models make a prediction
+        band).
+
+    quantile : float, default=None
+        The quantile to predict with ``loss='quantile'``, in (0, 1).
 
     normalize_y : bool, default=True
         Whether to standardise each target (remove its training mean, divide
@@ -242,6 +261,12 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     _parameter_constraints: dict = {
         **BaseRNN._parameter_constraints,
+        "loss": [
+            StrOptions(
+                {"squared_error", "absolute_error", "huber", "poisson", "quantile"}
+            )
+        ],
+        "quantile": [Interval(Real, 0, 1, closed="neither"), None],
         "normalize_y": ["boolean"],
     }
 
@@ -274,6 +299,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         verbose=0,
         device="cpu",
         callbacks=None,
+        loss="squared_error",
+        quantile=None,
         normalize_y=True,
     ):
         super().__init__(
@@ -304,6 +331,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             device=device,
             callbacks=callbacks,
         )
+        self.loss = loss
+        self.quantile = quantile
         self.normalize_y = normalize_y
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -379,6 +408,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             Predicted values.
         """
         out = self._forward(X).numpy().astype(np.float64, copy=False)
+        if self.loss == "poisson":
+            out = np.exp(out)
         out = out * self._y_scale + self._y_mean
         return out[:, 0] if self._y_1d else out
 
@@ -392,6 +423,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 f"array with {y.ndim} dimensions instead."
             )
         y_2d = y.reshape(len(y), -1).astype(np.float64)
+        self._check_loss(y_2d)
         if not first:
             if y_2d.shape[1] != self.n_outputs_:
                 raise ValueError(
@@ -399,6 +431,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                     f"fitted with {self.n_outputs_}."
                 )
             mean, scale = self._y_mean, self._y_scale
+        elif self.normalize_y and self.loss == "poisson":
+            # Dividing by the mean keeps the targets non-negative.
+            mean, scale = np.zeros(y_2d.shape[1]), y_2d.mean(axis=0)
+            scale[scale <= 0] = 1.0
         elif self.normalize_y:
             mean, scale = y_2d.mean(axis=0), y_2d.std(axis=0)
             scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
@@ -416,11 +452,30 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     def _n_outputs(self):
         return self.n_outputs_
 
+    def _check_loss(self, y):
+        if self.loss == "quantile" and self.quantile is None:
+            raise ValueError(
+                "loss='quantile' needs the quantile to predict: set quantile to a "
+                "float in (0, 1), e.g. quantile=0.9."
+            )
+        if self.loss == "poisson" and (np.any(y < 0) or not np.all(y.sum(0) > 0)):
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for Poisson "
+                "regression, or y sums to zero: loss='poisson' needs non-negative "
+                "targets with a positive sum."
+            )
+
     def _criterion(self):
-        return nn.MSELoss(reduction="none")
+        return regression_criterion(self.loss, self.quantile)
 
     def _validation_score(self, y_pred, y_true, weight):
-        return r2_score(y_true.numpy(), y_pred.numpy(), sample_weight=weight.numpy())
+        if self.loss == "squared_error":  # R², as MLPRegressor
+            return r2_score(
+                y_true.numpy(), y_pred.numpy(), sample_weight=weight.numpy()
+            )
+        # Other losses: the validation loss itself (negated: higher is better).
+        losses = self._criterion()(y_pred, y_true).mean(dim=1).double()
+        return float(-(losses * weight).sum() / weight.sum())
 
     def _stratify_validation(self, target):
         return False

@@ -42,7 +42,10 @@ def test_docstring_is_valid_numpydoc(name, obj):
     assert not errors, "\n".join(f"{c}: {m}" for c, m in errors)
 
 
-OWN = {"normalize_y"}, {"class_weight"}  # the regressor's, the classifier's
+OWN = (
+    {"loss", "quantile", "normalize_y"},
+    {"class_weight"},
+)  # the regressor's, the classifier's
 
 
 def test_shared_parameters_have_the_same_defaults_and_descriptions():

@@ -73,3 +73,9 @@ def test_errors_without_onnx_and_for_other_objects(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r"pip install sklearn-rnn\[onnx\]"):
         to_onnx(reg, io.BytesIO())
+
+
+def test_poisson_regressor_exports_its_log_link():
+    X, _, _ = ragged(high=20)
+    y = np.random.RandomState(0).poisson(3.0, size=len(X)).astype(float)
+    _check(RNNRegressor(loss="poisson", **TINY).fit(X, y), X)
