@@ -1,12 +1,14 @@
-"""The torch module: a recurrent encoder read at each sequence's last real step.
+"""The torch module: front-end, recurrent encoder, pooling over real steps, head.
 
 Batches arrive right-padded with zeros, with the true length of every
-sequence. A unidirectional recurrence is causal, so the output at a sequence's
-last real step does not depend on the padding after it: we run the padded batch
-through PyTorch's fused kernels and gather that step, which gives exactly the
-unpadded result and is several times faster on CPU than packing. The backward
-direction of a bidirectional layer reads each sequence reversed *within its own
-length*, so padding stays at the end there too.
+sequence. A unidirectional recurrence is causal, so its outputs up to a
+sequence's last real step do not depend on the padding after it: we run the
+padded batch through PyTorch's fused kernels and read those steps only (the
+last one, or their mean, maximum or attention-weighted sum), which gives
+exactly the unpadded result and is several times faster on CPU than packing.
+The backward direction of a bidirectional layer reads each sequence reversed
+*within its own length*, so padding stays at the end there too. The optional
+front-end (downsampling, convolutions) is causal as well and maps the lengths.
 """
 
 import math
@@ -15,7 +17,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["ACTIVATIONS", "CELLS", "POOLING", "RecurrentNet", "uses_fused_kernel"]
+__all__ = [
+    "ACTIVATIONS",
+    "CELLS",
+    "POOLING",
+    "FrontEnd",
+    "RecurrentNet",
+    "uses_fused_kernel",
+]
 
 CELLS = {"lstm": (nn.LSTM, 4), "gru": (nn.GRU, 3), "rnn": (nn.RNN, 1)}
 ACTIVATIONS = {
