@@ -208,7 +208,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             for name, value in target_attributes.items():
                 setattr(self, name, value)
             self._rng = rng
-            self.downsample_ = self._resolve_downsample(seqs.lengths)
+            self.downsample_ = self._resolve_downsample(seqs.lengths, conv_filters)
             self._architecture = {name: getattr(self, name) for name in ARCHITECTURE}
         with seeded_torch(seed, device):
             net = self._build_net(
@@ -233,10 +233,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 "(or refit with fit) to train a new network."
             )
 
-    def _resolve_downsample(self, lengths):
+    def _resolve_downsample(self, lengths, conv_filters):
         if self.downsample != "auto":
             return self.downsample
-        steps = AUTO_STEPS_CONV if self._conv_filters() else AUTO_STEPS_MEAN
+        steps = AUTO_STEPS_CONV if conv_filters else AUTO_STEPS_MEAN
         return max(1, math.ceil(float(np.median(lengths)) / steps))
 
     def _conv_filters(self):

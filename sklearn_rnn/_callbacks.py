@@ -26,8 +26,9 @@ class DivergenceGuard(Callback):
 class ValidationScore(Callback):
     """Record ``valid_score`` each epoch from the validation batches' outputs.
 
-    ``score`` maps ``(y_pred, y_true, sample_weight)`` tensors to a float
-    (accuracy for classifiers, R² for regressors, as ``MLPRegressor`` does).
+    ``score`` maps ``(y_pred, y_true, sample_weight)`` tensors to a float,
+    higher is better: the estimator's ``_validation_score`` (accuracy, R², or
+    the negated validation loss for regression losses other than squared).
     """
 
     def __init__(self, score):

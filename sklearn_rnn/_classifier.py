@@ -13,7 +13,7 @@ from torch import nn
 from ._base import BaseRNN
 from ._utils import warn_user
 
-__all__ = ["RNNClassifier"]
+__all__ = ["RNNClassifier", "to_probabilities"]
 
 
 class RNNClassifier(ClassifierMixin, BaseRNN):
@@ -389,10 +389,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class; for multilabel targets, of each label.
         """
-        logits = self._forward(X).double()
-        if self._multilabel:
-            return torch.sigmoid(logits).numpy()
-        return torch.softmax(logits, dim=1).numpy()
+        return to_probabilities(self._forward(X).double(), self._multilabel).numpy()
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities for sequences ``X``.
@@ -534,3 +531,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+
+def to_probabilities(logits, multilabel):
+    """Class probabilities from the network's logits (a tensor): one sigmoid
+    per label for multilabel targets, else a softmax; ``predict_proba`` and
+    the ONNX graph of :func:`~sklearn_rnn.to_onnx` both use it."""
+    return torch.sigmoid(logits) if multilabel else torch.softmax(logits, dim=1)

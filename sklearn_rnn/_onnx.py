@@ -13,35 +13,30 @@ two other shapes.
 import copy
 import io
 import warnings
+from functools import partial
 
 import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._base import BaseRNN
+from ._classifier import RNNClassifier, to_probabilities
 from ._module import uses_fused_kernel
+from ._regressor import to_target_units
 
 __all__ = ["to_onnx"]
 
 
 class _Served(nn.Module):
-    """The trained module with the estimator's output mapping."""
+    """The trained module followed by the estimator's own output mapping."""
 
-    def __init__(self, module, scale=None, mean=None, multilabel=None, log=False):
+    def __init__(self, module, to_output):
         super().__init__()
         self.module = module
-        self.multilabel = multilabel
-        self.log = log  # loss='poisson': the network outputs log(mean)
-        if scale is not None:
-            self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32))
-            self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
-        self.regression = scale is not None
+        self.to_output = to_output
 
     def forward(self, x, lengths):
-        out = self.module(x, lengths)
-        if self.regression:
-            return (out.exp() if self.log else out) * self.scale + self.mean
-        return torch.sigmoid(out) if self.multilabel else torch.softmax(out, dim=1)
+        return self.to_output(self.module(x, lengths))
 
 
 def to_onnx(estimator, file, *, max_timesteps=None, opset_version=17):
@@ -92,15 +87,17 @@ def to_onnx(estimator, file, *, max_timesteps=None, opset_version=17):
         )
     # A copy: the estimator's own module stays where and as it is.
     module = copy.deepcopy(estimator.module_).float().cpu().eval()
-    if hasattr(estimator, "_y_scale"):
-        served = _Served(
-            module,
-            estimator._y_scale,
-            estimator._y_mean,
-            log=estimator.loss == "poisson",
+    if isinstance(estimator, RNNClassifier):
+        to_output = partial(to_probabilities, multilabel=estimator._multilabel)
+    else:  # float32 constants keep the graph's output float32
+        scale, mean = (
+            torch.as_tensor(a, dtype=torch.float32)
+            for a in (estimator._y_scale, estimator._y_mean)
         )
-    else:
-        served = _Served(module, multilabel=estimator._multilabel)
+        to_output = partial(
+            to_target_units, loss=estimator.loss, scale=scale, mean=mean
+        )
+    served = _Served(module, to_output)
     time = max_timesteps if not fused else 3
     x = torch.zeros(2, time, estimator.n_channels_in_)
     lengths = torch.tensor([time, 1])

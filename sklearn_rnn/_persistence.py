@@ -113,9 +113,7 @@ def load(file):
                 raise ValueError(f"it holds {sorted(names)}, not {sorted(_MEMBERS)}")
             document = json.loads(zf.read("model.json"))
             tensors = load_tensors(zf.read("tensors.safetensors"))
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError) as exc:
-        raise ValueError(f"Not a valid sklearn-rnn file: {exc}") from None
-    except Exception as exc:  # safetensors' own errors on damaged data
+    except Exception as exc:  # zipfile's, json's and safetensors' own errors
         raise ValueError(f"Not a valid sklearn-rnn file: {exc}") from None
     _check_keys(document, {"format", "format_version", "sklearn_rnn", "torch", "root"})
     if document["format"] != FORMAT or document["format_version"] != FORMAT_VERSION:
@@ -266,8 +264,7 @@ def _decode_object(entry, tensors, used):
     cls = CLASSES[name]
     _check_keys(entry, {"class", "params"}, {"fitted", "net"})
     params = {k: _decode(v, tensors, used) for k, v in entry["params"].items()}
-    if set(params) != set(cls._get_param_names()):
-        _check_keys(params, cls._get_param_names())
+    _check_keys(params, cls._get_param_names())
     obj = cls(**params)
     obj._validate_params()
     if "fitted" in entry:

@@ -3,6 +3,7 @@
 from numbers import Real
 
 import numpy as np
+import torch
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -11,7 +12,7 @@ from sklearn.utils.validation import check_array
 from ._base import BaseRNN
 from ._losses import regression_criterion
 
-__all__ = ["RNNRegressor"]
+__all__ = ["RNNRegressor", "to_target_units"]
 
 
 class RNNRegressor(RegressorMixin, BaseRNN):
@@ -407,10 +408,12 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values.
         """
-        out = self._forward(X).numpy().astype(np.float64, copy=False)
-        if self.loss == "poisson":
-            out = np.exp(out)
-        out = out * self._y_scale + self._y_mean
+        out = to_target_units(
+            self._forward(X).double(),
+            self.loss,
+            torch.from_numpy(self._y_scale),
+            torch.from_numpy(self._y_mean),
+        ).numpy()
         return out[:, 0] if self._y_1d else out
 
     def _validate_targets(self, y, *, first, incremental, classes):
@@ -479,3 +482,15 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     def _stratify_validation(self, target):
         return False
+
+
+def to_target_units(out, loss, scale, mean):
+    """Network outputs (a tensor) in the units of ``y``.
+
+    The inverse of the link (``loss='poisson'``: the network outputs log-means),
+    then of the standardisation of ``normalize_y``; ``predict`` and the ONNX
+    graph of :func:`~sklearn_rnn.to_onnx` both map outputs through it.
+    """
+    if loss == "poisson":
+        out = out.exp()
+    return out * scale + mean
