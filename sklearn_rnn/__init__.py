@@ -5,11 +5,14 @@ from ._formats import channels_last, from_long_format
 from ._onnx import to_onnx
 from ._persistence import load, save
 from ._regressor import RNNRegressor
+from ._timestep import RNNTimestepClassifier, RNNTimestepRegressor
 from .preprocessing import SequenceImputer, SequencePadder, SequenceScaler
 
 __all__ = [
     "RNNClassifier",
     "RNNRegressor",
+    "RNNTimestepClassifier",
+    "RNNTimestepRegressor",
     "SequenceImputer",
     "SequencePadder",
     "SequenceScaler",

@@ -26,13 +26,18 @@ from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
 from skorch.helper import predefined_split
 
 from ._callbacks import Diverged, DivergenceGuard, ValidationScore
+from ._categories import (
+    check_categorical_features,
+    embedding_dims,
+    encode_categories,
+)
 from ._data import PREDICT_BATCH_SIZE, SequenceBatches, SequenceData, predict_batches
 from ._module import ACTIVATIONS, CELLS, POOLING, RecurrentNet
 from ._net import SequenceNet
 from ._utils import resolve_device, seeded_torch, warn_user
 from ._validation import check_sequences, commit_input_attributes
 
-__all__ = ["ARCHITECTURE", "BaseRNN"]
+__all__ = ["ARCHITECTURE", "BaseRNN", "SEQUENCE_OUTPUT_CONSTRAINTS"]
 
 # downsample='auto' shortens the median training sequence to about this many
 # steps for the recurrence: after a learned strided convolution, and after
@@ -50,7 +55,17 @@ ARCHITECTURE = (
     "conv_filters",
     "conv_kernel_size",
     "downsample",
+    "categorical_features",
+    "embedding_dim",
 )
+
+
+# The parameters of the estimators with one output per sequence only: how the
+# steps are pooled into it, and how far they are downsampled before.
+SEQUENCE_OUTPUT_CONSTRAINTS = {
+    "pooling": [StrOptions(set(POOLING))],
+    "downsample": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+}
 
 
 def _history_column(history, key):
@@ -62,16 +77,21 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     Hooks for subclasses:
 
-    - ``_validate_targets(y, *, first, incremental, classes)`` returns
-      ``(target, class_weight or None, attributes)``: the encoded target, and
-      the fitted attributes a first fit commits (``classes_``, ``n_outputs_``);
-      it must not write to ``self``;
+    - ``_validate_targets(y, seqs, *, first, incremental, classes)`` returns
+      ``(target, class_weight or None, attributes)``: the encoded target (for
+      per-step estimators one row per real step of the validated sequences
+      ``seqs``), and the fitted attributes a first fit commits (``classes_``,
+      ``n_outputs_``); it must not write to ``self``;
     - ``_n_outputs()``: width of the network's output layer;
     - ``_criterion()``: an unreduced torch loss;
     - ``_validation_score(y_pred, y_true, weight)``: the early-stopping score;
     - ``_stratify_validation(target)``: whether the validation split is
       stratified by the encoded target.
     """
+
+    # Whether the network predicts at every real step (the timestep estimators)
+    # rather than once per sequence.
+    _per_step = False
 
     _parameter_constraints: dict = {
         "cell": [StrOptions(set(CELLS))],
@@ -80,10 +100,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "pooling": [StrOptions(set(POOLING))],
         "conv_filters": [Interval(Integral, 0, None, closed="left"), tuple, list],
         "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
-        "downsample": [
+        "categorical_features": ["array-like", None],
+        "embedding_dim": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
         ],
@@ -115,10 +135,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         bidirectional,
         dropout,
         activation,
-        pooling,
         conv_filters,
         conv_kernel_size,
-        downsample,
+        categorical_features,
+        embedding_dim,
         alpha,
         batch_size,
         learning_rate,
@@ -142,10 +162,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.activation = activation
-        self.pooling = pooling
         self.conv_filters = conv_filters
         self.conv_kernel_size = conv_kernel_size
-        self.downsample = downsample
+        self.categorical_features = categorical_features
+        self.embedding_dim = embedding_dim
         self.alpha = alpha
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -186,20 +206,27 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        target, class_weight, target_attributes = self._validate_targets(
-            y, first=first, incremental=incremental, classes=classes
-        )
         seqs = check_sequences(
             self, X, reset=first, dtype=np.float32, pad_value=0.0, flat=True
         )
-        check_consistent_length(seqs.lengths, target)
-        weight = self._sample_weights(sample_weight, class_weight, seqs.lengths)
+        n_channels = seqs.values.shape[-1]
+        categorical = self._categorical(n_channels) if first else self._categorical_
+        categories = None if first else getattr(self, "categories_", None)
+        values, categories = encode_categories(seqs, categorical, categories, self)
+        target, class_weight, target_attributes = self._validate_targets(
+            y, seqs, first=first, incremental=incremental, classes=classes
+        )
+        if not self._per_step:
+            check_consistent_length(seqs.lengths, target)
+        weight = self._sample_weights(sample_weight, class_weight, seqs)
         device = resolve_device(self.device, type(self).__name__)
         # One generator, drawn from random_state once per fit, feeds every later
         # seed (torch, shuffling, validation split).
         rng = self._rng if not first else _fit_rng(self.random_state)
         seed = int(rng.integers(2**31 - 1))
-        data = SequenceData(seqs.values, seqs.lengths, target, weight, seqs.offsets)
+        data = SequenceData(
+            values, seqs.lengths, target, weight, seqs.offsets, self._per_step
+        )
         valid = None
         if self.early_stopping and not incremental:  # as MLP: not in partial_fit
             data, valid = self._split_validation(data, target, seed)
@@ -209,7 +236,18 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 setattr(self, name, value)
             self._rng = rng
             self.downsample_ = self._resolve_downsample(seqs.lengths, conv_filters)
-            self._architecture = {name: getattr(self, name) for name in ARCHITECTURE}
+            self._categorical_ = categorical
+            self.is_categorical_ = None
+            if categorical:
+                self.is_categorical_ = np.isin(np.arange(n_channels), categorical)
+                self.categories_ = categories
+            elif hasattr(self, "categories_"):
+                del self.categories_
+            self._architecture = {
+                name: getattr(self, name)
+                for name in ARCHITECTURE
+                if name in self._parameter_constraints
+            }
         with seeded_torch(seed, device):
             net = self._build_net(
                 device, valid, conv_filters, first=first, incremental=incremental
@@ -221,7 +259,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         changed = {
             name: (old, getattr(self, name))
             for name, old in self._architecture.items()
-            if getattr(self, name) != old
+            if not _same_value(getattr(self, name), old)
         }
         if changed:
             detail = ", ".join(
@@ -234,6 +272,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             )
 
     def _resolve_downsample(self, lengths, conv_filters):
+        if self._per_step:  # one output per input step
+            return 1
         if self.downsample != "auto":
             return self.downsample
         steps = AUTO_STEPS_CONV if conv_filters else AUTO_STEPS_MEAN
@@ -260,6 +300,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         history and, for ``partial_fit``, the optimizer's state carry over.
         """
         if first:
+            n_categories = [len(c) for c in getattr(self, "categories_", ())]
             module = RecurrentNet(
                 cell=self.cell,
                 input_size=self.n_channels_in_,
@@ -269,10 +310,13 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 dropout=self.dropout,
                 activation=self.activation,
                 n_outputs=self._n_outputs(),
-                pooling=self.pooling,
+                pooling=None if self._per_step else self.pooling,
                 conv_filters=conv_filters,
                 conv_kernel_size=self.conv_kernel_size,
                 downsample=self.downsample_,
+                categorical=self._categorical_,
+                n_categories=n_categories,
+                embedding_dims=embedding_dims(n_categories, self.embedding_dim),
             )
         else:
             module = self._net.module_
@@ -397,10 +441,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             ) from None
         return data.subset(np.sort(train)), data.subset(np.sort(valid))
 
-    def _sample_weights(self, sample_weight, class_weight, lengths):
+    def _sample_weights(self, sample_weight, class_weight, seqs):
         weight = _check_sample_weight(
-            sample_weight, lengths, dtype=np.float64, ensure_non_negative=True
+            sample_weight, seqs.lengths, dtype=np.float64, ensure_non_negative=True
         )
+        if self._per_step:  # each step weighs as its sequence
+            weight = np.repeat(weight, seqs.lengths)
         if class_weight is not None:
             weight = weight * class_weight
         total = weight.sum()
@@ -415,7 +461,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     # -- prediction ---------------------------------------------------------------
 
     def _forward(self, X):
-        """Raw network outputs, computed in float64 for non-float32 input."""
+        """``(raw network outputs, validated sequences)``: outputs computed in
+        float64 for non-float32 input; for per-step estimators one row per
+        real step (see :class:`~sklearn_rnn._module.RecurrentNet`)."""
         check_is_fitted(self)
         seqs = check_sequences(
             self,
@@ -425,14 +473,17 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             pad_value=0.0,
             flat=True,
         )
+        values, _ = encode_categories(
+            seqs, self._categorical_, getattr(self, "categories_", None), self
+        )
         module = self.module_
         device = next(module.parameters()).device
         if seqs.values.dtype == np.float64:
             # float64 makes every output independent of its batch's other rows
             # (float32 kernels round differently for different batch shapes).
             module = copy.deepcopy(module).double()
-        data = SequenceData(seqs.values, seqs.lengths, offsets=seqs.offsets)
-        return predict_batches(module, data, device)
+        data = SequenceData(values, seqs.lengths, offsets=seqs.offsets)
+        return predict_batches(module, data, device), seqs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -443,7 +494,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     # -- hooks --------------------------------------------------------------------
 
     @abstractmethod
-    def _validate_targets(self, y, *, first, incremental, classes):
+    def _validate_targets(self, y, seqs, *, first, incremental, classes):
         """``(target, class_weight or None, attributes to commit)``."""
 
     @abstractmethod
@@ -461,6 +512,17 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     @abstractmethod
     def _stratify_validation(self, target):
         """Whether the early-stopping split is stratified by the target."""
+
+    def _categorical(self, n_channels):
+        return check_categorical_features(
+            self.categorical_features, n_channels, type(self).__name__
+        )
+
+
+def _same_value(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(a, b)
+    return a == b
 
 
 def _fit_rng(random_state):

@@ -10,7 +10,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_array
 from torch import nn
 
-from ._base import BaseRNN
+from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
 from ._utils import warn_user
 
 __all__ = ["RNNClassifier", "to_probabilities"]
@@ -94,6 +94,25 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         GunPoint and ArrowHead that gave 0.98 and 0.77 where reading every
         step gave 0.96 and 0.67.
 
+    categorical_features : array-like of int or bool, default=None
+        The per-step features that hold integer category codes (token ids,
+        product codes...): their indices, or a boolean mask over the
+        features; the name and meaning of ``HistGradientBoostingClassifier``'s
+        parameter. Each is embedded (see ``embedding_dim``) and concatenated
+        with the numeric features before the recurrence. Codes must be
+        integers from 0 to 2**24 - 1 (negative or fractional ones are a
+        ``ValueError``); ``fit`` learns the codes it sees (``categories_``),
+        and a code unseen in training maps to a fixed zero vector, the
+        "unknown" category. NaN still means padding. With a thousand
+        categories this is several times smaller and faster than one-hot
+        columns (``benchmarks/README.md``).
+
+    embedding_dim : int or 'auto', default='auto'
+        Width of each categorical feature's embedding. 'auto' takes
+        ``min(50, round(1.6 * n ** 0.56))`` for ``n`` categories, the rule of
+        thumb of fast.ai's tabular models (10 categories: 6 dimensions, 100:
+        21, 1,000 and more: 50).
+
     alpha : float, default=1e-4
         Strength of the L2 penalty: each training batch of ``batch_size``
         sequences adds ``alpha / (2 * batch_size) * ||W||^2`` to its loss,
@@ -161,7 +180,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         with ``learning_rate_init``, new callbacks, ``early_stopping``...);
         the architecture (``cell``, ``hidden_size``, ``num_layers``,
         ``bidirectional``, ``activation``, ``pooling``, ``conv_filters``,
-        ``conv_kernel_size``, ``downsample``) cannot change.
+        ``conv_kernel_size``, ``downsample``, ``categorical_features``,
+        ``embedding_dim``) cannot change.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation
@@ -218,6 +238,13 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     downsample_ : int
         The downsampling factor used (``downsample``, resolved when 'auto').
 
+    is_categorical_ : ndarray of shape (n_channels_in_,) or None
+        Boolean mask of the categorical features, None without any.
+
+    categories_ : list of ndarray
+        The codes seen in ``fit`` for each categorical feature, sorted (only
+        with ``categorical_features``).
+
     module_ : torch.nn.Module
         The trained network, called as ``module_(x, lengths)`` on a
         zero-padded float tensor ``(batch, time, n_channels_in_)`` and the
@@ -249,6 +276,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
     _parameter_constraints: dict = {
         **BaseRNN._parameter_constraints,
+        **SEQUENCE_OUTPUT_CONSTRAINTS,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
@@ -265,6 +293,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         conv_filters=0,
         conv_kernel_size=8,
         downsample="auto",
+        categorical_features=None,
+        embedding_dim="auto",
         alpha=1e-4,
         batch_size=32,
         learning_rate="constant",
@@ -290,10 +320,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             bidirectional=bidirectional,
             dropout=dropout,
             activation=activation,
-            pooling=pooling,
             conv_filters=conv_filters,
             conv_kernel_size=conv_kernel_size,
-            downsample=downsample,
+            categorical_features=categorical_features,
+            embedding_dim=embedding_dim,
             alpha=alpha,
             batch_size=batch_size,
             learning_rate=learning_rate,
@@ -311,6 +341,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             device=device,
             callbacks=callbacks,
         )
+        self.pooling = pooling
+        self.downsample = downsample
         self.class_weight = class_weight
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -389,7 +421,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class; for multilabel targets, of each label.
         """
-        return to_probabilities(self._forward(X).double(), self._multilabel).numpy()
+        return to_probabilities(self._forward(X)[0].double(), self._multilabel).numpy()
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities for sequences ``X``.
@@ -408,7 +440,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probability of each class (or label).
         """
-        logits = self._forward(X).double()
+        return self._to_log_proba(self._forward(X)[0])
+
+    def _to_log_proba(self, logits):
+        logits = logits.double()
         if self._multilabel:
             return nn.functional.logsigmoid(logits).numpy()
         return torch.log_softmax(logits, dim=1).numpy()
@@ -430,12 +465,15 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels (an indicator matrix for multilabel targets).
         """
-        logits = self._forward(X)
+        return self._to_labels(self._forward(X)[0])
+
+    def _to_labels(self, logits):
+        """Raw network outputs (a tensor) as predicted labels."""
         if self._multilabel:
             return (logits > 0).numpy().astype(int)
         return self.classes_[logits.argmax(dim=1).numpy()]
 
-    def _validate_targets(self, y, *, first, incremental, classes):
+    def _validate_targets(self, y, seqs, *, first, incremental, classes):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y", estimator=self)
         check_classification_targets(y)
         kind = type_of_target(y, input_name="y")

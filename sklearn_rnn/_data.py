@@ -13,7 +13,13 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-__all__ = ["PREDICT_BATCH_SIZE", "SequenceBatches", "SequenceData", "predict_batches"]
+__all__ = [
+    "PREDICT_BATCH_SIZE",
+    "SequenceBatches",
+    "SequenceData",
+    "predict_batches",
+    "step_offsets",
+]
 
 # Sequences are sorted by length inside pools of this many batches, so batches
 # hold similar lengths while their composition still changes every epoch.
@@ -30,15 +36,25 @@ class SequenceData(Dataset):
     ``values`` is either zero-padded ``(n, T, d)``, or, with ``offsets``, all
     steps concatenated ``(total + 1, d)`` with a last row of zeros that stands
     for padding (see :func:`check_sequences`). ``sample_weight`` is None when
-    every weight is 1. It is a torch ``Dataset``, so skorch takes it as is;
-    batches come from :meth:`batch`, never one sample at a time.
+    every weight is 1. With ``per_step``, ``y`` and ``sample_weight`` hold one
+    row per real step, the sequences' steps one after the other, and a batch's
+    targets are those of its real steps in the same order (the order of the
+    outputs of a per-step :class:`~sklearn_rnn._module.RecurrentNet`). It is a
+    torch ``Dataset``, so skorch takes it as is; batches come from
+    :meth:`batch`, never one sample at a time.
     """
 
-    def __init__(self, values, lengths, y=None, sample_weight=None, offsets=None):
+    def __init__(
+        self, values, lengths, y=None, sample_weight=None, offsets=None, per_step=False
+    ):
         self.values = _as_tensor(values)
         self.lengths_np = np.asarray(lengths, dtype=np.int64)
         self.lengths = torch.from_numpy(self.lengths_np)
         self.offsets = None if offsets is None else torch.from_numpy(offsets)
+        # Where each sequence's targets start in y (per_step only).
+        self.y_offsets = (
+            torch.from_numpy(step_offsets(self.lengths_np)) if per_step else None
+        )
         self.y = None if y is None else _as_tensor(y)
         # All-ones weights are dropped: the loss is then a plain mean.
         unweighted = sample_weight is None or (np.asarray(sample_weight) == 1).all()
@@ -56,7 +72,12 @@ class SequenceData(Dataset):
             data.values, data.offsets = self.values[index_t], None
         else:  # the concatenated steps are shared
             data.values, data.offsets = self.values, self.offsets[index_t]
-        data.y, data.sample_weight = pick(self.y), pick(self.sample_weight)
+        if self.y_offsets is None:
+            data.y_offsets = None
+            data.y, data.sample_weight = pick(self.y), pick(self.sample_weight)
+        else:  # the per-step targets are shared
+            data.y_offsets = self.y_offsets[index_t]
+            data.y, data.sample_weight = self.y, self.sample_weight
         return data
 
     def batch(self, index, device):
@@ -80,15 +101,31 @@ class SequenceData(Dataset):
         X = {"x": x, "lengths": lengths}
         target = None
         if self.y is not None:
+            rows = index_t
+            if self.y_offsets is not None:
+                rows = real_steps(self.y_offsets.index_select(0, index_t), lengths)
             weight = self.sample_weight
             if weight is not None:
-                weight = weight.index_select(0, index_t)
-            target = (self.y.index_select(0, index_t), weight)
+                weight = weight.index_select(0, rows)
+            target = (self.y.index_select(0, rows), weight)
         if device.type != "cpu":
             X = {key: value.to(device) for key, value in X.items()}
             if target is not None:
                 target = tuple(None if t is None else t.to(device) for t in target)
         return X, target
+
+
+def step_offsets(lengths):
+    """Where each sequence starts when the sequences' steps are concatenated."""
+    return np.cumsum(lengths) - lengths
+
+
+def real_steps(starts, lengths):
+    """Rows ``starts[i] .. starts[i] + lengths[i] - 1`` of every sequence ``i``
+    (tensors), one sequence after the other: where a batch's real steps are in
+    concatenated per-step data."""
+    steps = torch.arange(int(lengths.max()), device=lengths.device)
+    return (starts[:, None] + steps)[steps < lengths[:, None]]
 
 
 def _as_tensor(a):
@@ -165,14 +202,23 @@ def predict_batches(module, data, device, batch_size=PREDICT_BATCH_SIZE):
     """Raw module outputs for ``data``, in the original sample order, on CPU.
 
     Sequences are sorted by length so that each batch is padded only to its own
-    longest one; the output of a sequence does not depend on its batch.
+    longest one; the output of a sequence does not depend on its batch. A
+    per-step module gives one row per real step, the sequences one after the
+    other (see :func:`step_offsets`).
     """
     out = None
+    per_step = getattr(module, "per_step", False)
+    lengths = data.lengths
+    starts = torch.from_numpy(step_offsets(data.lengths_np))
     with torch.inference_mode():
         for index in batch_order(data.lengths_np, batch_size, None):
             X, _ = data.batch(index, device)
             pred = module(X["x"], X["lengths"]).cpu()
             if out is None:
-                out = pred.new_empty((len(data), pred.shape[1]))
-            out[torch.from_numpy(index)] = pred
+                rows = int(lengths.sum()) if per_step else len(data)
+                out = pred.new_empty((rows, pred.shape[1]))
+            index_t = torch.from_numpy(index)
+            if per_step:
+                index_t = real_steps(starts[index_t], lengths[index_t])
+            out[index_t] = pred
     return out

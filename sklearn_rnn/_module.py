@@ -21,6 +21,7 @@ __all__ = [
     "ACTIVATIONS",
     "CELLS",
     "POOLING",
+    "CategoricalEmbedding",
     "FrontEnd",
     "RecurrentNet",
     "uses_fused_kernel",
@@ -197,14 +198,46 @@ class FrontEnd(nn.Module):
         return x.transpose(1, 2), lengths
 
 
+class CategoricalEmbedding(nn.Module):
+    """Replace the columns that hold category indices by learned embeddings.
+
+    ``x`` holds, in the ``categorical`` columns, indices ``1..n`` of the
+    categories seen in training and 0 for any other code (the estimators map
+    the user's codes to them); index 0 is a fixed zero vector. The output is
+    the numeric columns followed by each embedding, ``output_size`` wide.
+    """
+
+    def __init__(self, n_features, categorical, n_categories, dims):
+        super().__init__()
+        numeric = [j for j in range(n_features) if j not in set(categorical)]
+        self.register_buffer("numeric", torch.tensor(numeric), persistent=False)
+        self.register_buffer(
+            "categorical", torch.tensor(list(categorical)), persistent=False
+        )
+        self.embeddings = nn.ModuleList(
+            nn.Embedding(n + 1, d, padding_idx=0) for n, d in zip(n_categories, dims)
+        )
+        self.output_size = len(numeric) + sum(dims)
+
+    def forward(self, x):
+        codes = x.index_select(2, self.categorical).long()
+        parts = [x.index_select(2, self.numeric)]
+        parts += [embed(codes[:, :, j]) for j, embed in enumerate(self.embeddings)]
+        return torch.cat(parts, 2)
+
+
 class RecurrentNet(nn.Module):
-    """(Front-end +) recurrent encoder + pooling over time + linear head.
+    """(Embeddings +) (front-end +) recurrent encoder + pooling + linear head.
 
     ``forward(x, lengths)`` takes ``x`` of shape ``(batch, time, features)``,
     zero-padded after each sequence's length, and returns ``(batch, n_outputs)``.
     ``pooling`` reads the encoder's outputs at the real steps only: the last
     one ('last'; for a bidirectional layer, the backward direction's first),
-    their mean, their maximum, or a softmax-weighted sum ('attention').
+    their mean, their maximum, or a softmax-weighted sum ('attention'). With
+    ``pooling=None`` (``per_step``) the head reads every real step instead and
+    the output is ``(sum(lengths), n_outputs)``: the real steps of the first
+    sequence, then of the second, and so on. ``categorical`` lists the input
+    columns embedded by :class:`CategoricalEmbedding`.
     """
 
     def __init__(
@@ -222,10 +255,20 @@ class RecurrentNet(nn.Module):
         conv_filters=(),
         conv_kernel_size=3,
         downsample=1,
+        categorical=(),
+        n_categories=(),
+        embedding_dims=(),
     ):
         super().__init__()
         self.bidirectional = bidirectional
         self.pooling = pooling
+        self.per_step = pooling is None
+        self.embedding = None
+        if categorical:
+            self.embedding = CategoricalEmbedding(
+                input_size, categorical, n_categories, embedding_dims
+            )
+            input_size = self.embedding.output_size
         self.front_end = None
         if conv_filters or downsample > 1:
             self.front_end = FrontEnd(
@@ -272,6 +315,8 @@ class RecurrentNet(nn.Module):
         return super().train(mode)
 
     def forward(self, x, lengths):
+        if self.embedding is not None:
+            x = self.embedding(x)
         if self.front_end is not None:
             x, lengths = self.front_end(x, lengths)
         rows = torch.arange(x.shape[0], device=x.device)
@@ -293,6 +338,9 @@ class RecurrentNet(nn.Module):
                 features = torch.cat([ahead[rows, last], behind[:, 0]], 1)
                 return self.head(self.dropout(features))
             outputs = x
+        if self.per_step:
+            real = torch.arange(outputs.shape[1], device=x.device) < lengths[:, None]
+            return self.head(self.dropout(outputs[real]))
         return self.head(self.dropout(self._pool(outputs, lengths)))
 
     def _pool(self, outputs, lengths):

@@ -24,6 +24,7 @@ from skorch.history import History
 from ._base import BaseRNN
 from ._classifier import RNNClassifier
 from ._regressor import RNNRegressor
+from ._timestep import RNNTimestepClassifier, RNNTimestepRegressor
 from ._utils import resolve_device
 from .preprocessing import SequenceImputer, SequencePadder, SequenceScaler
 
@@ -36,6 +37,8 @@ CLASSES = {
     for cls in (
         RNNRegressor,
         RNNClassifier,
+        RNNTimestepRegressor,
+        RNNTimestepClassifier,
         SequencePadder,
         SequenceImputer,
         SequenceScaler,
@@ -45,15 +48,24 @@ CLASSES = {
 # Fitted attributes of each class: always there, and there only sometimes.
 _INPUT = {"n_features_in_", "n_channels_in_", "_fitted_on_2d"}
 _RNN = _INPUT | {"n_outputs_", "downsample_", "n_iter_", "loss_curve_", "_rng"}
-_RNN |= {"_architecture"}
+_RNN |= {"_architecture", "_categorical_", "is_categorical_"}
+_REGRESSOR = _RNN | {"_y_1d", "_y_mean", "_y_scale"}
+_CLASSIFIER = _RNN | {"classes_", "_multilabel"}
 FITTED = {
-    "RNNRegressor": _RNN | {"_y_1d", "_y_mean", "_y_scale"},
-    "RNNClassifier": _RNN | {"classes_", "_multilabel"},
+    "RNNRegressor": _REGRESSOR,
+    "RNNClassifier": _CLASSIFIER,
+    "RNNTimestepRegressor": _REGRESSOR,
+    "RNNTimestepClassifier": _CLASSIFIER,
     "SequencePadder": _INPUT | {"maxlen_"},
     "SequenceImputer": _INPUT | {"statistics_"},
     "SequenceScaler": _INPUT | {"center_", "scale_"},
 }
-OPTIONAL = {"feature_names_in_", "validation_scores_", "best_validation_score_"}
+OPTIONAL = {
+    "feature_names_in_",
+    "validation_scores_",
+    "best_validation_score_",
+    "categories_",
+}
 
 
 def save(obj, file):

@@ -54,6 +54,9 @@ class Sequences(NamedTuple):
     """With ``reset=True``: the input attributes a fit on ``X`` sets
     (``n_features_in_``, ``n_channels_in_``, ``feature_names_in_``...), for
     :func:`commit_input_attributes` once everything else is validated."""
+    starts: np.ndarray | None = None
+    """Where each sequence's first real step is in ``X`` as given (leading
+    padding), or None when every sequence starts at step 0."""
 
     @property
     def mask(self) -> np.ndarray:
@@ -129,11 +132,12 @@ def check_sequences(
         }
     else:
         _check_width(estimator, n_channels)
+    starts = None
     if lengths is None:
-        values, lengths = _find_lengths(
+        values, lengths, starts = _find_lengths(
             values, allow_nan, pad_value, owned, estimator, leading_padding=not is_2d
         )
-    return Sequences(values, lengths, is_2d, offsets, attributes)
+    return Sequences(values, lengths, is_2d, offsets, attributes, starts)
 
 
 def commit_input_attributes(estimator, seqs):
@@ -321,12 +325,13 @@ def _find_lengths(values, allow_nan, pad_value, owned, estimator, leading_paddin
     Steps that are NaN in every feature after a sequence's last real step are
     padding, and so are those before its first real step when
     ``leading_padding`` (pre-padding). Sequences come back aligned to step 0
-    with the padding after them.
+    with the padding after them; the third value is each one's first step in
+    ``values`` as given, or None when all start at 0.
     """
     n, T, _ = values.shape
     if np.isfinite(values.sum()):
         # No NaN at all (the common case), checked in one pass without masks.
-        return values, np.full(n, T, dtype=np.int64)
+        return values, np.full(n, T, dtype=np.int64), None
     missing = np.isnan(values)
     real_step = ~missing.all(axis=2)
     empty = ~real_step.any(axis=1)
@@ -359,4 +364,4 @@ def _find_lengths(values, allow_nan, pad_value, owned, estimator, leading_paddin
             values[~inside] = pad_value
         elif not np.isnan(pad_value):
             values = np.where(inside[:, :, None], values, values.dtype.type(pad_value))
-    return values, lengths
+    return values, lengths, start.astype(np.int64) if start.any() else None

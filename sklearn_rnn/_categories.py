@@ -1,0 +1,111 @@
+"""Per-step categorical features: which columns, their categories, their codes.
+
+A categorical feature holds non-negative integer codes at every real step.
+``fit`` learns the codes it sees (``categories_``); the network receives, in
+place of each code, its index ``1..n`` among them, and 0 for a code unseen in
+training, which :class:`~sklearn_rnn._module.CategoricalEmbedding` maps to a
+fixed zero vector: the "unknown" category.
+"""
+
+from numbers import Integral
+
+import numpy as np
+
+__all__ = ["check_categorical_features", "embedding_dims", "encode_categories"]
+
+# Codes travel through the float32 arrays of the data path; every integer up
+# to 2**24 is exact there.
+MAX_CODE = 2**24
+
+
+def check_categorical_features(categorical_features, n_features, name):
+    """The sorted column indices that ``categorical_features`` names."""
+    if categorical_features is None:
+        return ()
+    mask = np.asarray(categorical_features)
+    if mask.ndim != 1:
+        raise ValueError(
+            "categorical_features must be a 1D array-like of feature indices or a "
+            f"boolean mask, got an array of shape {mask.shape}."
+        )
+    if mask.dtype == bool:
+        if len(mask) != n_features:
+            raise ValueError(
+                f"categorical_features is a boolean mask of length {len(mask)}, "
+                f"but X has {n_features} features per timestep; give one entry "
+                "per feature."
+            )
+        return tuple(int(j) for j in np.flatnonzero(mask))
+    if len(mask) and not all(isinstance(j, Integral) for j in mask.tolist()):
+        raise ValueError(
+            "categorical_features must hold integer feature indices or booleans, "
+            f"got {categorical_features!r}."
+        )
+    indices = sorted({int(j) for j in mask.tolist()})
+    if len(indices) != len(mask):
+        raise ValueError(
+            f"categorical_features lists a feature twice: {categorical_features!r}."
+        )
+    bad = [j for j in indices if not 0 <= j < n_features]
+    if bad:
+        raise ValueError(
+            f"categorical_features holds index {bad[0]}, but X has {n_features} "
+            f"features per timestep (valid indices: 0 to {n_features - 1}), as "
+            f"required by {name}."
+        )
+    return tuple(indices)
+
+
+def embedding_dims(n_categories, embedding_dim):
+    """The width of each feature's embedding.
+
+    ``'auto'``: ``min(50, round(1.6 * n ** 0.56))`` for ``n`` categories, the
+    rule of thumb of fast.ai's tabular models (10 categories: 6 dimensions,
+    100: 21, 1,000 and more: 50).
+    """
+    if embedding_dim != "auto":
+        return [int(embedding_dim)] * len(n_categories)
+    return [min(50, max(1, round(1.6 * n**0.56))) for n in n_categories]
+
+
+def encode_categories(seqs, categorical, categories, estimator):
+    """``(values, categories)``: ``seqs.values`` with each categorical column's
+    codes replaced by their index in ``categories`` (learned here when None).
+
+    The user's array is never written to: the values are copied first.
+    """
+    if not categorical:
+        return seqs.values, None
+    values = seqs.values.copy()
+    if seqs.offsets is None:
+        real = seqs.mask
+        owner = lambda flat_row: flat_row // values.shape[1]  # noqa: E731
+    else:  # concatenated steps; the last row stands for padding
+        real = np.ones(len(values), dtype=bool)
+        real[-1] = False
+        owner = lambda row: np.searchsorted(seqs.offsets, row, "right") - 1  # noqa: E731
+    learned = []
+    for k, j in enumerate(categorical):
+        codes = values[..., j][real]
+        bad = (codes < 0) | (codes != np.floor(codes)) | (codes >= MAX_CODE)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            where = np.flatnonzero(real.ravel())[row]
+            raise ValueError(
+                f"Categorical feature {j} holds {codes[row].item()!r} in sequence "
+                f"{int(owner(where))}; categorical features need integer codes "
+                f"from 0 to {MAX_CODE - 1}. Encode the categories first, e.g. "
+                "with sklearn.preprocessing.OrdinalEncoder."
+            )
+        if categories is None:
+            known = np.unique(codes).astype(np.int64)
+        else:
+            known = categories[k]
+        learned.append(known)
+        index = np.searchsorted(known, codes)
+        found = index < len(known)
+        found[found] = known[index[found]] == codes[found]
+        column = values[..., j]
+        column[real] = np.where(found, index + 1, 0)
+        column[~real] = 0
+    return values, learned

@@ -1,0 +1,1078 @@
+"""Estimators with one prediction per timestep: sequence labelling and
+forecasting at every step.
+
+They are :class:`RNNRegressor` and :class:`RNNClassifier` whose network reads
+the recurrence's output at every real step instead of pooling the steps
+(``RecurrentNet(pooling=None)``). Targets are validated into one row per real
+step, the sequences one after the other, so the losses, weights, early
+stopping and target encodings of the sequence-level estimators apply to steps
+unchanged; this module only aligns targets and predictions with the input.
+"""
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils.validation import _check_sample_weight
+
+from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
+from ._classifier import RNNClassifier, to_probabilities
+from ._data import step_offsets
+from ._formats import is_long_frame
+from ._regressor import RNNRegressor
+
+__all__ = ["RNNTimestepClassifier", "RNNTimestepRegressor"]
+
+_PER_STEP_CONSTRAINTS = {
+    name: constraint
+    for name, constraint in BaseRNN._parameter_constraints.items()
+    if name not in SEQUENCE_OUTPUT_CONSTRAINTS
+}
+
+
+def _positions(seqs):
+    """``(rows, columns)`` of every real step in ``X`` as given (an array):
+    the sequences' steps one after the other."""
+    lengths = seqs.lengths
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    shift = step_offsets(lengths)
+    if seqs.starts is not None:
+        shift = shift - seqs.starts
+    return rows, np.arange(lengths.sum()) - np.repeat(shift, lengths)
+
+
+def _is_list(X):
+    if isinstance(X, np.ndarray):
+        return X.dtype == object and X.ndim == 1
+    return isinstance(X, (list, tuple)) or is_long_frame(X)
+
+
+def per_step_targets(y, seqs, estimator):
+    """The targets of the real steps, one sequence after the other.
+
+    ``y`` is a list with one array ``(length_i[, n_outputs])`` per sequence
+    (for a padded array ``X``, an array as wide as ``X``'s time axis is read
+    at the sequence's steps), or an array ``(n_samples, n_timesteps[,
+    n_outputs])`` aligned with ``X``, whose values past each sequence are
+    ignored.
+    """
+    name = type(estimator).__name__
+    lengths = seqs.lengths
+    if _is_list(y):
+        if len(y) != len(lengths):
+            raise ValueError(
+                f"y holds targets for {len(y)} sequences, but X has "
+                f"{len(lengths)}: give one array of per-step targets per sequence."
+            )
+        width = seqs.values.shape[1] if seqs.offsets is None else None
+        starts = np.zeros_like(lengths) if seqs.starts is None else seqs.starts
+        parts = []
+        for i, (target, length) in enumerate(zip(y, lengths)):
+            target = np.asarray(target)
+            if target.ndim == 0 or target.ndim > 2:
+                raise ValueError(
+                    f"The targets of sequence {i} must be 1D (length,) or 2D "
+                    f"(length, n_outputs); got shape {target.shape}."
+                )
+            if len(target) == width and width != length:
+                target = target[starts[i] : starts[i] + length]
+            elif len(target) != length:
+                raise ValueError(
+                    f"Sequence {i} of X has {length} timesteps but its targets "
+                    f"in y have {len(target)}: {name} needs one target per "
+                    "timestep."
+                )
+            parts.append(target)
+        try:
+            return np.concatenate(parts)
+        except ValueError:
+            raise ValueError(
+                "The per-step targets of all sequences must have the same number "
+                "of outputs."
+            ) from None
+    y = np.asarray(y)
+    if y.ndim < 2:
+        raise ValueError(
+            f"{name} needs one target per timestep: y as a list of (length,) or "
+            "(length, n_outputs) arrays, one per sequence, or an array "
+            f"(n_samples, n_timesteps[, n_outputs]). Got an array of shape "
+            f"{y.shape} instead; for one target per sequence use "
+            f"{name.replace('Timestep', '')}."
+        )
+    if len(y) != len(lengths):
+        raise ValueError(
+            f"y has {len(y)} sequences of targets, but X has {len(lengths)}."
+        )
+    rows, columns = _positions(seqs)
+    ends = lengths if seqs.starts is None else seqs.starts + lengths
+    short = np.flatnonzero(ends > y.shape[1])
+    if len(short):
+        i = int(short[0])
+        raise ValueError(
+            f"Sequence {i} of X has {lengths[i]} timesteps but y has only "
+            f"{y.shape[1]} per sequence: {name} needs one target per timestep."
+        )
+    return y[rows, columns]
+
+
+def per_step_output(flat, seqs, as_list):
+    """Per-step predictions in the form of ``X``: a list of ``(length_i,
+    ...)`` arrays, or an array ``(n_samples, n_timesteps, ...)`` aligned with
+    ``X`` whose padding steps are NaN."""
+    if as_list:
+        return np.split(flat, np.cumsum(seqs.lengths)[:-1])
+    n, width = len(seqs.lengths), seqs.values.shape[1]
+    if len(flat) == n * width:  # no padding: every step is real
+        return flat.reshape(n, width, *flat.shape[1:])
+    kind = flat.dtype.kind
+    dtype = flat.dtype if kind == "f" else np.float64 if kind in "biu" else object
+    out = np.full((n, width, *flat.shape[1:]), np.nan, dtype=dtype)
+    out[_positions(seqs)] = flat
+    return out
+
+
+def _step_weights(sample_weight, seqs):
+    if sample_weight is None:
+        return None
+    weight = _check_sample_weight(sample_weight, seqs.lengths, dtype=np.float64)
+    return np.repeat(weight, seqs.lengths)
+
+
+class RNNTimestepRegressor(RNNRegressor):
+    """Recurrent neural network regressor with one prediction per timestep.
+
+    Sequence-to-sequence regression (next-step forecasting at every step,
+    per-step signals): the output of the recurrence at every real step is
+    mapped to one or several continuous targets with a linear layer, trained
+    with Adam on ``loss`` over the real steps only. A unidirectional network
+    is causal: the prediction at step ``t`` depends on steps ``0..t`` only;
+    ``bidirectional=True`` reads the whole sequence. The parameters are those
+    of :class:`RNNRegressor` without ``pooling`` and ``downsample``, which
+    only make sense for one output per sequence.
+
+    Parameters
+    ----------
+    cell : {'lstm', 'gru', 'rnn'}, default='gru'
+        The recurrent cell: long short-term memory, gated recurrent unit, or the
+        Elman recurrence ``h_t = f(W_hh h_{t-1} + W_xh x_t + b_h)``. 'gru' by
+        measurement: on ArrowHead an LSTM at the same settings stayed at chance
+        (0.30) where the GRU learned, and on scikit-learn's regression check
+        a GRU reached R² 0.69 where an LSTM reached 0.48 (``benchmarks/``).
+
+    hidden_size : int, default=64
+        Number of hidden units in each recurrent layer (and direction). Choose
+        it by cross-validation, e.g. with ``GridSearchCV``.
+
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+
+    bidirectional : bool, default=False
+        Whether each layer also reads the sequences backwards. The backward
+        direction reverses each sequence within its own length, so padding
+        never reaches it.
+
+    dropout : float, default=0.0
+        Dropout probability between layers and before the output layer.
+
+    activation : {'tanh', 'relu', 'sigmoid', 'identity'}, default='tanh'
+        Activation of the recurrence: for 'rnn' the ``f`` above; for 'lstm' and
+        'gru', as in Keras, the activation of the candidate state (and of the
+        LSTM cell output), the gates staying sigmoid. 'tanh' (and 'relu' for
+        'rnn') runs on PyTorch's fused kernels; the others step through time in
+        Python, which is slower (see ``benchmarks/README.md``).
+
+    conv_filters : int or tuple of int, default=0
+        Number of filters of each causal 1D convolution run before the
+        recurrence (one layer per entry, ReLU after each; 0 or ``()`` for
+        none), as in DeepConvLSTM and LSTM-FCN. Each output step sees only the
+        current and earlier steps, so padding still never changes a
+        prediction. Off by default: on the UCR series of
+        ``benchmarks/accuracy.py`` it helps, on sequences whose class is the
+        order of a few events it overfitted (test accuracy 0.38 against 0.98
+        without); a parameter for ``GridSearchCV``.
+
+    conv_kernel_size : int, default=8
+        Number of timesteps each convolution reads (8: the first layer of the
+        fully convolutional network of Wang et al. 2017).
+
+    categorical_features : array-like of int or bool, default=None
+        The per-step features that hold integer category codes (token ids,
+        product codes...): their indices, or a boolean mask over the
+        features; the name and meaning of ``HistGradientBoostingClassifier``'s
+        parameter. Each is embedded (see ``embedding_dim``) and concatenated
+        with the numeric features before the recurrence. Codes must be
+        integers from 0 to 2**24 - 1 (negative or fractional ones are a
+        ``ValueError``); ``fit`` learns the codes it sees (``categories_``),
+        and a code unseen in training maps to a fixed zero vector, the
+        "unknown" category. NaN still means padding. With a thousand
+        categories this is several times smaller and faster than one-hot
+        columns (``benchmarks/README.md``).
+
+    embedding_dim : int or 'auto', default='auto'
+        Width of each categorical feature's embedding. 'auto' takes
+        ``min(50, round(1.6 * n ** 0.56))`` for ``n`` categories, the rule of
+        thumb of fast.ai's tabular models (10 categories: 6 dimensions, 100:
+        21, 1,000 and more: 50).
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty: each training batch of ``batch_size``
+        sequences adds ``alpha / (2 * batch_size) * ||W||^2`` to its loss,
+        ``W`` being all weight matrices (not the biases), as in
+        ``MLPRegressor``. The penalty is part of ``loss_curve_``. The data
+        loss itself is the plain mean squared error (``MLPRegressor`` halves
+        it) or the cross-entropy.
+
+    batch_size : int, default=32
+        Size of the minibatches. Sequences of similar length are batched
+        together when shuffling, so each batch is padded only to its own
+        longest sequence.
+
+    learning_rate : {'constant', 'adaptive'}, default='constant'
+        Learning-rate schedule: 'constant' keeps ``learning_rate_init``;
+        'adaptive' divides it by 5 each time the monitored loss (or validation
+        score) has not improved by ``tol`` for ``n_iter_no_change // 2``
+        epochs.
+
+    learning_rate_init : float, default=3e-3
+        Initial learning rate of the Adam optimizer. 3e-3 rather than Adam's
+        usual 1e-3: small data sets (tens to hundreds of sequences) get only a
+        few hundred steps, and at 1e-3 an LSTM reached R² 0.48 on
+        scikit-learn's regression check; 1e-2 was no better on the UCR series
+        of ``benchmarks/accuracy.py`` (ArrowHead 0.69 against 0.74).
+
+    max_iter : int, default=300
+        Maximum number of epochs. Training usually stops earlier (see
+        ``n_iter_no_change``); on 36-sequence ArrowHead, 300 epochs with a
+        patience of 30 gave 0.74 accuracy where 100 with a patience of 10 gave
+        0.49.
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples in each epoch (in pools of similar
+        length, see ``batch_size``). With ``False`` the batches follow the
+        order of ``X``.
+
+    early_stopping : bool, default=False
+        Whether to set aside ``validation_fraction`` of the training data
+        (stratified for classifiers) and stop when the validation score has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs, restoring the best
+        weights (the score: accuracy for classifiers, R² for the squared
+        error, else the validation loss). Without it, training stops when the
+        training loss has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs. As in
+        ``MLPRegressor``, it does not apply to ``partial_fit``.
+
+    validation_fraction : float, default=0.1
+        Share of the training data set aside when ``early_stopping=True``.
+
+    n_iter_no_change : int, default=30
+        Epochs without improvement before training stops. 30 rather than
+        MLP's 10: minibatch losses of small data sets are noisy, and 10 epochs
+        stopped training before it had learned (see ``max_iter``).
+
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss or score.
+
+    clip_grad_norm : float, default=None
+        If set, the gradient norm is clipped to this value in every step.
+
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the weights of the previous fit. The
+        other parameters, as set now, apply to the new fit (a new optimizer
+        with ``learning_rate_init``, new callbacks, ``early_stopping``...);
+        the architecture (``cell``, ``hidden_size``, ``num_layers``,
+        ``bidirectional``, ``activation``, ``conv_filters``,
+        ``conv_kernel_size``, ``categorical_features``, ``embedding_dim``)
+        cannot change.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation
+        split. The same integer gives the same predictions, run after run.
+
+    verbose : int, default=0
+        If positive, print one line per epoch (epoch, training loss, validation
+        score when early stopping, duration); plain text unless the output is
+        a terminal.
+
+    device : {'cpu', 'cuda', 'auto'} or str or torch.device, default='cpu'
+        Where the network is trained and run; 'auto' takes a GPU when available.
+
+    callbacks : list of skorch callbacks, default=None
+        Extra :mod:`skorch.callbacks` (e.g. ``Checkpoint``, ``LRScheduler``,
+        ``ProgressBar``), or ``(name, callback)`` tuples, for power users.
+
+    loss : {'squared_error', 'absolute_error', 'huber', 'poisson', \
+'quantile'}, default='squared_error'
+        The training loss, named as in ``HistGradientBoostingRegressor``:
+        the mean squared error; the mean absolute error (predicts the
+        conditional median, robust to outlying targets); the Huber loss (with
+        ``HuberRegressor``'s 1.35, in units of standardised targets); the
+        Poisson deviance with a log link (predictions are positive; ``y`` must
+        be non-negative with a positive sum); the pinball loss of ``quantile``
+        (predicts that conditional quantile: two models make a prediction
+        band).
+
+    quantile : float, default=None
+        The quantile to predict with ``loss='quantile'``, in (0, 1).
+
+    normalize_y : bool, default=True
+        Whether to standardise each target (remove its training mean, divide
+        by its standard deviation) for training; predictions are mapped back
+        to the original units. The meaning of ``GaussianProcessRegressor``'s
+        parameter of the same name. True by measurement: on Tecator (fat
+        content, standard deviation 13) the network without it predicted
+        the training mean (RMSE 12.9), with it 2.8-6.5.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during ``fit``: the number of columns of a 2D
+        ``X`` (its timesteps, as scikit-learn's conventions demand for 2D
+        input), otherwise the number of features per timestep.
+
+    n_channels_in_ : int
+        Number of features per timestep (1 for 2D input).
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a 2D DataFrame with string column names.
+
+    n_outputs_ : int
+        Number of outputs of the network.
+
+    n_iter_ : int
+        Number of epochs run (over all ``fit`` calls with ``warm_start``, and
+        ``partial_fit`` calls).
+
+    loss_curve_ : list of float
+        Training loss (penalty included) after each epoch.
+
+    validation_scores_ : list of float
+        Validation score after each epoch (only with ``early_stopping``).
+
+    best_validation_score_ : float
+        Best validation score (only with ``early_stopping``); its weights are
+        the ones kept.
+
+    is_categorical_ : ndarray of shape (n_channels_in_,) or None
+        Boolean mask of the categorical features, None without any.
+
+    categories_ : list of ndarray
+        The codes seen in ``fit`` for each categorical feature, sorted (only
+        with ``categorical_features``).
+
+    module_ : torch.nn.Module
+        The trained network, called as ``module_(x, lengths)`` on a
+        zero-padded float tensor ``(batch, time, n_channels_in_)`` and the
+        int64 length of each sequence. It returns raw outputs: the logits of
+        a classifier, the standardised targets of a regressor with
+        ``normalize_y=True``.
+
+    history_ : skorch.history.History
+        The skorch history of all epochs (``history_[:, 'train_loss']``).
+
+    See Also
+    --------
+    RNNRegressor : One prediction per sequence.
+    RNNTimestepClassifier : The classifier counterpart.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNTimestepRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(32, 10, 1)).astype(np.float32)
+    >>> y = X[:, :, 0].cumsum(axis=1)  # a running sum: one target per step
+    >>> reg = RNNTimestepRegressor(hidden_size=8, max_iter=5, random_state=0)
+    >>> reg.fit(X, y).predict(X[:3]).shape
+    (3, 10)
+    >>> [p.shape for p in reg.predict([X[0, :4], X[1]])]  # a list in, a list out
+    [(4,), (10,)]
+    """
+
+    _per_step = True
+    _parameter_constraints: dict = {
+        **_PER_STEP_CONSTRAINTS,
+        **{
+            name: RNNRegressor._parameter_constraints[name]
+            for name in ("loss", "quantile", "normalize_y")
+        },
+    }
+
+    def __init__(
+        self,
+        *,
+        cell="gru",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        activation="tanh",
+        conv_filters=0,
+        conv_kernel_size=8,
+        categorical_features=None,
+        embedding_dim="auto",
+        alpha=1e-4,
+        batch_size=32,
+        learning_rate="constant",
+        learning_rate_init=3e-3,
+        max_iter=300,
+        shuffle=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=30,
+        tol=1e-4,
+        clip_grad_norm=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        callbacks=None,
+        loss="squared_error",
+        quantile=None,
+        normalize_y=True,
+    ):
+        BaseRNN.__init__(
+            self,
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            activation=activation,
+            conv_filters=conv_filters,
+            conv_kernel_size=conv_kernel_size,
+            categorical_features=categorical_features,
+            embedding_dim=embedding_dim,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            clip_grad_norm=clip_grad_norm,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+            callbacks=callbacks,
+        )
+        self.loss = loss
+        self.quantile = quantile
+        self.normalize_y = normalize_y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to sequences ``X`` and per-step targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        y : list of array-like, or array-like of shape (n_samples, \
+n_timesteps) or (n_samples, n_timesteps, n_outputs)
+            Target values of every timestep: a list with one
+            array ``(length_i,)`` or ``(length_i, n_outputs)`` per sequence, or an
+            array aligned with ``X`` whose values past each sequence's length
+            (or before its start) are ignored and may be NaN.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the sequences in the loss; each step weighs as its
+            sequence.
+
+        Returns
+        -------
+        self : RNNTimestepRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Run one epoch over ``X`` and ``y``, continuing from the current model.
+
+        The optimizer keeps its state between calls; ``early_stopping`` does
+        not apply.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        y : list of array-like, or array-like of shape (n_samples, \
+n_timesteps) or (n_samples, n_timesteps, n_outputs)
+            Target values of every timestep: a list with one
+            array ``(length_i,)`` or ``(length_i, n_outputs)`` per sequence, or an
+            array aligned with ``X`` whose values past each sequence's length
+            (or before its start) are ignored and may be NaN.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the sequences in the loss; each step weighs as its
+            sequence.
+
+        Returns
+        -------
+        self : RNNTimestepRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict the target of every timestep of sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        Returns
+        -------
+        y : list of ndarray or ndarray
+            Predictions at every real step: a list of ``(length_i,)`` (or
+            ``(length_i, n_outputs)``) arrays when ``X`` is a list, else an
+            array ``(n_samples, n_timesteps[, n_outputs])`` aligned with
+            ``X``, NaN on its padding steps.
+        """
+        out, seqs = self._forward(X)
+        return per_step_output(self._to_targets(out), seqs, _is_list(X))
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R² over all real steps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        y : list of array-like, or array-like of shape (n_samples, \
+n_timesteps) or (n_samples, n_timesteps, n_outputs)
+            Target values of every timestep: a list with one
+            array ``(length_i,)`` or ``(length_i, n_outputs)`` per sequence, or an
+            array aligned with ``X`` whose values past each sequence's length
+            (or before its start) are ignored and may be NaN.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the sequences in the loss; each step weighs as its
+            sequence.
+
+        Returns
+        -------
+        score : float
+            R² of the predictions of all real steps (multioutput targets:
+            the uniform average over the outputs).
+        """
+        out, seqs = self._forward(X)
+        y_true = per_step_targets(y, seqs, self)
+        weight = _step_weights(sample_weight, seqs)
+        return r2_score(y_true, self._to_targets(out), sample_weight=weight)
+
+    def _validate_targets(self, y, seqs, *, first, incremental, classes):
+        return super()._validate_targets(
+            per_step_targets(y, seqs, self),
+            seqs,
+            first=first,
+            incremental=incremental,
+            classes=classes,
+        )
+
+
+class RNNTimestepClassifier(RNNClassifier):
+    """Recurrent neural network classifier with one label per timestep.
+
+    Sequence labelling (activity segmentation, tagging): the output of the
+    recurrence at every real step is mapped to class scores with a linear
+    layer, trained with Adam on the cross-entropy over the real steps only.
+    A unidirectional network is causal: the label at step ``t`` depends on
+    steps ``0..t`` only; ``bidirectional=True`` reads the whole sequence. The
+    parameters are those of :class:`RNNClassifier` without ``pooling`` and
+    ``downsample``, which only make sense for one output per sequence.
+
+    Parameters
+    ----------
+    cell : {'lstm', 'gru', 'rnn'}, default='gru'
+        The recurrent cell: long short-term memory, gated recurrent unit, or the
+        Elman recurrence ``h_t = f(W_hh h_{t-1} + W_xh x_t + b_h)``. 'gru' by
+        measurement: on ArrowHead an LSTM at the same settings stayed at chance
+        (0.30) where the GRU learned, and on scikit-learn's regression check
+        a GRU reached R² 0.69 where an LSTM reached 0.48 (``benchmarks/``).
+
+    hidden_size : int, default=64
+        Number of hidden units in each recurrent layer (and direction). Choose
+        it by cross-validation, e.g. with ``GridSearchCV``.
+
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+
+    bidirectional : bool, default=False
+        Whether each layer also reads the sequences backwards. The backward
+        direction reverses each sequence within its own length, so padding
+        never reaches it.
+
+    dropout : float, default=0.0
+        Dropout probability between layers and before the output layer.
+
+    activation : {'tanh', 'relu', 'sigmoid', 'identity'}, default='tanh'
+        Activation of the recurrence: for 'rnn' the ``f`` above; for 'lstm' and
+        'gru', as in Keras, the activation of the candidate state (and of the
+        LSTM cell output), the gates staying sigmoid. 'tanh' (and 'relu' for
+        'rnn') runs on PyTorch's fused kernels; the others step through time in
+        Python, which is slower (see ``benchmarks/README.md``).
+
+    conv_filters : int or tuple of int, default=0
+        Number of filters of each causal 1D convolution run before the
+        recurrence (one layer per entry, ReLU after each; 0 or ``()`` for
+        none), as in DeepConvLSTM and LSTM-FCN. Each output step sees only the
+        current and earlier steps, so padding still never changes a
+        prediction. Off by default: on the UCR series of
+        ``benchmarks/accuracy.py`` it helps, on sequences whose class is the
+        order of a few events it overfitted (test accuracy 0.38 against 0.98
+        without); a parameter for ``GridSearchCV``.
+
+    conv_kernel_size : int, default=8
+        Number of timesteps each convolution reads (8: the first layer of the
+        fully convolutional network of Wang et al. 2017).
+
+    categorical_features : array-like of int or bool, default=None
+        The per-step features that hold integer category codes (token ids,
+        product codes...): their indices, or a boolean mask over the
+        features; the name and meaning of ``HistGradientBoostingClassifier``'s
+        parameter. Each is embedded (see ``embedding_dim``) and concatenated
+        with the numeric features before the recurrence. Codes must be
+        integers from 0 to 2**24 - 1 (negative or fractional ones are a
+        ``ValueError``); ``fit`` learns the codes it sees (``categories_``),
+        and a code unseen in training maps to a fixed zero vector, the
+        "unknown" category. NaN still means padding. With a thousand
+        categories this is several times smaller and faster than one-hot
+        columns (``benchmarks/README.md``).
+
+    embedding_dim : int or 'auto', default='auto'
+        Width of each categorical feature's embedding. 'auto' takes
+        ``min(50, round(1.6 * n ** 0.56))`` for ``n`` categories, the rule of
+        thumb of fast.ai's tabular models (10 categories: 6 dimensions, 100:
+        21, 1,000 and more: 50).
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty: each training batch of ``batch_size``
+        sequences adds ``alpha / (2 * batch_size) * ||W||^2`` to its loss,
+        ``W`` being all weight matrices (not the biases), as in
+        ``MLPRegressor``. The penalty is part of ``loss_curve_``. The data
+        loss itself is the plain mean squared error (``MLPRegressor`` halves
+        it) or the cross-entropy.
+
+    batch_size : int, default=32
+        Size of the minibatches. Sequences of similar length are batched
+        together when shuffling, so each batch is padded only to its own
+        longest sequence.
+
+    learning_rate : {'constant', 'adaptive'}, default='constant'
+        Learning-rate schedule: 'constant' keeps ``learning_rate_init``;
+        'adaptive' divides it by 5 each time the monitored loss (or validation
+        score) has not improved by ``tol`` for ``n_iter_no_change // 2``
+        epochs.
+
+    learning_rate_init : float, default=3e-3
+        Initial learning rate of the Adam optimizer. 3e-3 rather than Adam's
+        usual 1e-3: small data sets (tens to hundreds of sequences) get only a
+        few hundred steps, and at 1e-3 an LSTM reached R² 0.48 on
+        scikit-learn's regression check; 1e-2 was no better on the UCR series
+        of ``benchmarks/accuracy.py`` (ArrowHead 0.69 against 0.74).
+
+    max_iter : int, default=300
+        Maximum number of epochs. Training usually stops earlier (see
+        ``n_iter_no_change``); on 36-sequence ArrowHead, 300 epochs with a
+        patience of 30 gave 0.74 accuracy where 100 with a patience of 10 gave
+        0.49.
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples in each epoch (in pools of similar
+        length, see ``batch_size``). With ``False`` the batches follow the
+        order of ``X``.
+
+    early_stopping : bool, default=False
+        Whether to set aside ``validation_fraction`` of the training data
+        (stratified for classifiers) and stop when the validation score has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs, restoring the best
+        weights (the score: accuracy for classifiers, R² for the squared
+        error, else the validation loss). Without it, training stops when the
+        training loss has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs. As in
+        ``MLPRegressor``, it does not apply to ``partial_fit``.
+
+    validation_fraction : float, default=0.1
+        Share of the training data set aside when ``early_stopping=True``.
+
+    n_iter_no_change : int, default=30
+        Epochs without improvement before training stops. 30 rather than
+        MLP's 10: minibatch losses of small data sets are noisy, and 10 epochs
+        stopped training before it had learned (see ``max_iter``).
+
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss or score.
+
+    clip_grad_norm : float, default=None
+        If set, the gradient norm is clipped to this value in every step.
+
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the weights of the previous fit. The
+        other parameters, as set now, apply to the new fit (a new optimizer
+        with ``learning_rate_init``, new callbacks, ``early_stopping``...);
+        the architecture (``cell``, ``hidden_size``, ``num_layers``,
+        ``bidirectional``, ``activation``, ``conv_filters``,
+        ``conv_kernel_size``, ``categorical_features``, ``embedding_dim``)
+        cannot change.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation
+        split. The same integer gives the same predictions, run after run.
+
+    verbose : int, default=0
+        If positive, print one line per epoch (epoch, training loss, validation
+        score when early stopping, duration); plain text unless the output is
+        a terminal.
+
+    device : {'cpu', 'cuda', 'auto'} or str or torch.device, default='cpu'
+        Where the network is trained and run; 'auto' takes a GPU when available.
+
+    callbacks : list of skorch callbacks, default=None
+        Extra :mod:`skorch.callbacks` (e.g. ``Checkpoint``, ``LRScheduler``,
+        ``ProgressBar``), or ``(name, callback)`` tuples, for power users.
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes in the loss, as in scikit-learn's classifiers.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (for multilabel ``y``, the label indices).
+
+    n_features_in_ : int
+        Number of features seen during ``fit``: the number of columns of a 2D
+        ``X`` (its timesteps, as scikit-learn's conventions demand for 2D
+        input), otherwise the number of features per timestep.
+
+    n_channels_in_ : int
+        Number of features per timestep (1 for 2D input).
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a 2D DataFrame with string column names.
+
+    n_outputs_ : int
+        Number of outputs of the network.
+
+    n_iter_ : int
+        Number of epochs run (over all ``fit`` calls with ``warm_start``, and
+        ``partial_fit`` calls).
+
+    loss_curve_ : list of float
+        Training loss (penalty included) after each epoch.
+
+    validation_scores_ : list of float
+        Validation score after each epoch (only with ``early_stopping``).
+
+    best_validation_score_ : float
+        Best validation score (only with ``early_stopping``); its weights are
+        the ones kept.
+
+    is_categorical_ : ndarray of shape (n_channels_in_,) or None
+        Boolean mask of the categorical features, None without any.
+
+    categories_ : list of ndarray
+        The codes seen in ``fit`` for each categorical feature, sorted (only
+        with ``categorical_features``).
+
+    module_ : torch.nn.Module
+        The trained network, called as ``module_(x, lengths)`` on a
+        zero-padded float tensor ``(batch, time, n_channels_in_)`` and the
+        int64 length of each sequence. It returns raw outputs: the logits of
+        a classifier, the standardised targets of a regressor with
+        ``normalize_y=True``.
+
+    history_ : skorch.history.History
+        The skorch history of all epochs (``history_[:, 'train_loss']``).
+
+    See Also
+    --------
+    RNNClassifier : One label per sequence.
+    RNNTimestepRegressor : The regressor counterpart.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNTimestepClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(32, 10, 1)).astype(np.float32)
+    >>> y = np.where(X[:, :, 0] > 0, "up", "down")  # one label per step
+    >>> clf = RNNTimestepClassifier(hidden_size=8, max_iter=5, random_state=0)
+    >>> clf.fit(X, y).predict(X[:2]).shape
+    (2, 10)
+    >>> [p.shape for p in clf.predict_proba([X[0, :4], X[1]])]
+    [(4, 2), (10, 2)]
+    """
+
+    _per_step = True
+    _parameter_constraints: dict = {
+        **_PER_STEP_CONSTRAINTS,
+        "class_weight": RNNClassifier._parameter_constraints["class_weight"],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell="gru",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        activation="tanh",
+        conv_filters=0,
+        conv_kernel_size=8,
+        categorical_features=None,
+        embedding_dim="auto",
+        alpha=1e-4,
+        batch_size=32,
+        learning_rate="constant",
+        learning_rate_init=3e-3,
+        max_iter=300,
+        shuffle=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=30,
+        tol=1e-4,
+        clip_grad_norm=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        device="cpu",
+        callbacks=None,
+        class_weight=None,
+    ):
+        BaseRNN.__init__(
+            self,
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            activation=activation,
+            conv_filters=conv_filters,
+            conv_kernel_size=conv_kernel_size,
+            categorical_features=categorical_features,
+            embedding_dim=embedding_dim,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            clip_grad_norm=clip_grad_norm,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+            device=device,
+            callbacks=callbacks,
+        )
+        self.class_weight = class_weight
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to sequences ``X`` and per-step targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        y : list of array-like, or array-like of shape (n_samples, \
+n_timesteps) or (n_samples, n_timesteps, n_outputs)
+            Class labels (strings allowed) of every timestep: a list with one
+            array ``(length_i,)`` or ``(length_i, n_labels)`` per sequence, or an
+            array aligned with ``X`` whose values past each sequence's length
+            (or before its start) are ignored and may be NaN.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the sequences in the loss; each step weighs as its
+            sequence.
+
+        Returns
+        -------
+        self : RNNTimestepClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch over ``X`` and ``y``, continuing from the current model.
+
+        The optimizer keeps its state between calls; ``early_stopping`` does
+        not apply.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        y : list of array-like, or array-like of shape (n_samples, \
+n_timesteps) or (n_samples, n_timesteps, n_outputs)
+            Class labels (strings allowed) of every timestep: a list with one
+            array ``(length_i,)`` or ``(length_i, n_labels)`` per sequence, or an
+            array aligned with ``X`` whose values past each sequence's length
+            (or before its start) are ignored and may be NaN.
+
+        classes : array-like of shape (n_classes,), default=None
+            All the classes; required on the first call, as in scikit-learn's
+            incremental classifiers.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the sequences in the loss; each step weighs as its
+            sequence.
+
+        Returns
+        -------
+        self : RNNTimestepClassifier
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def predict_proba(self, X):
+        """Class probabilities at every timestep of sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        Returns
+        -------
+        proba : list of ndarray or ndarray
+            A list of ``(length_i, n_classes)`` arrays when ``X`` is a list,
+            else an array ``(n_samples, n_timesteps, n_classes)`` aligned with
+            ``X``, NaN on its padding steps.
+        """
+        out, seqs = self._forward(X)
+        proba = to_probabilities(out.double(), self._multilabel).numpy()
+        return per_step_output(proba, seqs, _is_list(X))
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities at every timestep of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        Returns
+        -------
+        log_proba : list of ndarray or ndarray
+            As :meth:`predict_proba`, in logarithms.
+        """
+        out, seqs = self._forward(X)
+        return per_step_output(self._to_log_proba(out), seqs, _is_list(X))
+
+    def predict(self, X):
+        """Predict the label of every timestep of sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        Returns
+        -------
+        y : list of ndarray or ndarray
+            Labels at every real step: a list of ``(length_i,)`` arrays when
+            ``X`` is a list, else an array ``(n_samples, n_timesteps)``
+            aligned with ``X``. Padding steps of an array are NaN: the array
+            is then float for numeric classes and object for strings (with
+            no padding it has the dtype of ``classes_``). Multilabel targets
+            give indicator rows ``(..., n_labels)``.
+        """
+        out, seqs = self._forward(X)
+        return per_step_output(self._to_labels(out), seqs, _is_list(X))
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy over all real steps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences: a 3D array, a 2D array of univariate sequences, or a list
+            of 2D ``(length, n_features)`` or 1D ``(length,)`` arrays of any
+            lengths. Timesteps that are NaN in every feature are padding: at
+            the end of a sequence, and in 3D arrays and lists also at its start.
+
+        y : list of array-like, or array-like of shape (n_samples, \
+n_timesteps) or (n_samples, n_timesteps, n_outputs)
+            Class labels (strings allowed) of every timestep: a list with one
+            array ``(length_i,)`` or ``(length_i, n_labels)`` per sequence, or an
+            array aligned with ``X`` whose values past each sequence's length
+            (or before its start) are ignored and may be NaN.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the sequences in the loss; each step weighs as its
+            sequence.
+
+        Returns
+        -------
+        score : float
+            Share of the real steps whose label is predicted right.
+        """
+        out, seqs = self._forward(X)
+        y_true = per_step_targets(y, seqs, self)
+        weight = _step_weights(sample_weight, seqs)
+        return accuracy_score(y_true, self._to_labels(out), sample_weight=weight)
+
+    def _validate_targets(self, y, seqs, *, first, incremental, classes):
+        return super()._validate_targets(
+            per_step_targets(y, seqs, self),
+            seqs,
+            first=first,
+            incremental=incremental,
+            classes=classes,
+        )
+
+    def _stratify_validation(self, target):
+        return False  # the split is by sequence, the labels are per step
