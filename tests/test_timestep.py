@@ -1,0 +1,308 @@
+"""RNNTimestepRegressor and RNNTimestepClassifier: one prediction per real step."""
+
+import numpy as np
+import pytest
+from conftest import TINY, nan_padded, ragged
+from sklearn.base import clone
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+
+from sklearn_rnn import (
+    RNNTimestepClassifier,
+    RNNTimestepRegressor,
+    SequencePadder,
+    SequenceScaler,
+    load,
+    save,
+)
+
+TIMESTEP = [RNNTimestepRegressor, RNNTimestepClassifier]
+
+
+def per_step_data(n=30, seed=0):
+    """Ragged sequences, the running sum of their first feature (a target per
+    step that needs memory), and whether that sum is positive (labels)."""
+    X, _, _ = ragged(n=n, seed=seed)
+    y_reg = [x[:, 0].cumsum() for x in X]
+    y_clf = [np.where(t > 0, "up", "down") for t in y_reg]
+    return X, y_reg, y_clf
+
+
+def per_step_targets_for(Est, y_reg, y_clf):
+    return y_reg if Est is RNNTimestepRegressor else y_clf
+
+
+def per_step_outputs(est, X):
+    if isinstance(est, RNNTimestepRegressor):
+        return est.predict(X)
+    return est.predict_proba(X)
+
+
+def flat(outputs):
+    return np.concatenate([np.asarray(o, dtype=float) for o in outputs])
+
+
+@pytest.mark.parametrize("Est", TIMESTEP)
+def test_a_list_in_gives_a_list_out_and_an_array_an_aligned_array(Est):
+    X, y_reg, y_clf = per_step_data()
+    est = Est(**TINY).fit(X, per_step_targets_for(Est, y_reg, y_clf))
+    out = est.predict(X)
+    assert isinstance(out, list) and [len(o) for o in out] == [len(x) for x in X]
+    padded = nan_padded(X, 15)
+    out_array = est.predict(padded)
+    assert out_array.shape == (len(X), 15)
+    for row, seq_out, x in zip(out_array, out, X):
+        if Est is RNNTimestepRegressor:
+            np.testing.assert_allclose(row[: len(x)], seq_out, atol=1e-10)
+        else:
+            assert list(row[: len(x)]) == list(seq_out)
+        assert all(v != v for v in row[len(x) :])  # NaN past each length
+    proba = per_step_outputs(est, X[:3])
+    if Est is RNNTimestepClassifier:
+        assert [p.shape for p in proba] == [(len(x), 2) for x in X[:3]]
+        np.testing.assert_allclose(flat(proba).sum(axis=1), 1.0)
+        log_proba = est.predict_log_proba(padded)
+        assert log_proba.shape == (len(X), 15, 2)
+        np.testing.assert_allclose(
+            np.exp(log_proba[0, : len(X[0])]), proba[0], rtol=1e-10
+        )
+        assert set(np.concatenate(out)) <= {"up", "down"}
+
+
+def test_labels_of_a_full_array_keep_the_dtype_of_the_classes():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 6, 1))
+    y = (X[:, :, 0] > 0).astype(int) + 3
+    clf = RNNTimestepClassifier(**TINY).fit(X, y)
+    pred = clf.predict(X)
+    assert pred.shape == (20, 6) and pred.dtype == clf.classes_.dtype
+    np.testing.assert_array_equal(clf.classes_, [3, 4])
+    padded = X.copy()
+    padded[0, 4:] = np.nan  # padding: NaN labels, so the array becomes float
+    out = clf.predict(padded)
+    assert out.dtype == np.float64 and np.isnan(out[0, 4:]).all()
+
+
+@pytest.mark.parametrize("Est", TIMESTEP)
+def test_targets_as_aligned_array_with_anything_past_the_lengths(Est):
+    X, y_reg, y_clf = per_step_data()
+    y = per_step_targets_for(Est, y_reg, y_clf)
+    width = max(len(x) for x in X)
+    fill = np.nan if Est is RNNTimestepRegressor else None
+    dtype = float if Est is RNNTimestepRegressor else object
+    y_array = np.full((len(X), width), fill, dtype=dtype)
+    for row, target in zip(y_array, y):
+        row[: len(target)] = target
+    from_list = Est(**TINY).fit(X, y)
+    from_array = Est(**TINY).fit(X, y_array)
+    np.testing.assert_allclose(
+        flat(per_step_outputs(from_list, X)), flat(per_step_outputs(from_array, X))
+    )
+    # The loss counts real steps only: targets past the lengths change nothing.
+    if Est is RNNTimestepRegressor:
+        y_array[np.isnan(y_array)] = 1e6
+    else:
+        y_array[np.equal(y_array, None)] = "never seen"
+    other = Est(**TINY).fit(nan_padded(X, width), y_array)
+    np.testing.assert_allclose(
+        flat(per_step_outputs(from_list, X)),
+        flat(per_step_outputs(other, X)),
+        atol=1e-6,
+    )
+
+
+def test_pre_padded_arrays_align_targets_and_predictions_with_their_steps():
+    X, y_reg, _ = per_step_data()
+    width = max(len(x) for x in X)
+    pre = nan_padded(X, width, pre=True)
+    y_pre = np.full((len(X), width), np.nan)
+    for row, target in zip(y_pre, y_reg):
+        row[width - len(target) :] = target
+    reg = RNNTimestepRegressor(**TINY).fit(X, y_reg)
+    reg_pre = RNNTimestepRegressor(**TINY).fit(pre, y_pre)
+    np.testing.assert_allclose(reg.predict(pre), reg_pre.predict(pre), atol=1e-6)
+    out = reg.predict(pre)
+    for row, seq_out, x in zip(out, reg.predict(X), X):
+        assert np.isnan(row[: width - len(x)]).all()
+        np.testing.assert_allclose(row[width - len(x) :], seq_out, atol=1e-6)
+
+
+@pytest.mark.parametrize("Est", TIMESTEP)
+def test_length_mismatch_names_the_sequence(Est):
+    X, y_reg, y_clf = per_step_data()
+    y = list(per_step_targets_for(Est, y_reg, y_clf))
+    y[4] = y[4][:-1]
+    with pytest.raises(ValueError, match="Sequence 4 of X has .* timesteps but"):
+        Est(**TINY).fit(X, y)
+    with pytest.raises(ValueError, match="holds targets for 29 sequences"):
+        Est(**TINY).fit(X, y[:-1])
+    with pytest.raises(ValueError, match="one target per timestep"):
+        Est(**TINY).fit(X, np.zeros(len(X)))
+    short = np.zeros((len(X), 2))
+    with pytest.raises(ValueError, match="y has only 2 per sequence"):
+        Est(**TINY).fit(X, short)
+
+
+@pytest.mark.parametrize("Est", TIMESTEP)
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_unidirectional_models_are_causal(Est, cell, activation):
+    X, y_reg, y_clf = per_step_data()
+    est = Est(cell=cell, activation=activation, conv_filters=(4,), **TINY)
+    est.fit(X, per_step_targets_for(Est, y_reg, y_clf))
+    x = np.random.RandomState(1).normal(size=(12, 2))
+    changed = x.copy()
+    changed[7:] += 5.0  # change the future only
+    before, after = per_step_outputs(est, [x, changed])
+    np.testing.assert_allclose(before[:7], after[:7], atol=1e-12)
+    assert not np.allclose(before[7:], after[7:])
+
+
+@pytest.mark.parametrize("Est", TIMESTEP)
+def test_bidirectional_models_read_the_whole_sequence(Est):
+    X, y_reg, y_clf = per_step_data()
+    est = Est(bidirectional=True, **TINY).fit(
+        X, per_step_targets_for(Est, y_reg, y_clf)
+    )
+    x = np.random.RandomState(1).normal(size=(12, 2))
+    changed = x.copy()
+    changed[7:] += 5.0
+    before, after = per_step_outputs(est, [x, changed])
+    assert not np.allclose(before[:7], after[:7])
+
+
+@pytest.mark.parametrize("Est", TIMESTEP)
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("cell, activation", [("lstm", "tanh"), ("gru", "relu")])
+def test_padding_never_changes_a_prediction(Est, bidirectional, cell, activation):
+    X, y_reg, y_clf = per_step_data()
+    est = Est(
+        cell=cell,
+        activation=activation,
+        bidirectional=bidirectional,
+        num_layers=2,
+        **TINY,
+    ).fit(X, per_step_targets_for(Est, y_reg, y_clf))
+    for dtype, tol in [(np.float64, 1e-12), (np.float32, 1e-6)]:
+        seqs = [x.astype(dtype) for x in X[:5]]
+        alone = flat([per_step_outputs(est, [x])[0] for x in seqs])
+        np.testing.assert_allclose(flat(per_step_outputs(est, seqs)), alone, atol=tol)
+        for length, pre in [(12, False), (40, True)]:
+            out = per_step_outputs(est, nan_padded(seqs, length, pre).astype(dtype))
+            real = [
+                o[length - len(x) :] if pre else o[: len(x)] for o, x in zip(out, seqs)
+            ]
+            np.testing.assert_allclose(flat(real), alone, atol=tol, rtol=0)
+
+
+@pytest.mark.parametrize("Est", TIMESTEP)
+def test_reproducible_and_learns(Est):
+    X, y_reg, y_clf = per_step_data(n=60)
+    y = per_step_targets_for(Est, y_reg, y_clf)
+    params = dict(hidden_size=16, max_iter=60, random_state=0)
+    a, b = Est(**params).fit(X, y), Est(**params).fit(X, y)
+    np.testing.assert_array_equal(
+        flat(per_step_outputs(a, X)), flat(per_step_outputs(b, X))
+    )
+    X_test, y_reg_test, y_clf_test = per_step_data(n=60, seed=1)
+    y_test = per_step_targets_for(Est, y_reg_test, y_clf_test)
+    # A running sum needs memory of every earlier step: well above chance.
+    assert a.score(X_test, y_test) > (0.8 if Est is RNNTimestepRegressor else 0.85)
+
+
+@pytest.mark.parametrize("Est", TIMESTEP)
+def test_score_is_over_all_real_steps_with_sequence_weights(Est):
+    X, y_reg, y_clf = per_step_data()
+    y = per_step_targets_for(Est, y_reg, y_clf)
+    est = Est(**TINY).fit(X, y)
+    weight = np.random.RandomState(0).uniform(size=len(X))
+    step_weight = np.repeat(weight, [len(x) for x in X])
+    pred = np.concatenate(est.predict(X))
+    metric = r2_score if Est is RNNTimestepRegressor else accuracy_score
+    expected = metric(np.concatenate(y), pred, sample_weight=step_weight)
+    assert est.score(X, y, sample_weight=weight) == pytest.approx(expected)
+    assert est.score(X, y) == pytest.approx(metric(np.concatenate(y), pred))
+    with pytest.raises(ValueError, match="sample_weight"):
+        Est(**TINY).fit(X, y, sample_weight=np.ones(3))
+
+
+def test_sample_weight_is_per_sequence():
+    X, y_reg, _ = per_step_data()
+    # Weight 0 on a sequence: its targets cannot matter.
+    weight = np.ones(len(X))
+    weight[3] = 0.0
+    changed = list(y_reg)
+    changed[3] = changed[3] + 100.0
+    a = RNNTimestepRegressor(**TINY, normalize_y=False, shuffle=False)
+    b = clone(a)
+    a.fit(X, y_reg, sample_weight=weight)
+    b.fit(X, changed, sample_weight=weight)
+    np.testing.assert_allclose(flat(a.predict(X)), flat(b.predict(X)), atol=1e-6)
+
+
+def test_multioutput_per_step_and_losses():
+    X, y_reg, _ = per_step_data()
+    y2 = [np.column_stack([t, np.abs(t)]) for t in y_reg]
+    reg = RNNTimestepRegressor(**TINY).fit(X, y2)
+    assert reg.n_outputs_ == 2
+    assert [p.shape for p in reg.predict(X[:2])] == [(len(x), 2) for x in X[:2]]
+    assert reg.predict(nan_padded(X[:2], 12)).shape == (2, 12, 2)
+    poisson = RNNTimestepRegressor(loss="poisson", **TINY)
+    poisson.fit(X, [np.abs(t) for t in y_reg])
+    assert (flat(poisson.predict(X)) > 0).all()
+    with pytest.raises(ValueError, match="negative"):
+        RNNTimestepRegressor(loss="poisson", **TINY).fit(X, y_reg)
+
+
+def test_classifier_options_apply_per_step():
+    X, _, y_clf = per_step_data()
+    clf = RNNTimestepClassifier(class_weight="balanced", early_stopping=True, **TINY)
+    clf.fit(X, y_clf)
+    assert len(clf.validation_scores_) == clf.n_iter_
+    part = RNNTimestepClassifier(**TINY)
+    for _ in range(2):
+        part.partial_fit(X, y_clf, classes=["down", "up"])
+    assert part.n_iter_ == 2
+    multilabel = [np.column_stack([t == "up", t == "down"]).astype(int) for t in y_clf]
+    ml = RNNTimestepClassifier(**TINY).fit(X, multilabel)
+    assert ml.predict(X[:1])[0].shape == (len(X[0]), 2)
+
+
+@pytest.mark.parametrize("Est", TIMESTEP)
+def test_pipeline_grid_search_and_cross_validation(Est):
+    X, y_reg, y_clf = per_step_data(n=24)
+    y = per_step_targets_for(Est, y_reg, y_clf)
+    pipe = make_pipeline(SequencePadder(), SequenceScaler(), Est(**TINY))
+    pipe.fit(X, y)
+    assert pipe.predict(X).shape == (24, max(len(x) for x in X))
+    scores = cross_val_score(pipe, X, y, cv=KFold(3))
+    assert scores.shape == (3,) and np.isfinite(scores).all()
+    search = GridSearchCV(
+        pipe, {f"{Est.__name__.lower()}__hidden_size": [3, 5]}, cv=2, n_jobs=2
+    ).fit(X, y)
+    assert search.best_params_
+
+
+@pytest.mark.parametrize("Est", TIMESTEP)
+def test_save_load_and_pickle_give_the_same_predictions(Est, tmp_path):
+    import pickle
+
+    X, y_reg, y_clf = per_step_data()
+    est = Est(**TINY).fit(X, per_step_targets_for(Est, y_reg, y_clf))
+    save(est, tmp_path / "model.zip")
+    loaded = load(tmp_path / "model.zip")
+    again = pickle.loads(pickle.dumps(est))
+    for other in (loaded, again):
+        np.testing.assert_array_equal(
+            flat(per_step_outputs(est, X)), flat(per_step_outputs(other, X))
+        )
+
+
+@pytest.mark.parametrize("Est", TIMESTEP)
+def test_no_pooling_or_downsample_parameters(Est):
+    params = Est().get_params()
+    assert "pooling" not in params and "downsample" not in params
+    X, y_reg, y_clf = per_step_data()
+    est = Est(conv_filters=(3,), **TINY).fit(X, per_step_targets_for(Est, y_reg, y_clf))
+    assert est.downsample_ == 1  # one output per input step
