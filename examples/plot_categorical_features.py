@@ -2,56 +2,94 @@
 Categorical and high-dimensional sequences
 ==========================================
 
-An RNN reads numbers. A categorical value at each step (a product code, a
-weekday, a word) becomes numbers with scikit-learn's ``OneHotEncoder`` applied
-to the steps. Many features per step are read as they are: the input layer of
-the recurrence is one dense projection of all features of a step, so its cost
-grows linearly with their number. Features that carry no signal cost data,
-though: select or compress them first when training sequences are few.
+An RNN reads numbers. A categorical value at each step (an event type, a
+product, a word) is best given as an integer code and declared with
+``categorical_features``: the network learns an embedding of each category
+(a short dense vector, see ``embedding_dim``) inside the pipeline, and a code
+it never saw in training is read as "unknown" instead of raising. One-hot
+columns are the alternative; with a thousand categories they make every step
+a thousand numbers wide (see ``benchmarks/README.md`` for the time and memory
+that costs). Many numeric features per step are read as they are: the input
+layer of the recurrence is one dense projection of all features of a step.
 """
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import OneHotEncoder
+from sklearn.pipeline import make_pipeline
 
-from sklearn_rnn import RNNClassifier
+from sklearn_rnn import RNNClassifier, SequencePadder
 
 rng = np.random.RandomState(0)
-categories = np.array(["browse", "search", "cart", "pay", "leave"])
+EVENTS = ["browse", "search", "cart", "pay", "leave"]
+N_PRODUCTS = 1000
 
 # %%
-# Sessions of 5 to 25 events; a session is a purchase (1) when 'pay' comes
-# after 'cart' -- the same events in the other order are not.
+# Sessions of 5 to 25 steps. Each step holds the event type (a code 0-4), the
+# product it concerns (a code among 1,000) and the seconds since the previous
+# step. A session is a purchase (1) when 'pay' comes after 'cart' -- the same
+# events in the other order are not.
 sessions, y = [], []
 for _ in range(400):
-    events = rng.choice(categories[[0, 1, 4]], size=rng.randint(5, 26))
-    first, second = np.sort(rng.choice(len(events), size=2, replace=False))
+    n = rng.randint(5, 26)
+    events = rng.choice([0, 1, 4], size=n)
+    first, second = np.sort(rng.choice(n, size=2, replace=False))
     bought = rng.uniform() < 0.5
-    events[first], events[second] = ("cart", "pay") if bought else ("pay", "cart")
-    sessions.append(events)
+    events[first], events[second] = (2, 3) if bought else (3, 2)
+    products = rng.randint(N_PRODUCTS, size=n)
+    seconds = rng.exponential(30.0, size=n) / 30.0
+    sessions.append(np.column_stack([events, products, seconds]))
     y.append(int(bought))
 y = np.array(y)
-
-# One-hot encode every step; the encoder learns the categories once.
-encoder = OneHotEncoder(sparse_output=False).fit(np.concatenate(sessions)[:, None])
-X = [encoder.transform(s[:, None]) for s in sessions]
-print("features per step:", X[0].shape[1])
+X_train, X_test, y_train, y_test = train_test_split(sessions, y, random_state=0)
+params = dict(hidden_size=16, learning_rate_init=0.01, max_iter=20, random_state=0)
 
 # %%
-# High-dimensional steps: the same sessions as 200 noisy features per step (a
-# dense code for each event, as an embedding or a sensor array would give).
-codes = rng.normal(size=(len(categories), 200))
-X_wide = [x @ codes + 0.5 * rng.normal(size=(len(x), 200)) for x in X]
-scores = {}
-for name, data in {"one-hot, 5 features": X, "dense, 200 features": X_wide}.items():
-    X_train, X_test, y_train, y_test = train_test_split(data, y, random_state=0)
-    clf = RNNClassifier(
-        cell="gru", hidden_size=16, learning_rate_init=0.01, max_iter=20, random_state=0
-    ).fit(X_train, y_train)
-    scores[name] = clf.score(X_test, y_test)
-    print(f"{name}: accuracy {scores[name]:.3f}")
+# Codes in, embeddings learned inside the pipeline: columns 0 and 1 are
+# categorical, column 2 numeric.
+pipe = make_pipeline(
+    SequencePadder(maxlen=25),
+    RNNClassifier(categorical_features=[0, 1], **params),
+)
+scores = {
+    "codes + categorical_features": pipe.fit(X_train, y_train).score(X_test, y_test)
+}
+clf = pipe[-1]
+print("categories learned per feature:", [len(c) for c in clf.categories_])
+print("embedding widths:", [e.embedding_dim for e in clf.module_.embedding.embeddings])
+
+# %%
+# The same codes read as plain numbers: the network sees 'pay' (3) as three
+# times 'search' (1), which means nothing.
+plain = RNNClassifier(**params).fit(X_train, y_train)
+scores["codes as numbers"] = plain.score(X_test, y_test)
+
+
+# %%
+# One-hot columns for the event type (5 columns; one-hot products would add
+# 1,000 more per step).
+def one_hot(x):
+    return np.column_stack([np.eye(len(EVENTS))[x[:, 0].astype(int)], x[:, 2]])
+
+
+onehot = RNNClassifier(**params).fit([one_hot(x) for x in X_train], y_train)
+scores["one-hot event type"] = onehot.score([one_hot(x) for x in X_test], y_test)
+
+# %%
+# High-dimensional steps: the sessions as 200 noisy numeric features per step
+# (a dense code of each event, as a pretrained embedding or a sensor array
+# would give), read as they are.
+codes = rng.normal(size=(len(EVENTS), 200))
+wide = [
+    codes[x[:, 0].astype(int)] + 0.5 * rng.normal(size=(len(x), 200)) for x in sessions
+]
+W_train, W_test = train_test_split(wide, random_state=0)
+scores["dense, 200 features"] = (
+    RNNClassifier(**params).fit(W_train, y_train).score(W_test, y_test)
+)
+for name, score in scores.items():
+    print(f"{name}: accuracy {score:.3f}")
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3))

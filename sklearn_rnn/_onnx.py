@@ -28,23 +28,39 @@ __all__ = ["to_onnx"]
 
 
 class _Served(nn.Module):
-    """The trained module followed by the estimator's own output mapping."""
+    """The trained module between the estimator's own input and output
+    mappings: category codes to their indices, raw outputs to predictions."""
 
-    def __init__(self, module, to_output):
+    def __init__(self, module, to_output, categorical=(), categories=()):
         super().__init__()
         self.module = module
         self.to_output = to_output
+        self.categorical = list(categorical)
+        for k, codes in enumerate(categories):
+            self.register_buffer(f"codes_{k}", torch.as_tensor(codes).float())
 
     def forward(self, x, lengths):
+        if self.categorical:
+            columns = list(x.unbind(2))
+            for k, j in enumerate(self.categorical):
+                codes = getattr(self, f"codes_{k}")
+                # Index 1..n of a known code, 0 for any other (as
+                # encode_categories); a comparison with every known code,
+                # which ONNX runs without a lookup operator.
+                found = columns[j].unsqueeze(2) == codes
+                steps = torch.arange(1, len(codes) + 1, device=x.device)
+                columns[j] = (found * steps.to(x.dtype)).sum(2)
+            x = torch.stack(columns, 2)
         return self.to_output(self.module(x, lengths))
 
 
 def to_onnx(estimator, file, *, max_timesteps=None, opset_version=17):
-    """Export a fitted ``RNNRegressor`` or ``RNNClassifier`` to ONNX.
+    """Export a fitted recurrent estimator of sklearn-rnn to ONNX.
 
     Parameters
     ----------
-    estimator : RNNRegressor or RNNClassifier
+    estimator : RNNRegressor, RNNClassifier, RNNTimestepRegressor or \
+RNNTimestepClassifier
         A fitted estimator.
     file : str, path-like or binary file object
         Where to write the ONNX model.
@@ -62,12 +78,17 @@ def to_onnx(estimator, file, *, max_timesteps=None, opset_version=17):
     The graph's inputs are ``x``, float32 ``(batch, time, n_channels_in_)``
     zero-padded after each sequence, and ``lengths``, int64 ``(batch,)``; its
     output ``y`` is ``(batch, n_outputs_)`` predictions for a regressor and
-    ``(batch, n_classes)`` probabilities for a classifier. The batch axis is
-    always dynamic. Needs the ``onnx`` extra: ``pip install sklearn-rnn[onnx]``.
+    ``(batch, n_classes)`` probabilities for a classifier; for the per-step
+    estimators, one such row per real step, ``(sum(lengths), ...)``, the
+    steps of the first sequence, then of the second, and so on. Categorical
+    features go in as the codes given to ``predict`` (unseen codes: the
+    unknown category), exact up to 2**24 in float32. The batch axis is always
+    dynamic. Needs the ``onnx`` extra: ``pip install sklearn-rnn[onnx]``.
     """
     if not isinstance(estimator, BaseRNN):
         raise TypeError(
-            "to_onnx exports RNNRegressor and RNNClassifier. Got "
+            "to_onnx exports the recurrent estimators of sklearn-rnn (RNNRegressor, "
+            "RNNClassifier and their Timestep versions). Got "
             f"{type(estimator).__name__} instead."
         )
     check_is_fitted(estimator)
@@ -97,7 +118,12 @@ def to_onnx(estimator, file, *, max_timesteps=None, opset_version=17):
         to_output = partial(
             to_target_units, loss=estimator.loss, scale=scale, mean=mean
         )
-    served = _Served(module, to_output)
+    served = _Served(
+        module,
+        to_output,
+        estimator._categorical_,
+        getattr(estimator, "categories_", ()),
+    )
     time = max_timesteps if not fused else 3
     x = torch.zeros(2, time, estimator.n_channels_in_)
     lengths = torch.tensor([time, 1])

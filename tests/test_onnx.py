@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 from conftest import TINY, ragged
 
-from sklearn_rnn import RNNClassifier, RNNRegressor, to_onnx
+from sklearn_rnn import (
+    RNNClassifier,
+    RNNRegressor,
+    RNNTimestepClassifier,
+    RNNTimestepRegressor,
+    to_onnx,
+)
 
 ort = pytest.importorskip("onnxruntime")
 
@@ -34,7 +40,10 @@ def _check(est, X, shapes=((5, 17), (9, 6)), **kwargs):
         if isinstance(est, RNNClassifier):
             expected = est.predict_proba(seqs)
         else:
-            expected = est.predict(seqs).reshape(len(seqs), -1)
+            expected = est.predict(seqs)
+        if est._per_step:  # one row per real step, a sequence after another
+            expected = np.concatenate(expected)
+        expected = expected.reshape(len(got), -1)
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
 
 
@@ -56,6 +65,18 @@ def test_pooling_front_end_and_multilabel(pooling):
     _check(est.fit(X, Y), X)
 
 
+@pytest.mark.parametrize("Est", [RNNTimestepRegressor, RNNTimestepClassifier])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_per_step_estimators_and_embeddings_export(Est, bidirectional):
+    X, _, _ = ragged(high=20)
+    X = [np.column_stack([x, np.arange(len(x)) % 4]) for x in X]
+    y = [x[:, 0].cumsum() for x in X]
+    if Est is RNNTimestepClassifier:
+        y = [t > 0 for t in y]
+    est = Est(bidirectional=bidirectional, categorical_features=[2], **TINY)
+    _check(est.fit(X, y), X)
+
+
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "identity"])
 def test_python_stepped_activations_export_at_a_fixed_length(activation):
     X, y, _ = ragged(high=20)
@@ -68,7 +89,7 @@ def test_python_stepped_activations_export_at_a_fixed_length(activation):
 def test_errors_without_onnx_and_for_other_objects(monkeypatch):
     X, y, _ = ragged()
     reg = RNNRegressor(**TINY).fit(X, y)
-    with pytest.raises(TypeError, match="exports RNNRegressor and RNNClassifier"):
+    with pytest.raises(TypeError, match="exports the recurrent estimators"):
         to_onnx(object(), io.BytesIO())
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match=r"pip install sklearn-rnn\[onnx\]"):
