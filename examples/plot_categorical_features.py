@@ -23,13 +23,11 @@ from sklearn_rnn import RNNClassifier, SequencePadder
 
 rng = np.random.RandomState(0)
 EVENTS = ["browse", "search", "cart", "pay", "leave"]
-N_PRODUCTS = 1000
 
 # %%
-# Sessions of 5 to 25 steps. Each step holds the event type (a code 0-4), the
-# product it concerns (a code among 1,000) and the seconds since the previous
-# step. A session is a purchase (1) when 'pay' comes after 'cart' -- the same
-# events in the other order are not.
+# Sessions of 5 to 25 steps. Each step holds the event type (a code 0-4) and
+# the time since the previous step. A session is a purchase (1) when 'pay'
+# comes after 'cart' -- the same events in the other order are not.
 sessions, y = [], []
 for _ in range(400):
     n = rng.randint(5, 26)
@@ -37,27 +35,27 @@ for _ in range(400):
     first, second = np.sort(rng.choice(n, size=2, replace=False))
     bought = rng.uniform() < 0.5
     events[first], events[second] = (2, 3) if bought else (3, 2)
-    products = rng.randint(N_PRODUCTS, size=n)
-    seconds = rng.exponential(30.0, size=n) / 30.0
-    sessions.append(np.column_stack([events, products, seconds]))
+    minutes = rng.exponential(1.0, size=n)
+    sessions.append(np.column_stack([events, minutes]))
     y.append(int(bought))
 y = np.array(y)
 X_train, X_test, y_train, y_test = train_test_split(sessions, y, random_state=0)
 params = dict(hidden_size=16, learning_rate_init=0.01, max_iter=20, random_state=0)
 
 # %%
-# Codes in, embeddings learned inside the pipeline: columns 0 and 1 are
-# categorical, column 2 numeric.
+# Codes in, embeddings learned inside the pipeline: column 0 is categorical,
+# column 1 numeric. An event type never seen in training would be read as
+# "unknown" at prediction time.
 pipe = make_pipeline(
     SequencePadder(maxlen=25),
-    RNNClassifier(categorical_features=[0, 1], **params),
+    RNNClassifier(categorical_features=[0], **params),
 )
 scores = {
     "codes + categorical_features": pipe.fit(X_train, y_train).score(X_test, y_test)
 }
 clf = pipe[-1]
-print("categories learned per feature:", [len(c) for c in clf.categories_])
-print("embedding widths:", [e.embedding_dim for e in clf.module_.embedding.embeddings])
+print("categories learned:", clf.categories_[0])
+print("embedding width:", clf.module_.embedding.embeddings[0].embedding_dim)
 
 # %%
 # The same codes read as plain numbers: the network sees 'pay' (3) as three
@@ -67,10 +65,11 @@ scores["codes as numbers"] = plain.score(X_test, y_test)
 
 
 # %%
-# One-hot columns for the event type (5 columns; one-hot products would add
-# 1,000 more per step).
+# One-hot columns for the event type, made outside the pipeline: 5 columns
+# here, but one per category -- a thousand products would make every step a
+# thousand numbers wide.
 def one_hot(x):
-    return np.column_stack([np.eye(len(EVENTS))[x[:, 0].astype(int)], x[:, 2]])
+    return np.column_stack([np.eye(len(EVENTS))[x[:, 0].astype(int)], x[:, 1]])
 
 
 onehot = RNNClassifier(**params).fit([one_hot(x) for x in X_train], y_train)

@@ -461,15 +461,21 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     # -- prediction ---------------------------------------------------------------
 
     def _forward(self, X):
-        """``(raw network outputs, validated sequences)``: outputs computed in
-        float64 for non-float32 input; for per-step estimators one row per
-        real step (see :class:`~sklearn_rnn._module.RecurrentNet`)."""
+        """``(raw network outputs, validated sequences)``; for per-step
+        estimators one row per real step (see
+        :class:`~sklearn_rnn._module.RecurrentNet`).
+
+        The network runs in float32 whatever the dtype of ``X``, as it was
+        trained: in batches of a multiple of 32 rows (see
+        :func:`~sklearn_rnn._data.predict_batches`), so no output depends on
+        the other sequences of its batch.
+        """
         check_is_fitted(self)
         seqs = check_sequences(
             self,
             X,
             reset=False,
-            dtype=(np.float64, np.float32),
+            dtype=(np.float32, np.float64),
             pad_value=0.0,
             flat=True,
         )
@@ -478,11 +484,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         )
         module = self.module_
         device = next(module.parameters()).device
-        if seqs.values.dtype == np.float64:
-            # float64 makes every output independent of its batch's other rows
-            # (float32 kernels round differently for different batch shapes).
-            module = copy.deepcopy(module).double()
-        data = SequenceData(values, seqs.lengths, offsets=seqs.offsets)
+        data = SequenceData(
+            values.astype(np.float32, copy=False), seqs.lengths, offsets=seqs.offsets
+        )
         return predict_batches(module, data, device), seqs
 
     def __sklearn_tags__(self):

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import torch
+from torch.nn import functional as F
 from torch.utils.data import Dataset
 
 __all__ = [
@@ -28,6 +29,15 @@ _POOL_BATCHES = 32
 # batches of 256 ran 20-25% faster than 1024 or 4096 (GRU and LSTM, 64 units),
 # as the activations of a batch stay in cache.
 PREDICT_BATCH_SIZE = 256
+# Prediction batches are padded with empty rows to a multiple of this many
+# sequences. CPU kernels round a row's result the same whatever the other rows
+# of its batch when the batch has a multiple of 32 rows, not otherwise
+# (measured with torch 2.13: 1 to 3 float32 ulps for some batches of 1 to 40
+# rows, none for multiples of 32 over 144 architectures). So a prediction does
+# not depend on which other sequences are predicted with it, in float32 too:
+# scikit-learn's subset and sample-order invariance checks pass without the
+# float64 computation that made float64 input 4.5x slower.
+ROW_BLOCK = 32
 
 
 class SequenceData(Dataset):
@@ -213,7 +223,15 @@ def predict_batches(module, data, device, batch_size=PREDICT_BATCH_SIZE):
     with torch.inference_mode():
         for index in batch_order(data.lengths_np, batch_size, None):
             X, _ = data.batch(index, device)
-            pred = module(X["x"], X["lengths"]).cpu()
+            x, batch_lengths = X["x"], X["lengths"]
+            extra = -len(index) % ROW_BLOCK
+            if extra:  # empty one-step rows, after the real ones
+                x = F.pad(x, (0, 0, 0, 0, 0, extra))
+                batch_lengths = F.pad(batch_lengths, (0, extra), value=1)
+            pred = module(x, batch_lengths)
+            # The empty rows' outputs come last (per step: one row each).
+            real = int(X["lengths"].sum()) if per_step else len(index)
+            pred = pred[:real].cpu()
             if out is None:
                 rows = int(lengths.sum()) if per_step else len(data)
                 out = pred.new_empty((rows, pred.shape[1]))

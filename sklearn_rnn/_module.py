@@ -210,10 +210,9 @@ class CategoricalEmbedding(nn.Module):
     def __init__(self, n_features, categorical, n_categories, dims):
         super().__init__()
         numeric = [j for j in range(n_features) if j not in set(categorical)]
-        self.register_buffer("numeric", torch.tensor(numeric), persistent=False)
-        self.register_buffer(
-            "categorical", torch.tensor(list(categorical)), persistent=False
-        )
+        for name, columns in (("numeric", numeric), ("categorical", categorical)):
+            index = torch.tensor(list(columns), dtype=torch.long)
+            self.register_buffer(name, index, persistent=False)
         self.embeddings = nn.ModuleList(
             nn.Embedding(n + 1, d, padding_idx=0) for n, d in zip(n_categories, dims)
         )
@@ -339,18 +338,31 @@ class RecurrentNet(nn.Module):
                 return self.head(self.dropout(features))
             outputs = x
         if self.per_step:
+            # The head runs on every step, padding too: a matrix product over
+            # all rows of the batch rounds each row as any other batch would.
             real = torch.arange(outputs.shape[1], device=x.device) < lengths[:, None]
-            return self.head(self.dropout(outputs[real]))
+            return self.head(self.dropout(outputs))[real]
         return self.head(self.dropout(self._pool(outputs, lengths)))
 
     def _pool(self, outputs, lengths):
-        """Mean, max or attention over the real steps of ``outputs``."""
+        """Mean, max or attention over the real steps of ``outputs``.
+
+        Sums over time are read from a cumulative sum at each sequence's last
+        real step: the result is then the same however many padding steps
+        its batch has (a reduction over the whole time axis rounds
+        differently for different lengths of that axis).
+        """
         real = torch.arange(outputs.shape[1], device=outputs.device) < lengths[:, None]
         real = real.unsqueeze(2)
-        if self.pooling == "mean":
-            total = outputs.masked_fill(~real, 0.0).sum(1)
-            return total / lengths.unsqueeze(1).to(outputs.dtype)
         if self.pooling == "max":
             return outputs.masked_fill(~real, float("-inf")).amax(1)
-        scores = self.attention(outputs).masked_fill(~real, float("-inf"))
-        return (torch.softmax(scores, dim=1) * outputs).sum(1)
+        rows = torch.arange(outputs.shape[0], device=outputs.device)
+        last = lengths - 1
+        if self.pooling == "mean":
+            total = outputs.cumsum(1)[rows, last]
+            return total / lengths.unsqueeze(1).to(outputs.dtype)
+        scores = self.attention(outputs)
+        top = scores.masked_fill(~real, float("-inf")).amax(1, keepdim=True)
+        weights = torch.exp(scores - top)  # softmax over the real steps
+        total = (weights * outputs).cumsum(1)[rows, last]
+        return total / weights.cumsum(1)[rows, last]

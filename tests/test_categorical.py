@@ -115,6 +115,17 @@ def test_embeddings_learn_what_the_codes_mean():
     )
 
 
+def test_sequences_of_codes_only():
+    X, _, y = token_data()
+    tokens = [x[:, 1:] for x in X]
+    clf = RNNClassifier(categorical_features=[0], **TINY).fit(tokens, y)
+    assert (
+        clf.module_.embedding.output_size
+        == clf.module_.embedding.embeddings[0].embedding_dim
+    )
+    assert clf.predict_proba(tokens).shape == (len(X), 2)
+
+
 def test_per_step_estimators_embed_too():
     X, _, _ = token_data()
     y = [np.where(x[:, 1] == 21, "token", "other") for x in X]

@@ -2,13 +2,14 @@
 
 import numpy as np
 import pytest
-from conftest import nan_padded
+from conftest import nan_padded, outputs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sklearn_rnn import (
     RNNClassifier,
     RNNRegressor,
+    RNNTimestepRegressor,
     SequenceImputer,
     SequencePadder,
     SequenceScaler,
@@ -130,3 +131,50 @@ def test_property_padder_output_predicts_like_the_sequences(fitted_models, X, ma
         np.testing.assert_allclose(
             model.predict(padder.transform(X)), model.predict(cut), atol=tol, rtol=0
         )
+
+
+@pytest.fixture(scope="module")
+def invariance_models():
+    """Fitted models of several architectures, and 300 ragged sequences."""
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(k, 3)) for k in rng.randint(1, 60, size=300)]
+    y = np.array([x[:, 0].sum() for x in X])
+    y_steps = [x[:, 0].cumsum() for x in X]
+    small = dict(hidden_size=24, max_iter=1, random_state=0)
+    models = [
+        RNNRegressor(cell="lstm", pooling="last", **small).fit(X, y),
+        RNNRegressor(cell="gru", pooling="attention", bidirectional=True, **small).fit(
+            X, y
+        ),
+        RNNClassifier(
+            cell="rnn", activation="relu", pooling="mean", conv_filters=(8,), **small
+        ).fit(X, y > 0),
+        RNNClassifier(cell="lstm", activation="sigmoid", pooling="max", **small).fit(
+            X, y > 0
+        ),
+        RNNTimestepRegressor(cell="gru", num_layers=2, **small).fit(X, y_steps),
+    ]
+    return models, X
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_property_a_prediction_never_depends_on_the_other_sequences(
+    invariance_models, data
+):
+    """Float32 computation, float64 input: the subset and sample-order
+    invariance that scikit-learn's checks test, exactly (not within a
+    tolerance), for any subset in any order."""
+    models, X = invariance_models
+    index = data.draw(
+        st.lists(st.integers(0, len(X) - 1), min_size=1, max_size=300, unique=True)
+    )
+    for model in models:
+        full = model.predict(X) if model._per_step else outputs(model, X)
+        part = outputs(model, [X[i] for i in index]) if not model._per_step else None
+        if part is not None:
+            np.testing.assert_array_equal(part, full[index])
+        else:
+            got = model.predict([X[i] for i in index])
+            for i, steps in zip(index, got):
+                np.testing.assert_array_equal(steps, full[i])
