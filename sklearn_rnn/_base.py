@@ -31,9 +31,16 @@ from ._categories import (
     embedding_dims,
     encode_categories,
 )
-from ._data import PREDICT_BATCH_SIZE, SequenceBatches, SequenceData, predict_batches
+from ._data import (
+    PREDICT_BATCH_SIZE,
+    ROW_BLOCK,
+    SequenceBatches,
+    SequenceData,
+    predict_batches,
+)
 from ._module import ACTIVATIONS, CELLS, POOLING, RecurrentNet
 from ._net import SequenceNet
+from ._threads import auto_threads, torch_threads
 from ._utils import resolve_device, seeded_torch, warn_user
 from ._validation import check_sequences, commit_input_attributes
 
@@ -122,6 +129,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "device": [str, torch.device],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "callbacks": [list, None],
     }
 
@@ -154,6 +162,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         random_state,
         verbose,
         device,
+        n_threads,
         callbacks,
     ):
         self.cell = cell
@@ -181,6 +190,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.random_state = random_state
         self.verbose = verbose
         self.device = device
+        self.n_threads = n_threads
         self.callbacks = callbacks
 
     @property
@@ -248,7 +258,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 for name in ARCHITECTURE
                 if name in self._parameter_constraints
             }
-        with seeded_torch(seed, device):
+        threads = self._threads(min(self.batch_size, len(data)), device)
+        with seeded_torch(seed, device), torch_threads(threads):
             net = self._build_net(
                 device, valid, conv_filters, first=first, incremental=incremental
             )
@@ -487,7 +498,23 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         data = SequenceData(
             values.astype(np.float32, copy=False), seqs.lengths, offsets=seqs.offsets
         )
-        return predict_batches(module, data, device), seqs
+        rows = min(PREDICT_BATCH_SIZE, -(-len(data) // ROW_BLOCK) * ROW_BLOCK)
+        with torch_threads(self._threads(rows, device)):
+            return predict_batches(module, data, device), seqs
+
+    def _threads(self, rows, device):
+        """torch's thread count for steps of ``rows`` sequences (None: as set)."""
+        if device.type != "cpu":
+            return None
+        if self.n_threads != "auto":
+            return self.n_threads
+        return auto_threads(
+            rows,
+            gates=CELLS[self.cell][1],
+            hidden=self.hidden_size,
+            inputs=self.n_channels_in_,
+            layers=self.num_layers * (2 if self.bidirectional else 1),
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -195,6 +195,17 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     device : {'cpu', 'cuda', 'auto'} or str or torch.device, default='cpu'
         Where the network is trained and run; 'auto' takes a GPU when available.
 
+    n_threads : int or 'auto', default='auto'
+        The number of torch intra-op threads during ``fit``, ``partial_fit``
+        and prediction on the CPU; the caller's own setting is restored
+        afterwards. 'auto' takes one thread per million multiply-adds of a
+        recurrent step, at most the cores that other processes leave idle and
+        at most torch's current setting: on 2 cores a second thread made a
+        32-unit LSTM 0.92x as fast and a 512-unit one 1.75x faster on an idle
+        machine, and every model 2-7x slower while another process kept a
+        core busy (``benchmarks/README.md``). The thread count never changes
+        a prediction.
+
     callbacks : list of skorch callbacks, default=None
         Extra :mod:`skorch.callbacks` (e.g. ``Checkpoint``, ``LRScheduler``,
         ``ProgressBar``), or ``(name, callback)`` tuples, for power users.
@@ -310,6 +321,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         random_state=None,
         verbose=0,
         device="cpu",
+        n_threads="auto",
         callbacks=None,
         class_weight=None,
     ):
@@ -339,6 +351,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             random_state=random_state,
             verbose=verbose,
             device=device,
+            n_threads=n_threads,
             callbacks=callbacks,
         )
         self.pooling = pooling

@@ -361,8 +361,8 @@ class RecurrentNet(nn.Module):
         if self.pooling == "mean":
             total = outputs.cumsum(1)[rows, last]
             return total / lengths.unsqueeze(1).to(outputs.dtype)
-        scores = self.attention(outputs)
-        top = scores.masked_fill(~real, float("-inf")).amax(1, keepdim=True)
-        weights = torch.exp(scores - top)  # softmax over the real steps
+        scores = self.attention(outputs).masked_fill(~real, float("-inf"))
+        # A softmax over the real steps (0 on padding, also in the gradient).
+        weights = torch.exp(scores - scores.amax(1, keepdim=True))
         total = (weights * outputs).cumsum(1)[rows, last]
         return total / weights.cumsum(1)[rows, last]

@@ -1,0 +1,125 @@
+"""How many torch threads a fit or a prediction runs with (``n_threads``).
+
+torch starts with one intra-op thread per core. For the small matrices of a
+recurrent step, a second thread only pays off when each step has enough
+work, and costs several times more time when another process keeps a core
+busy: the threads wait for each other at every step. Measured on 2 cores
+(torch 2.13, LSTM, 50 steps; ``benchmarks/README.md``):
+
+- idle machine, 2 threads against 1: a training step of 32 sequences with 32
+  units 0.92x as fast, 64 x 64 units 1.20x, 64 x 128 1.61x, 64 x 512 1.75x;
+  prediction in batches of 256, 32 units 1.60x, 512 units 1.88x;
+- one core kept busy by another process: 2 threads 2-7x *slower* at every
+  size.
+
+So ``n_threads='auto'`` takes one thread per million multiply-adds of a step
+(batch rows x gates x hidden x (hidden + inputs)), at most the cores that
+other processes left idle in the last moments, and at most the caller's own
+torch setting (``torch.set_num_threads``, ``OMP_NUM_THREADS``), which it
+restores afterwards. Thread counts never change a prediction (tested).
+"""
+
+import os
+import threading
+import time
+from contextlib import contextmanager
+
+import torch
+
+__all__ = ["auto_threads", "torch_threads"]
+
+# Multiply-adds per recurrent step that make a second thread worth it (see
+# the module docstring: the crossover is between 0.6 and 1.2 million).
+WORK_PER_THREAD = 1_000_000
+
+
+def auto_threads(rows, gates, hidden, inputs, layers=1):
+    """The thread count for steps of ``rows`` sequences (see the module docstring)."""
+    work = rows * gates * hidden * (hidden + inputs) * layers
+    wanted = max(1, int(work // WORK_PER_THREAD))
+    free = max(1, round(len(_CORES) - _busy.others()))
+    return max(1, min(wanted, free, _caller_threads()))
+
+
+def _caller_threads():
+    with _lock:
+        return _saved if _active else torch.get_num_threads()
+
+
+try:
+    _CORES = sorted(os.sched_getaffinity(0))
+except AttributeError:  # not Linux
+    _CORES = list(range(os.cpu_count() or 1))
+
+
+class _BusyCores:
+    """How many of our cores other processes kept busy, lately.
+
+    From ``/proc/stat``'s counters of the cores this process may run on,
+    minus this process's own CPU time, between two calls (at least 50 ms
+    apart; a first call samples 50 ms). 0 where ``/proc/stat`` is missing.
+    """
+
+    def __init__(self):
+        self._last = None
+        self._estimate = 0.0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _sample():
+        busy = 0
+        wanted = {f"cpu{core}" for core in _CORES}
+        with open("/proc/stat") as f:
+            for line in f:
+                name, *fields = line.split()
+                if name in wanted:
+                    values = [int(v) for v in fields[:8]]
+                    busy += sum(values) - values[3] - values[4]  # minus idle, iowait
+        ticks = os.sysconf("SC_CLK_TCK")
+        return time.monotonic(), busy / ticks, time.process_time()
+
+    def others(self):
+        with self._lock:
+            try:
+                now = self._sample()
+                if self._last is None or now[0] - self._last[0] > 60:
+                    self._last = now  # too old to say anything about now
+                    time.sleep(0.05)
+                    now = self._sample()
+            except (OSError, ValueError, IndexError):
+                return 0.0
+            wall = now[0] - self._last[0]
+            if wall >= 0.05:
+                others = (now[1] - self._last[1]) - (now[2] - self._last[2])
+                self._estimate = max(0.0, others / wall)
+                self._last = now
+            return self._estimate
+
+
+_busy = _BusyCores()
+_lock = threading.Lock()
+_active = 0  # fits and predictions running now, in any thread
+_saved = None  # the caller's setting, restored when the last one ends
+
+
+@contextmanager
+def torch_threads(n):
+    """Run with ``n`` torch threads (None: as set), then restore the caller's.
+
+    Safe when several threads fit or predict at once: the setting found
+    before the first of them started is restored when the last one ends.
+    """
+    global _active, _saved
+    with _lock:
+        if not _active:
+            _saved = torch.get_num_threads()
+        _active += 1
+        if n is not None and torch.get_num_threads() != n:
+            torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        with _lock:
+            _active -= 1
+            if not _active and torch.get_num_threads() != _saved:
+                torch.set_num_threads(_saved)

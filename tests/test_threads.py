@@ -1,0 +1,116 @@
+"""n_threads: torch's thread count per fit and prediction, restored afterwards."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import torch
+from conftest import TINY, ragged
+from skorch.callbacks import Callback
+
+from sklearn_rnn import RNNClassifier, RNNRegressor, _threads
+
+
+class _RecordThreads(Callback):
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("threads", torch.get_num_threads())
+
+
+@pytest.fixture
+def two_threads():
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(1)
+
+
+def test_fit_and_predict_use_n_threads_and_restore_the_callers_setting(two_threads):
+    X, y, _ = ragged()
+    reg = RNNRegressor(n_threads=1, callbacks=[_RecordThreads()], **TINY).fit(X, y)
+    assert reg.history_[:, "threads"] == [1, 1, 1]
+    assert torch.get_num_threads() == 2
+    reg.predict(X)
+    assert torch.get_num_threads() == 2
+    # A failing fit restores it too.
+    with pytest.raises(ValueError):
+        reg.fit(X, y[:3])
+    assert torch.get_num_threads() == 2
+
+
+def test_auto_never_exceeds_the_callers_setting():
+    X, y, _ = ragged()
+    torch.set_num_threads(1)
+    big = RNNRegressor(
+        hidden_size=600, batch_size=64, max_iter=1, callbacks=[_RecordThreads()]
+    ).fit(X, y)
+    assert big.history_[:, "threads"] == [1]
+
+
+@pytest.mark.parametrize(
+    "rows, hidden, busy, cores, caller, expected",
+    [
+        (32, 32, 0.0, 2, 2, 1),  # little work: one thread
+        (64, 128, 0.0, 2, 2, 2),  # enough work, idle machine
+        (64, 128, 1.0, 2, 2, 1),  # another process keeps a core busy
+        (256, 512, 0.0, 8, 8, 8),
+        (256, 512, 3.2, 8, 8, 5),
+        (256, 512, 0.0, 8, 3, 3),  # the caller's setting caps it
+        (256, 512, 9.0, 8, 8, 1),
+    ],
+)
+def test_auto_threads_follow_the_work_and_the_idle_cores(
+    monkeypatch, rows, hidden, busy, cores, caller, expected
+):
+    monkeypatch.setattr(_threads, "_CORES", list(range(cores)))
+    monkeypatch.setattr(_threads._busy, "others", lambda: busy)
+    monkeypatch.setattr(_threads, "_caller_threads", lambda: caller)
+    assert _threads.auto_threads(rows, 4, hidden, 8) == expected
+
+
+def test_busy_cores_are_measured_without_counting_this_process():
+    busy = _threads._BusyCores()
+    start = busy.others()  # first call: samples 50 ms
+    assert 0.0 <= start <= len(_threads._CORES)
+    deadline = _threads.time.monotonic() + 0.2
+    while _threads.time.monotonic() < deadline:  # keep one core busy ourselves
+        sum(range(1000))
+    # Our own work is not "other processes": the estimate does not jump by a core.
+    assert busy.others() <= start + 0.6
+
+
+def test_the_thread_count_never_changes_a_prediction(two_threads):
+    X, y, _ = ragged(n=300, high=40)
+    for pooling in ("last", "attention"):
+        reg = RNNRegressor(hidden_size=32, max_iter=1, pooling=pooling, random_state=0)
+        one = reg.set_params(n_threads=1).fit(X, y).predict(X)
+        two = reg.set_params(n_threads=2).predict(X)
+        np.testing.assert_array_equal(one, two)
+
+
+def test_predictions_from_several_threads_restore_the_setting(two_threads):
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(k, 3)) for k in rng.randint(2, 30, size=200)]
+    clf = RNNClassifier(hidden_size=8, max_iter=1, n_threads=1, random_state=0)
+    clf.fit(X, rng.randint(3, size=200))
+    serial = clf.predict_proba(X)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(clf.predict_proba, [X] * 8))
+    for result in results:
+        np.testing.assert_array_equal(result, serial)
+    assert torch.get_num_threads() == 2
+
+
+def test_attention_over_relu_outputs_with_long_padding_trains():
+    # relu outputs grow on the padding steps; their scores overflowed exp()
+    # and turned the gradient into NaN (an earlier version diverged here).
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(k, 3)) for k in rng.randint(1, 60, size=600)]
+    y = np.array([x[:, 0].sum() for x in X])
+    reg = RNNRegressor(
+        cell="lstm",
+        activation="relu",
+        pooling="attention",
+        hidden_size=64,
+        max_iter=1,
+        random_state=0,
+    ).fit(X, y)
+    assert np.isfinite(reg.loss_curve_).all()
