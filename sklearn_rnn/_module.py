@@ -17,6 +17,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ._lstm_loop import lstm_layer
+
 __all__ = [
     "ACTIVATIONS",
     "CELLS",
@@ -42,7 +44,11 @@ def uses_fused_kernel(cell, activation):
 
 
 class LoopRecurrence(nn.Module):
-    """A stack of LSTM/GRU/Elman layers with any activation, stepped in Python.
+    """A stack of LSTM/GRU/Elman layers with any activation, stepped through time.
+
+    LSTM layers run in :func:`~sklearn_rnn._lstm_loop.lstm_layer` (forward and
+    backward written out and compiled), except under export; GRU and Elman
+    layers step in Python under autograd.
 
     Parameters are laid out exactly as in :class:`torch.nn.LSTM` (and GRU, RNN),
     with the same gate order, so with ``activation='tanh'`` it computes what the
@@ -58,6 +64,7 @@ class LoopRecurrence(nn.Module):
             num_layers,
             dropout,
         )
+        self.use_autograd_steps = False
         n_gates = CELLS[cell][1]
         for layer in range(num_layers):
             fan_in = input_size if layer == 0 else hidden_size
@@ -78,6 +85,14 @@ class LoopRecurrence(nn.Module):
         for p in self.parameters():
             nn.init.uniform_(p, -bound, bound)
 
+    @property
+    def autograd_steps(self):
+        """Whether LSTM layers step op by op under autograd: when exporting
+        (the exporters trace plain ops) or when ``use_autograd_steps`` is
+        set (the reference the tests check the written-out backward pass
+        against)."""
+        return self.use_autograd_steps or torch.jit.is_tracing()
+
     def forward(self, x):
         act = ACTIVATIONS[self.activation]
         for layer in range(self.num_layers):
@@ -85,6 +100,12 @@ class LoopRecurrence(nn.Module):
                 x = F.dropout(x, self.dropout, self.training)
             w_hh = getattr(self, f"weight_hh_l{layer}")
             b_hh = getattr(self, f"bias_hh_l{layer}")
+            if self.cell == "lstm" and not self.autograd_steps:
+                w_ih = getattr(self, f"weight_ih_l{layer}")
+                b = getattr(self, f"bias_ih_l{layer}") + b_hh
+                xw = F.linear(x, w_ih, b).transpose(0, 1).contiguous()
+                x = lstm_layer(xw, w_hh, self.activation).transpose(0, 1)
+                continue
             # The input projection of all steps is one matrix product; only
             # the hidden-to-hidden product is sequential.
             xw = F.linear(

@@ -79,3 +79,44 @@ def test_downsampling_without_filters_averages_blocks_of_steps():
     # Blocks [1, 2, 3], [4, 5, 6] and [7, 0, 0] (zero-extended).
     torch.testing.assert_close(out[0, :, 0], torch.tensor([2.0, 5.0, 7.0 / 3]))
     assert lengths.tolist() == [3]
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "identity", "tanh"])
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_lstm_written_out_backward_matches_autograd(activation, num_layers):
+    torch.manual_seed(0)
+    written = LoopRecurrence("lstm", activation, 3, 5, num_layers, 0.0).double()
+    reference = LoopRecurrence("lstm", activation, 3, 5, num_layers, 0.0).double()
+    reference.load_state_dict(written.state_dict())
+    reference.use_autograd_steps = True
+    x = torch.randn(4, 7, 3, dtype=torch.double, requires_grad=True)
+    weights = torch.randn(4, 7, 5, dtype=torch.double)
+    results = []
+    for module in (written, reference):
+        out = module(x)
+        grads = torch.autograd.grad((out * weights).sum(), [x, *module.parameters()])
+        results.append((out, grads))
+    (out, grads), (out_ref, grads_ref) = results
+    torch.testing.assert_close(out, out_ref, rtol=1e-12, atol=1e-12)
+    for got, expected in zip(grads, grads_ref):
+        torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-12)
+    with torch.inference_mode():
+        torch.testing.assert_close(written(x), out_ref, rtol=1e-12, atol=1e-12)
+
+
+def test_lstm_loop_runs_uncompiled_where_torchscript_fails(monkeypatch):
+    from sklearn_rnn import _lstm_loop
+
+    def broken(fn):
+        raise RuntimeError("no TorchScript here")
+
+    _lstm_loop._compiled.cache_clear()
+    monkeypatch.setattr(torch.jit, "script", broken)
+    try:
+        assert _lstm_loop._compiled() == (_lstm_loop._forward, _lstm_loop._backward)
+        module = LoopRecurrence("lstm", "relu", 3, 5, 1, 0.0)
+        x = torch.randn(2, 6, 3, requires_grad=True)
+        module(x).sum().backward()
+        assert x.grad is not None
+    finally:
+        _lstm_loop._compiled.cache_clear()
