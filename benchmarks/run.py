@@ -34,7 +34,11 @@ from sklearn.metrics import accuracy_score, r2_score  # noqa: E402
 from torch import nn  # noqa: E402
 
 import sklearn_rnn  # noqa: E402
-from sklearn_rnn import RNNClassifier, RNNRegressor  # noqa: E402
+from sklearn_rnn import (  # noqa: E402
+    RNNClassifier,
+    RNNRegressor,
+    RNNTimestepRegressor,
+)
 from sklearn_rnn.datasets import make_sequence_classification  # noqa: E402
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU}
@@ -174,6 +178,68 @@ class HandLoop:
         return outputs[:, 0].numpy()
 
 
+class TightHandLoop(HandLoop):
+    """The tightest loop we could write: for fixed-length data the shuffled
+    data are gathered once per epoch and sliced as views, the epoch loss is
+    accumulated as a tensor (no ``.item()`` per batch), Adam is fused."""
+
+    name = "hand-written loop, tight"
+
+    def fit(self, w, X, y, seed):
+        torch.manual_seed(seed)
+        x, lengths = _padded(X)
+        classify = w["task"] == "classification"
+        target = (
+            torch.from_numpy(y).long() if classify else torch.from_numpy(y)[:, None]
+        )
+        n_out = int(y.max()) + 1 if classify else 1
+        self.model = LastStepNet(w["cell"], x.shape[2], w["hidden"], n_out)
+        optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3, fused=True)
+        loss_fn = nn.CrossEntropyLoss() if classify else nn.MSELoss()
+        generator = torch.Generator().manual_seed(seed)
+        fixed = bool(lengths.min() == lengths.max())
+        grouped = _length_batches(lengths, w["batch"])
+        self.model.train()
+        for _ in range(w["epochs"]):
+            total = torch.zeros(())
+            if fixed:
+                order = torch.randperm(len(x), generator=generator)
+                xs, ts = x[order], target[order]  # one gather per epoch
+                batches = [
+                    (xs[i : i + w["batch"]], ts[i : i + w["batch"]], None)
+                    for i in range(0, len(x), w["batch"])
+                ]
+            else:
+                order = torch.randperm(len(grouped), generator=generator).tolist()
+                batches = []
+                for b in order:
+                    index = grouped[b]
+                    longest = int(lengths[index].max())
+                    batches.append((x[index, :longest], target[index], lengths[index]))
+            for xb, tb, lb in batches:
+                optimizer.zero_grad(set_to_none=True)
+                loss = loss_fn(self.model(xb, lb), tb)
+                loss.backward()
+                optimizer.step()
+                total += loss.detach() * len(xb)
+            self.loss = float(total) / len(x)
+        return self
+
+    def predict(self, X):
+        x, lengths = _padded(X)
+        self.model.eval()
+        n_out = self.model.head.out_features
+        with torch.inference_mode():
+            if bool(lengths.min() == lengths.max()):
+                outputs = torch.cat([self.model(b) for b in x.split(256)])
+            else:
+                outputs = torch.empty(len(x), n_out)
+                for index in _length_batches(lengths, 256):
+                    longest = int(lengths[index].max())
+                    outputs[index] = self.model(x[index, :longest], lengths[index])
+        return outputs.argmax(1).numpy() if n_out > 1 else outputs[:, 0].numpy()
+
+
 def _length_batches(lengths, size):
     order = torch.argsort(lengths, stable=True)
     return list(torch.split(order, size))
@@ -182,11 +248,35 @@ def _length_batches(lengths, size):
 class Ours:
     """sklearn-rnn with its defaults for the given architecture."""
 
-    def __init__(self, activation="tanh"):
+    def __init__(self, activation="tanh", dtype=np.float32, n_threads="auto"):
         self.activation = activation
+        self.dtype = dtype
+        self.n_threads = n_threads
         self.name = "sklearn-rnn" + (
             "" if activation == "tanh" else f" (activation='{activation}')"
         )
+        if dtype != np.float32:
+            self.name += f", {np.dtype(dtype).name} input"
+        if n_threads != "auto":
+            self.name += f", n_threads={n_threads}"
+        self._converted = {}
+
+    def _input(self, X):
+        """X in ``dtype``, converted once, outside the timings (as a user's
+        data would already be)."""
+        if self.dtype == np.float32:
+            return X
+        key = id(X)
+        if key not in self._converted:
+            self._converted[key] = (
+                X.astype(self.dtype)
+                if isinstance(X, np.ndarray)
+                else [x.astype(self.dtype) for x in X]
+            )
+        return self._converted[key]
+
+    def prepare(self, X):
+        self._input(X)
 
     def fit(self, w, X, y, seed):
         Est = RNNClassifier if w["task"] == "classification" else RNNRegressor
@@ -203,16 +293,17 @@ class Ours:
             conv_filters=0,
             learning_rate_init=1e-3,
             n_iter_no_change=w["epochs"],
+            n_threads=self.n_threads,
             random_state=seed,
         )
         if Est is RNNRegressor:
             self.model.set_params(normalize_y=False)
-        self.model.fit(X, y)
+        self.model.fit(self._input(X), y)
         self.loss = self.model.loss_curve_[-1]
         return self
 
     def predict(self, X):
-        return self.model.predict(X)
+        return self.model.predict(self._input(X))
 
 
 class SkorchAsDocumented:
@@ -263,7 +354,11 @@ class SkorchAsDocumented:
 class KerasTorchBackend:
     """Keras 3 on the torch backend; ragged data padded with a Masking layer."""
 
-    name = "Keras 3 (torch backend)"
+    def __init__(self, activation="tanh"):
+        self.activation = activation
+        self.name = "Keras 3 (torch backend)" + (
+            "" if activation == "tanh" else f" (activation='{activation}')"
+        )
 
     def fit(self, w, X, y, seed):
         import keras
@@ -276,7 +371,7 @@ class KerasTorchBackend:
             [keras.Input(x.shape[1:])]
             + ([] if isinstance(X, np.ndarray) else [keras.layers.Masking(0.0)])
             + [
-                layer(w["hidden"]),
+                layer(w["hidden"], activation=self.activation),
                 keras.layers.Dense(int(y.max()) + 1 if classify else 1),
             ]
         )
@@ -303,16 +398,222 @@ class KerasTorchBackend:
 
 
 def implementations(workload):
-    impls = [HandLoop(), Ours(), SkorchAsDocumented()]
+    if workload in FEATURE_WORKLOADS:
+        return FEATURE_WORKLOADS[workload]["implementations"]()
+    impls = [HandLoop(), TightHandLoop(), Ours(), SkorchAsDocumented()]
+    if workload in ("W1", "W2"):
+        impls.append(Ours(dtype=np.float64))
     if workload in ("W1", "W3"):
         impls.append(Ours(activation="relu"))
     try:
         import keras  # noqa: F401
 
         impls.append(KerasTorchBackend())
+        if workload in ("W1", "W3"):
+            impls.append(KerasTorchBackend(activation="relu"))
     except ImportError:
         print("keras is not installed: Keras rows skipped", file=sys.stderr)
     return impls
+
+
+# -- the features of 0.2, each against a hand-written loop with the same ----------
+# -- architecture -------------------------------------------------------------------
+
+
+def _tokens(n, seed, vocabulary=1000, steps=50):
+    """Token ids (one categorical feature) and a label: whether at least two
+    of 30 marked tokens occur (44% of the sequences)."""
+    rng = np.random.RandomState(seed)
+    X = rng.randint(vocabulary, size=(n, steps))
+    y = ((X < 30).sum(axis=1) >= 2).astype(np.int64)
+    return X.astype(np.float32)[:, :, None], y
+
+
+def _per_step(n, seed, steps=50):
+    """A running mean of the first feature at every step: per-step targets."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, steps, 8)).astype(np.float32)
+    y = np.cumsum(X[:, :, 0], axis=1) / np.arange(1, steps + 1)
+    return X, y.astype(np.float32)
+
+
+class FeatureNet(nn.Module):
+    """GRU with an optional embedding of feature 0, pooled by 'last' or 'max',
+    or read at every step."""
+
+    def __init__(self, input_size, hidden, n_out, pooling, embed=None):
+        super().__init__()
+        self.embed = None if embed is None else nn.Embedding(embed[0], embed[1])
+        size = input_size if embed is None else embed[1]
+        self.rnn = nn.GRU(size, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, n_out)
+        self.pooling = pooling
+
+    def forward(self, x):
+        if self.embed is not None:
+            x = self.embed(x[:, :, 0].long())
+        out = self.rnn(x)[0]
+        if self.pooling == "step":
+            return self.head(out)
+        return self.head(out.amax(1) if self.pooling == "max" else out[:, -1])
+
+
+class FeatureHandLoop:
+    """The hand-written loop for fixed-length data, with ``FeatureNet``."""
+
+    def __init__(self, pooling="last", embed=None):
+        self.pooling, self.embed = pooling, embed
+        self.name = f"hand-written loop (pooling={pooling!r})" + (
+            ", nn.Embedding" if embed else ""
+        )
+
+    def fit(self, w, X, y, seed):
+        torch.manual_seed(seed)
+        x = torch.from_numpy(X)
+        classify = w["task"] == "classification"
+        target = torch.from_numpy(y).long() if classify else torch.from_numpy(y)
+        if w["task"] == "regression":
+            target = target[:, None]
+        n_out = int(y.max()) + 1 if classify else 1
+        self.model = FeatureNet(
+            x.shape[2], w["hidden"], n_out, self.pooling, self.embed
+        )
+        optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3, fused=True)
+        loss_fn = nn.CrossEntropyLoss() if classify else nn.MSELoss()
+        generator = torch.Generator().manual_seed(seed)
+        self.model.train()
+        for _ in range(w["epochs"]):
+            total = torch.zeros(())
+            for index in torch.randperm(len(x), generator=generator).split(w["batch"]):
+                optimizer.zero_grad(set_to_none=True)
+                out = self.model(x[index])
+                if self.pooling == "step":
+                    out = out[:, :, 0]
+                loss = loss_fn(out, target[index])
+                loss.backward()
+                optimizer.step()
+                total += loss.detach() * len(index)
+            self.loss = float(total) / len(x)
+        return self
+
+    def predict(self, X):
+        self.model.eval()
+        with torch.inference_mode():
+            out = torch.cat([self.model(b) for b in torch.from_numpy(X).split(256)])
+        if self.pooling == "step":
+            return out[:, :, 0].numpy()
+        return out.argmax(1).numpy() if out.shape[-1] > 1 else out[:, 0].numpy()
+
+
+class OursWith(Ours):
+    """sklearn-rnn with the other rows' training settings and ``params``."""
+
+    def __init__(self, label, Est, **params):
+        super().__init__()
+        self.name, self.Est, self.params = f"sklearn-rnn, {label}", Est, params
+
+    def fit(self, w, X, y, seed):
+        self.model = self.Est(
+            cell=w["cell"],
+            hidden_size=w["hidden"],
+            batch_size=w["batch"],
+            max_iter=w["epochs"],
+            alpha=0.0,
+            learning_rate_init=1e-3,
+            n_iter_no_change=w["epochs"],
+            random_state=seed,
+            **self.params,
+        )
+        self.model.fit(X, y)
+        self.loss = self.model.loss_curve_[-1]
+        return self
+
+
+def _feature_rows_pooling():
+    base = dict(conv_filters=0, normalize_y=False)
+    return [
+        FeatureHandLoop("last"),
+        FeatureHandLoop("max"),
+        OursWith("pooling='last'", RNNRegressor, pooling="last", **base),
+        OursWith("pooling='max'", RNNRegressor, pooling="max", **base),
+        OursWith("pooling='mean'", RNNRegressor, pooling="mean", **base),
+        OursWith("pooling='attention'", RNNRegressor, pooling="attention", **base),
+        OursWith(
+            "conv_filters=(64, 64), downsample='auto' (4)",
+            RNNRegressor,
+            pooling="max",
+            conv_filters=(64, 64),
+            normalize_y=False,
+        ),
+        OursWith(
+            "downsample=4 (block means)",
+            RNNRegressor,
+            pooling="max",
+            downsample=4,
+            **base,
+        ),
+    ]
+
+
+def _feature_rows_embedding():
+    return [
+        FeatureHandLoop("last", embed=(1001, 50)),
+        OursWith(
+            "categorical_features=[0], embedding_dim=50",
+            RNNClassifier,
+            pooling="last",
+            categorical_features=[0],
+            embedding_dim=50,
+        ),
+    ]
+
+
+def _feature_rows_timestep():
+    return [
+        FeatureHandLoop("step"),
+        OursWith("RNNTimestepRegressor", RNNTimestepRegressor, normalize_y=False),
+    ]
+
+
+FEATURE_WORKLOADS = {
+    "W4": dict(
+        title="W4 pooling and the long-sequence front-end: 5,000 x 200 x 8 "
+        "regression, GRU(64), batch 64, 2 epochs; predict 5,000",
+        task="regression",
+        cell="gru",
+        hidden=64,
+        batch=64,
+        epochs=2,
+        fits=1,
+        data=lambda seed: _fixed(5000, 200, 8, seed),
+        implementations=_feature_rows_pooling,
+    ),
+    "W5": dict(
+        title="W5 embeddings: 10,000 sequences of 50 token ids (1,000 categories), "
+        "2 classes, GRU(64), batch 64, 2 epochs; predict 10,000",
+        task="classification",
+        cell="gru",
+        hidden=64,
+        batch=64,
+        epochs=2,
+        fits=1,
+        data=lambda seed: _tokens(10000, seed),
+        implementations=_feature_rows_embedding,
+    ),
+    "W6": dict(
+        title="W6 one output per step: 10,000 x 50 x 8, a target at every step, "
+        "GRU(64), batch 64, 2 epochs; predict 10,000",
+        task="per_step",
+        cell="gru",
+        hidden=64,
+        batch=64,
+        epochs=2,
+        fits=1,
+        data=lambda seed: _per_step(10000, seed),
+        implementations=_feature_rows_timestep,
+    ),
+}
+WORKLOADS.update(FEATURE_WORKLOADS)
 
 
 # -- measuring ----------------------------------------------------------------------
@@ -375,7 +676,7 @@ def run_workload(key, repeats):
             record["score"] = (
                 accuracy_score(y_test, pred)
                 if w["task"] == "classification"
-                else r2_score(y_test, pred)
+                else r2_score(np.ravel(y_test), np.ravel(pred))
             )
             print(
                 f"{key} {impl.name}: fit {fit_time:.2f}s predict {predict_time:.2f}s",
@@ -383,23 +684,26 @@ def run_workload(key, repeats):
                 flush=True,
             )
     for name, record in results.items():
-        record["mem"] = _memory_in_fresh_process(key, name)
+        record["mem"], record["predict_mem"] = _memory_in_fresh_process(key, name)
     return w, results, len(y)
 
 
 def _memory_in_fresh_process(key, name):
-    """Peak extra RSS of one fit, in a process of its own (see measure_memory)."""
+    """Peak extra RSS of one fit and of one predict, in a process of its own
+    (see measure_memory)."""
     out = subprocess.run(
         [sys.executable, __file__, "--memory-of", key, name],
         capture_output=True,
         text=True,
         check=True,
     )
-    return float(out.stdout.split()[-1])
+    fit, predict = out.stdout.split()[-2:]
+    return float(fit), float(predict)
 
 
 def measure_memory(key, name):
-    """Print the peak RSS above its level before ``fit``, as a multiple of X.
+    """Print the peak RSS above its level before ``fit``, then before
+    ``predict`` on the training X, as multiples of X's size.
 
     A fresh process, with libraries loaded by a small warm-up fit first, so the
     number is the fit's own data and model memory, not reused pages.
@@ -410,10 +714,15 @@ def measure_memory(key, name):
     impl = next(i for i in implementations(key) if i.name == name)
     impl.fit(dict(w, epochs=1), X[:64], y[:64], seed=0)
     impl = next(i for i in implementations(key) if i.name == name)
+    if hasattr(impl, "prepare"):  # the user's data in the row's dtype, before
+        impl.prepare(X)
     gc.collect()
     with PeakRSS() as rss:
         impl.fit(w, X, y, seed=0)
-    print(rss.extra / nbytes)
+    gc.collect()
+    with PeakRSS() as predict_rss:
+        impl.predict(X)
+    print(rss.extra / nbytes, predict_rss.extra / nbytes)
 
 
 def table(w, results, n_predict):
@@ -426,14 +735,15 @@ def table(w, results, n_predict):
         "",
         f"| implementation | fit (s) | fit ratio | predict (s) | predict ratio | "
         f"predict (seq/s) | peak extra RSS in fit (x X float32) | "
-        f"final train loss | test {score} |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"in predict | final train loss | test {score} |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for k, v in results.items():
         lines.append(
             f"| {k} | {fit[k]:.2f} | {fit[k] / best_fit:.2f} | {pred[k]:.2f} | "
             f"{pred[k] / best_pred:.2f} | {n_predict / pred[k]:,.0f} | "
-            f"{v['mem']:.2f} | {v['loss']:.4f} | {v['score']:.3f} |"
+            f"{v['mem']:.2f} | {v['predict_mem']:.2f} | {v['loss']:.4f} | "
+            f"{v['score']:.3f} |"
         )
     return "\n".join(lines)
 
@@ -448,7 +758,9 @@ def header(threads, repeats):
     return (
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; torch {torch.__version__} with "
-        f"{threads} thread(s); sklearn-rnn {sklearn_rnn.__version__}, scikit-learn "
+        f"{threads or f'its default {torch.get_num_threads()}'} thread(s), "
+        f"load average {os.getloadavg()[0]:.2f} at the start; sklearn-rnn "
+        f"{sklearn_rnn.__version__}, scikit-learn "
         f"{sklearn.__version__}, skorch {skorch.__version__}, Keras {keras_version}. "
         f"Medians of {repeats} interleaved repeats after one warm-up; ratios are to "
         f"the fastest row of each column."
@@ -459,11 +771,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS))
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads; 0 leaves torch's default (what a new user has)",
+    )
     parser.add_argument("--output", help="also write the tables to this file")
     parser.add_argument("--memory-of", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     warnings.simplefilter("ignore")
     if args.memory_of:
         return measure_memory(*args.memory_of)

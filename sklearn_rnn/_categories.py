@@ -102,10 +102,13 @@ def encode_categories(seqs, categorical, categories, estimator):
         else:
             known = categories[k]
         learned.append(known)
-        index = np.searchsorted(known, codes)
-        found = index < len(known)
-        found[found] = known[index[found]] == codes[found]
         column = values[..., j]
-        column[real] = np.where(found, index + 1, 0)
+        if len(known) == known[-1] + 1:  # codes 0..n-1, as token ids: no search
+            column[real] = np.where(codes < len(known), codes + 1, 0)
+        else:
+            index = np.searchsorted(known, codes)
+            found = index < len(known)
+            found[found] = known[index[found]] == codes[found]
+            column[real] = np.where(found, index + 1, 0)
         column[~real] = 0
     return values, learned

@@ -241,9 +241,10 @@ class CategoricalEmbedding(nn.Module):
 
     def forward(self, x):
         codes = x.index_select(2, self.categorical).long()
-        parts = [x.index_select(2, self.numeric)]
-        parts += [embed(codes[:, :, j]) for j, embed in enumerate(self.embeddings)]
-        return torch.cat(parts, 2)
+        parts = [embed(codes[:, :, j]) for j, embed in enumerate(self.embeddings)]
+        if len(self.numeric):
+            parts.insert(0, x.index_select(2, self.numeric))
+        return torch.cat(parts, 2) if len(parts) > 1 else parts[0]
 
 
 class RecurrentNet(nn.Module):

@@ -150,3 +150,17 @@ def test_warm_start_keeps_the_categories(tmp_path):
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
     np.testing.assert_array_equal(loaded.categories_[0], categories)
     np.testing.assert_array_equal(clone(est).get_params()["categorical_features"], [1])
+
+
+def test_token_ids_from_zero_and_unseen_ids():
+    # Codes 0..n-1 take a shortcut past the search; unseen ones are unknown.
+    rng = np.random.RandomState(0)
+    X = [rng.randint(5, size=(k, 1)).astype(float) for k in rng.randint(3, 9, 30)]
+    y = np.array([float((x == 3).sum()) for x in X])
+    reg = ESTIMATORS[0](categorical_features=[0], **TINY).fit(X, y)
+    np.testing.assert_array_equal(reg.categories_[0], np.arange(5))
+    x = X[0].copy()
+    a, b = x.copy(), x.copy()
+    a[1], b[1] = 5, 77
+    pred = reg.predict([x, a, b])
+    assert pred[1] == pred[2] and pred[0] != pred[1]
