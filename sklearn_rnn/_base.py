@@ -240,6 +240,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         valid = None
         if self.early_stopping and not incremental:  # as MLP: not in partial_fit
             data, valid = self._split_validation(data, target, seed)
+            valid = valid.on_device(device)
+        data = data.on_device(device)  # once per fit, not once per batch
         if first:  # everything is valid: the new fit replaces the old one at once
             commit_input_attributes(self, seqs)
             for name, value in target_attributes.items():

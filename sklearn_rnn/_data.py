@@ -7,6 +7,7 @@ each batch is padded only to its own longest sequence. :class:`SequenceBatches`
 is the iterator skorch is given for training and validation.
 """
 
+import copy
 import math
 
 import numpy as np
@@ -75,6 +76,7 @@ class SequenceData(Dataset):
 
     def subset(self, index):
         index_t = torch.from_numpy(np.asarray(index, dtype=np.int64))
+        index_t = index_t.to(self.lengths.device)
         pick = lambda t: None if t is None else t[index_t]  # noqa: E731
         data = SequenceData.__new__(SequenceData)
         data.lengths, data.lengths_np = self.lengths[index_t], self.lengths_np[index]
@@ -90,15 +92,47 @@ class SequenceData(Dataset):
             data.y, data.sample_weight = self.y, self.sample_weight
         return data
 
+    _TENSORS = ("values", "lengths", "offsets", "y_offsets", "y", "sample_weight")
+    pin_batches = False
+
+    def on_device(self, device, free_memory=None):
+        """This data where the batches go: moved to ``device`` once, whole,
+        when it takes at most half of the device's free memory (a copy per
+        batch costs a transfer each time); otherwise each batch is gathered
+        in pinned host memory, from which its copy runs asynchronously (what
+        ``DataLoader(pin_memory=True)`` does). Data for the CPU, or for
+        devices without free-memory figures, is returned as it is.
+
+        ``free_memory`` (bytes) stands for the device's own figure in tests.
+        """
+        if free_memory is None:
+            if device.type != "cuda":
+                return self
+            free_memory = torch.cuda.mem_get_info(device)[0]
+        tensors = {name: getattr(self, name) for name in self._TENSORS}
+        size = sum(
+            t.numel() * t.element_size() for t in tensors.values() if t is not None
+        )
+        moved = copy.copy(self)
+        if size > free_memory // 2:
+            moved.pin_batches = True
+            return moved
+        for name, tensor in tensors.items():
+            if tensor is not None:
+                setattr(moved, name, tensor.to(device))
+        return moved
+
     def batch(self, index, device):
         """One batch, padded to its own longest sequence, moved to ``device``."""
         index_t = torch.from_numpy(index)
+        if self.values.device.type != "cpu":  # the whole data are on the device
+            index_t = index_t.to(self.values.device)
         longest = int(self.lengths_np[index].max())
         # index_select is several times faster than indexing with a tensor.
         lengths = self.lengths.index_select(0, index_t)
         start, stop = int(index[0]), int(index[-1]) + 1
         if self.offsets is not None:
-            steps = torch.arange(longest)
+            steps = torch.arange(longest, device=lengths.device)
             rows = self.offsets.index_select(0, index_t)[:, None] + steps
             rows = torch.where(steps < lengths[:, None], rows, len(self.values) - 1)
             x = self.values.index_select(0, rows.view(-1)).view(len(index), longest, -1)
@@ -118,11 +152,23 @@ class SequenceData(Dataset):
             if weight is not None:
                 weight = weight.index_select(0, rows)
             target = (self.y.index_select(0, rows), weight)
-        if device.type != "cpu":
-            X = {key: value.to(device) for key, value in X.items()}
+        if x.device != device:  # a copy per batch
+            move = lambda t: None if t is None else _move(t, device, self.pin_batches)  # noqa: E731
+            X = {key: move(value) for key, value in X.items()}
             if target is not None:
-                target = tuple(None if t is None else t.to(device) for t in target)
+                target = tuple(move(t) for t in target)
         return X, target
+
+
+def _move(tensor, device, pin):
+    """``tensor`` on ``device``; through pinned memory, asynchronously, with
+    ``pin`` (where pinning is possible at all)."""
+    if pin:
+        try:
+            return tensor.pin_memory().to(device, non_blocking=True)
+        except RuntimeError:  # nothing to pin for (a CPU-only build)
+            pass
+    return tensor.to(device)
 
 
 def step_offsets(lengths):
@@ -218,7 +264,8 @@ def predict_batches(module, data, device, batch_size=PREDICT_BATCH_SIZE):
     """
     out = None
     per_step = getattr(module, "per_step", False)
-    lengths = data.lengths
+    data = data.on_device(device)
+    lengths = data.lengths.cpu()
     starts = torch.from_numpy(step_offsets(data.lengths_np))
     with torch.inference_mode():
         for index in batch_order(data.lengths_np, batch_size, None):
