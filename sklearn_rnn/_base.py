@@ -484,22 +484,17 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         the other sequences of its batch.
         """
         check_is_fitted(self)
+        # Read straight into float32: one conversion of float64 input, while
+        # its lists of sequences are concatenated.
         seqs = check_sequences(
-            self,
-            X,
-            reset=False,
-            dtype=(np.float32, np.float64),
-            pad_value=0.0,
-            flat=True,
+            self, X, reset=False, dtype=np.float32, pad_value=0.0, flat=True
         )
         values, _ = encode_categories(
             seqs, self._categorical_, getattr(self, "categories_", None), self
         )
         module = self.module_
         device = next(module.parameters()).device
-        data = SequenceData(
-            values.astype(np.float32, copy=False), seqs.lengths, offsets=seqs.offsets
-        )
+        data = SequenceData(values, seqs.lengths, offsets=seqs.offsets)
         rows = min(PREDICT_BATCH_SIZE, -(-len(data) // ROW_BLOCK) * ROW_BLOCK)
         with torch_threads(self._threads(rows, device)):
             return predict_batches(module, data, device), seqs

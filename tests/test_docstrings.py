@@ -7,7 +7,13 @@ from numpydoc.docscrape import ClassDoc
 from numpydoc.validate import validate
 
 import sklearn_rnn
-from sklearn_rnn import RNNClassifier, RNNRegressor, datasets
+from sklearn_rnn import (
+    RNNClassifier,
+    RNNRegressor,
+    RNNTimestepClassifier,
+    RNNTimestepRegressor,
+    datasets,
+)
 
 # As scikit-learn's own docstring test: checks of style rather than content.
 IGNORED = {
@@ -68,7 +74,9 @@ def test_shared_parameters_have_the_same_defaults_and_descriptions():
         assert reg_attrs[name] == clf_attrs[name], name
 
 
-@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier])
+@pytest.mark.parametrize(
+    "Est", [RNNRegressor, RNNClassifier, RNNTimestepRegressor, RNNTimestepClassifier]
+)
 def test_docstrings_are_literal_source(Est):
     """help() and IDEs read the source: no docstring is assembled at import."""
     source = inspect.getsource(Est)
@@ -83,3 +91,23 @@ def test_x_description_says_what_the_contract_says():
     doc = inspect.getdoc(RNNRegressor.fit)
     assert "NaN in every feature are padding" in doc
     assert "at its start" in doc
+
+
+@pytest.mark.parametrize(
+    "Est, Base",
+    [(RNNTimestepRegressor, RNNRegressor), (RNNTimestepClassifier, RNNClassifier)],
+)
+def test_per_step_estimators_share_their_parameters_and_descriptions(Est, Base):
+    params = set(inspect.signature(Est).parameters)
+    assert params == set(inspect.signature(Base).parameters) - {"pooling", "downsample"}
+    doc = {p.name: p for p in ClassDoc(Est)["Parameters"]}
+    base_doc = {p.name: p for p in ClassDoc(Base)["Parameters"]}
+    assert set(doc) == params
+    # warm_start lists the architecture parameters, which differ.
+    for name in params - {"warm_start"}:
+        assert doc[name] == base_doc[name], name
+    attrs = {p.name: p for p in ClassDoc(Est)["Attributes"]}
+    base_attrs = {p.name: p for p in ClassDoc(Base)["Attributes"]}
+    assert set(attrs) == set(base_attrs) - {"downsample_"}
+    for name in set(attrs) - {"module_"}:
+        assert attrs[name] == base_attrs[name], name

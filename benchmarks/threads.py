@@ -1,0 +1,117 @@
+"""Threads: sklearn-rnn as a new user runs it (``n_threads='auto'``, torch's
+default thread count) against fixed thread counts, on an idle and a busy machine.
+
+For the README's quick start and the W1-W3 workloads of ``run.py``, each
+setting fits and predicts in turn (interleaved, medians of ``--repeats``). The
+busy machine is simulated by one process spinning on one core for the whole
+measurement. Ratios are to the fastest setting of the same workload and state.
+
+    python benchmarks/threads.py --repeats 3
+"""
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+import warnings
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+import run  # noqa: E402
+
+from sklearn_rnn import RNNRegressor  # noqa: E402
+
+SETTINGS = ("auto", 1, 2)
+
+
+def _quickstart(n_threads):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 10, 3)).astype(np.float32)
+    y = X[:, -1, 1] - X[:, 0, 0]
+    model = RNNRegressor(
+        cell="lstm",
+        hidden_size=50,
+        activation="relu",
+        pooling="last",
+        learning_rate_init=1e-3,
+        normalize_y=False,
+        alpha=0.0,
+        max_iter=100,
+        n_iter_no_change=100,
+        batch_size=32,
+        random_state=0,
+        n_threads=n_threads,
+    )
+    model.fit(X, y).predict(X)
+
+
+def _workload(key, n_threads, data):
+    w = run.WORKLOADS[key]
+    X, y = data
+    impl = run.Ours(n_threads=n_threads)
+    for fit in range(w["fits"]):
+        impl.fit(w, X, y, seed=fit)
+    impl.predict(X)
+
+
+def _spin():
+    while True:
+        pass
+
+
+def measure(repeats):
+    cases = {"quick start": None, "W1": "W1", "W2": "W2", "W3": "W3"}
+    data = {k: run.WORKLOADS[k]["data"](0) for k in cases.values() if k}
+    times = {(case, s): [] for case in cases for s in SETTINGS}
+    for repeat in range(repeats + 1):
+        for case, key in cases.items():
+            order = SETTINGS[repeat % 3 :] + SETTINGS[: repeat % 3]
+            for setting in order:
+                start = time.perf_counter()
+                if key is None:
+                    _quickstart(setting)
+                else:
+                    _workload(key, setting, data[key])
+                if repeat:
+                    times[case, setting].append(time.perf_counter() - start)
+    return {k: statistics.median(v) for k, v in times.items()}, cases
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")
+    print(
+        f"{os.cpu_count()} cores, torch {torch.__version__}, default threads "
+        f"{torch.get_num_threads()}; fit + predict, medians of {args.repeats} "
+        "interleaved repeats; ratio to the fastest setting in the same state.\n"
+    )
+    print("| machine | workload | n_threads='auto' | n_threads=1 | n_threads=2 |")
+    print("|---|---|---|---|---|")
+    for state in ("idle", "busy (one core spinning)"):
+        spinner = None
+        if state != "idle":
+            spinner = multiprocessing.Process(target=_spin, daemon=True)
+            spinner.start()
+            time.sleep(2)  # let the load show in /proc/stat
+        try:
+            medians, cases = measure(args.repeats)
+        finally:
+            if spinner is not None:
+                spinner.terminate()
+        for case in cases:
+            best = min(medians[case, s] for s in SETTINGS)
+            cells = " | ".join(
+                f"{medians[case, s]:.2f} s ({medians[case, s] / best:.2f}x)"
+                for s in SETTINGS
+            )
+            print(f"| {state} | {case} | {cells} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
