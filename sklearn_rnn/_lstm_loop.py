@@ -105,9 +105,8 @@ def _backward(
         t = T - 1 - k
         dh = d_out[t] + dh_next
         dc = torch.addcmul(dc_next, dh, h_to_c[t])
-        dz = dZ[t].view(B, 4, H)
-        torch.mul(Q[t, :, :3], dc.unsqueeze(1), out=dz[:, :3])
-        torch.mul(Q[t, :, 3], dh, out=dz[:, 3])
+        both = torch.stack([dc, dc, dc, dh], 1)
+        torch.mul(Q[t], both, out=dZ[t].view(B, 4, H))
         dh_next = torch.mm(dZ[t], w_hh)
         dc_next = dc * f[t]
     d_w_hh = torch.mm(dZ.reshape(T * B, G).t(), Hs[:-1].reshape(T * B, H))
