@@ -132,7 +132,8 @@ class HandLoop:
 
     name = "hand-written PyTorch loop"
 
-    def fit(self, w, X, y, seed):
+    def _setup(self, w, X, y, seed, fused=False):
+        """Tensors, model, optimizer, loss and generator of one fit."""
         torch.manual_seed(seed)
         x, lengths = _padded(X)
         classify = w["task"] == "classification"
@@ -141,9 +142,13 @@ class HandLoop:
         )
         n_out = int(y.max()) + 1 if classify else 1
         self.model = LastStepNet(w["cell"], x.shape[2], w["hidden"], n_out)
-        optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3, fused=fused)
         loss_fn = nn.CrossEntropyLoss() if classify else nn.MSELoss()
         generator = torch.Generator().manual_seed(seed)
+        return x, lengths, target, optimizer, loss_fn, generator
+
+    def fit(self, w, X, y, seed):
+        x, lengths, target, optimizer, loss_fn, generator = self._setup(w, X, y, seed)
         ragged = lengths.min() != lengths.max()
         grouped = _length_batches(lengths, w["batch"])
         self.model.train()
@@ -186,17 +191,9 @@ class TightHandLoop(HandLoop):
     name = "hand-written loop, tight"
 
     def fit(self, w, X, y, seed):
-        torch.manual_seed(seed)
-        x, lengths = _padded(X)
-        classify = w["task"] == "classification"
-        target = (
-            torch.from_numpy(y).long() if classify else torch.from_numpy(y)[:, None]
+        x, lengths, target, optimizer, loss_fn, generator = self._setup(
+            w, X, y, seed, fused=True
         )
-        n_out = int(y.max()) + 1 if classify else 1
-        self.model = LastStepNet(w["cell"], x.shape[2], w["hidden"], n_out)
-        optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3, fused=True)
-        loss_fn = nn.CrossEntropyLoss() if classify else nn.MSELoss()
-        generator = torch.Generator().manual_seed(seed)
         fixed = bool(lengths.min() == lengths.max())
         grouped = _length_batches(lengths, w["batch"])
         self.model.train()

@@ -63,27 +63,35 @@ def _spin():
         pass
 
 
-def measure(repeats):
-    cases = {"quick start": None, "W1": "W1", "W2": "W2", "W3": "W3"}
-    data = {k: run.WORKLOADS[k]["data"](0) for k in cases.values() if k}
-    times = {(case, s): [] for case in cases for s in SETTINGS}
+def measure(case, key, data, repeats, settings=SETTINGS):
+    """Median seconds of fit + predict for each setting, interleaved."""
+    times = {s: [] for s in settings}
     for repeat in range(repeats + 1):
-        for case, key in cases.items():
-            order = SETTINGS[repeat % 3 :] + SETTINGS[: repeat % 3]
-            for setting in order:
-                start = time.perf_counter()
-                if key is None:
-                    _quickstart(setting)
-                else:
-                    _workload(key, setting, data[key])
-                if repeat:
-                    times[case, setting].append(time.perf_counter() - start)
-    return {k: statistics.median(v) for k, v in times.items()}, cases
+        shift = repeat % len(settings)
+        for setting in settings[shift:] + settings[:shift]:
+            start = time.perf_counter()
+            if key is None:
+                _quickstart(setting)
+            else:
+                _workload(key, setting, data)
+            if repeat:  # the first round warms up
+                times[setting].append(time.perf_counter() - start)
+    return {s: statistics.median(v) for s, v in times.items()}
+
+
+CASES = {"quick start": None, "W1": "W1", "W2": "W2", "W3": "W3"}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--cases", nargs="+", default=list(CASES))
+    parser.add_argument("--states", nargs="+", default=["idle", "busy"])
+    parser.add_argument(
+        "--without-2",
+        action="store_true",
+        help="skip n_threads=2 (on a busy machine it takes up to 70x as long)",
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     print(
@@ -92,25 +100,31 @@ def main(argv=None):
         "interleaved repeats; ratio to the fastest setting in the same state.\n"
     )
     print("| machine | workload | n_threads='auto' | n_threads=1 | n_threads=2 |")
-    print("|---|---|---|---|---|")
-    for state in ("idle", "busy (one core spinning)"):
+    print("|---|---|---|---|---|", flush=True)
+    for state in args.states:
         spinner = None
-        if state != "idle":
+        if state == "busy":
             spinner = multiprocessing.Process(target=_spin, daemon=True)
             spinner.start()
             time.sleep(2)  # let the load show in /proc/stat
         try:
-            medians, cases = measure(args.repeats)
+            for case in args.cases:
+                key = CASES[case]
+                data = run.WORKLOADS[key]["data"](0) if key else None
+                settings = SETTINGS[:2] if args.without_2 else SETTINGS
+                medians = measure(case, key, data, args.repeats, settings)
+                best = min(medians.values())
+                cells = " | ".join(
+                    f"{medians[s]:.2f} s ({medians[s] / best:.2f}x)"
+                    if s in medians
+                    else "not run"
+                    for s in SETTINGS
+                )
+                label = "busy (one core spinning)" if state == "busy" else state
+                print(f"| {label} | {case} | {cells} |", flush=True)
         finally:
             if spinner is not None:
                 spinner.terminate()
-        for case in cases:
-            best = min(medians[case, s] for s in SETTINGS)
-            cells = " | ".join(
-                f"{medians[case, s]:.2f} s ({medians[case, s] / best:.2f}x)"
-                for s in SETTINGS
-            )
-            print(f"| {state} | {case} | {cells} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ __all__ = ["check_categorical_features", "embedding_dims", "encode_categories"]
 # Codes travel through the float32 arrays of the data path; every integer up
 # to 2**24 is exact there.
 MAX_CODE = 2**24
+# The widest embedding embedding_dim='auto' gives (see embedding_dims).
+AUTO_MAX_DIM = 8
 
 
 def check_categorical_features(categorical_features, n_features, name):
@@ -59,13 +61,13 @@ def check_categorical_features(categorical_features, n_features, name):
 def embedding_dims(n_categories, embedding_dim):
     """The width of each feature's embedding.
 
-    ``'auto'``: ``min(50, round(1.6 * n ** 0.56))`` for ``n`` categories, the
-    rule of thumb of fast.ai's tabular models (10 categories: 6 dimensions,
-    100: 21, 1,000 and more: 50).
+    ``'auto'``: ``min(8, round(1.6 * n ** 0.56))`` for ``n`` categories,
+    fast.ai's rule of thumb capped at 8 (the measurements are in the
+    estimators' docstrings).
     """
     if embedding_dim != "auto":
         return [int(embedding_dim)] * len(n_categories)
-    return [min(50, max(1, round(1.6 * n**0.56))) for n in n_categories]
+    return [min(AUTO_MAX_DIM, max(1, round(1.6 * n**0.56))) for n in n_categories]
 
 
 def encode_categories(seqs, categorical, categories, estimator):

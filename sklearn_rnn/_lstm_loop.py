@@ -7,8 +7,9 @@ was 2.5-3x slower than the fused kernel. Here the forward steps run without
 recording anything, the backward pass through time is written out (the
 derivatives of the LSTM equations, checked against autograd in the tests),
 and both loops are compiled with TorchScript when it is available, which
-removes Python's per-op overhead: 1.8x faster on small models (W3) and 1.4x
-on prediction (``benchmarks/README.md``).
+removes Python's per-op overhead: training 1.2-1.7x faster than stepping
+under autograd, still 1.9-2.5x slower than the fused tanh kernel
+(``benchmarks/README.md``).
 
 Gates are laid out as in :class:`torch.nn.LSTM` (input, forget, cell, output).
 The activation replaces tanh on the candidate and on the cell output, as in

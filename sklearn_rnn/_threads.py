@@ -12,11 +12,12 @@ busy: the threads wait for each other at every step. Measured on 2 cores
 - one core kept busy by another process: 2 threads 2-7x *slower* at every
   size.
 
-So ``n_threads='auto'`` takes one thread per million multiply-adds of a step
-(batch rows x gates x hidden x (hidden + inputs)), at most the cores that
-other processes left idle in the last moments, and at most the caller's own
-torch setting (``torch.set_num_threads``, ``OMP_NUM_THREADS``), which it
-restores afterwards. Thread counts never change a prediction (tested).
+So ``n_threads='auto'`` takes one thread per half million multiply-adds of a
+step (batch rows x gates x hidden x (hidden + inputs)): one below a million,
+where a second thread gains nothing; at most the cores that other processes
+left idle in the last moments; and at most the caller's own torch setting
+(``torch.set_num_threads``, ``OMP_NUM_THREADS``), which it restores
+afterwards. Thread counts never change a prediction (tested).
 """
 
 import os
@@ -28,9 +29,10 @@ import torch
 
 __all__ = ["auto_threads", "torch_threads"]
 
-# Multiply-adds per recurrent step that make a second thread worth it (see
-# the module docstring: the crossover is between 0.6 and 1.2 million).
-WORK_PER_THREAD = 1_000_000
+# Multiply-adds per recurrent step per thread (see the module docstring: on
+# an idle machine two threads break even at about 0.6 million and gain 1.2x
+# at 1.2 million).
+WORK_PER_THREAD = 500_000
 
 
 def auto_threads(rows, gates, hidden, inputs, layers=1):
