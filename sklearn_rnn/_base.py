@@ -41,7 +41,7 @@ from ._data import (
 from ._module import ACTIVATIONS, CELLS, POOLING, RecurrentNet
 from ._net import SequenceNet
 from ._threads import auto_threads, torch_threads
-from ._utils import resolve_device, seeded_torch, warn_user
+from ._utils import flush_denormals, resolve_device, seeded_torch, warn_user
 from ._validation import check_sequences, commit_input_attributes
 
 __all__ = ["ARCHITECTURE", "BaseRNN", "SEQUENCE_OUTPUT_CONSTRAINTS"]
@@ -261,7 +261,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 if name in self._parameter_constraints
             }
         threads = self._threads(min(self.batch_size, len(data)), device)
-        with seeded_torch(seed, device), torch_threads(threads):
+        with seeded_torch(seed, device), torch_threads(threads), flush_denormals():
             net = self._build_net(
                 device, valid, conv_filters, first=first, incremental=incremental
             )
@@ -496,7 +496,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         device = next(module.parameters()).device
         data = SequenceData(values, seqs.lengths, offsets=seqs.offsets)
         rows = min(PREDICT_BATCH_SIZE, -(-len(data) // ROW_BLOCK) * ROW_BLOCK)
-        with torch_threads(self._threads(rows, device)):
+        with torch_threads(self._threads(rows, device)), flush_denormals():
             return predict_batches(module, data, device), seqs
 
     def _threads(self, rows, device):

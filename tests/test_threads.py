@@ -8,7 +8,7 @@ import torch
 from conftest import TINY, ragged
 from skorch.callbacks import Callback
 
-from sklearn_rnn import RNNClassifier, RNNRegressor, _threads
+from sklearn_rnn import RNNClassifier, RNNRegressor, _threads, _utils
 
 
 class _RecordThreads(Callback):
@@ -114,3 +114,22 @@ def test_attention_over_relu_outputs_with_long_padding_trains():
         random_state=0,
     ).fit(X, y)
     assert np.isfinite(reg.loss_curve_).all()
+
+
+class _RecordFlushing(Callback):
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("flushing", _utils._flushing())
+
+
+@pytest.mark.parametrize("caller_flushes", [False, True])
+def test_denormals_are_flushed_while_fitting_and_the_setting_restored(caller_flushes):
+    X, y, _ = ragged()
+    torch.set_flush_denormal(caller_flushes)
+    try:
+        reg = RNNRegressor(callbacks=[_RecordFlushing()], **TINY).fit(X, y)
+        assert reg.history_[:, "flushing"] == [True, True, True]
+        assert _utils._flushing() == caller_flushes
+        reg.predict(X)
+        assert _utils._flushing() == caller_flushes
+    finally:
+        torch.set_flush_denormal(False)
