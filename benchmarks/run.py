@@ -572,16 +572,14 @@ def _feature_rows_timestep():
     ]
 
 
+# The training settings W4-W6 share.
+_GRU64 = dict(cell="gru", hidden=64, batch=64, epochs=2, fits=1)
 FEATURE_WORKLOADS = {
     "W4": dict(
         title="W4 pooling and the long-sequence front-end: 5,000 x 200 x 8 "
         "regression, GRU(64), batch 64, 2 epochs; predict 5,000",
         task="regression",
-        cell="gru",
-        hidden=64,
-        batch=64,
-        epochs=2,
-        fits=1,
+        **_GRU64,
         data=lambda seed: _fixed(5000, 200, 8, seed),
         implementations=_feature_rows_pooling,
     ),
@@ -589,11 +587,7 @@ FEATURE_WORKLOADS = {
         title="W5 embeddings: 10,000 sequences of 50 token ids (1,000 categories), "
         "2 classes, GRU(64), batch 64, 2 epochs; predict 10,000",
         task="classification",
-        cell="gru",
-        hidden=64,
-        batch=64,
-        epochs=2,
-        fits=1,
+        **_GRU64,
         data=lambda seed: _tokens(10000, seed),
         implementations=_feature_rows_embedding,
     ),
@@ -601,11 +595,7 @@ FEATURE_WORKLOADS = {
         title="W6 one output per step: 10,000 x 50 x 8, a target at every step, "
         "GRU(64), batch 64, 2 epochs; predict 10,000",
         task="per_step",
-        cell="gru",
-        hidden=64,
-        batch=64,
-        epochs=2,
-        fits=1,
+        **_GRU64,
         data=lambda seed: _per_step(10000, seed),
         implementations=_feature_rows_timestep,
     ),
