@@ -75,6 +75,8 @@ def encode_categories(seqs, categorical, categories, estimator):
     codes replaced by their index in ``categories`` (learned here when None).
 
     The user's array is never written to: the values are copied first.
+    Padding steps hold 0 already (``check_sequences(pad_value=0.0)``), which
+    is also the index of the unknown category.
     """
     if not categorical:
         return seqs.values, None
@@ -112,5 +114,4 @@ def encode_categories(seqs, categorical, categories, estimator):
             found = index < len(known)
             found[found] = known[index[found]] == codes[found]
             column[real] = np.where(found, index + 1, 0)
-        column[~real] = 0
     return values, learned

@@ -438,7 +438,11 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class; for multilabel targets, of each label.
         """
-        return to_probabilities(self._forward(X)[0].double(), self._multilabel).numpy()
+        return self._to_proba(self._forward(X)[0])
+
+    def _to_proba(self, logits):
+        """Raw network outputs (a tensor) as class probabilities."""
+        return to_probabilities(logits.double(), self._multilabel).numpy()
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities for sequences ``X``.

@@ -265,7 +265,7 @@ def predict_batches(module, data, device, batch_size=PREDICT_BATCH_SIZE):
     out = None
     per_step = getattr(module, "per_step", False)
     data = data.on_device(device)
-    lengths = data.lengths.cpu()
+    lengths = torch.from_numpy(data.lengths_np)
     starts = torch.from_numpy(step_offsets(data.lengths_np))
     with torch.inference_mode():
         for index in batch_order(data.lengths_np, batch_size, None):
@@ -275,15 +275,14 @@ def predict_batches(module, data, device, batch_size=PREDICT_BATCH_SIZE):
             if extra:  # empty one-step rows, after the real ones
                 x = F.pad(x, (0, 0, 0, 0, 0, extra))
                 batch_lengths = F.pad(batch_lengths, (0, extra), value=1)
-            pred = module(x, batch_lengths)
-            # The empty rows' outputs come last (per step: one row each).
-            real = int(X["lengths"].sum()) if per_step else len(index)
-            pred = pred[:real].cpu()
-            if out is None:
-                rows = int(lengths.sum()) if per_step else len(data)
-                out = pred.new_empty((rows, pred.shape[1]))
-            index_t = torch.from_numpy(index)
+            # Where the outputs go: a row per sequence, or per real step.
+            rows = torch.from_numpy(index)
             if per_step:
-                index_t = real_steps(starts[index_t], lengths[index_t])
-            out[index_t] = pred
+                rows = real_steps(starts[rows], lengths[rows])
+            # The empty rows' outputs come last (per step: one row each).
+            pred = module(x, batch_lengths)[: len(rows)].cpu()
+            if out is None:
+                size = int(lengths.sum()) if per_step else len(data)
+                out = pred.new_empty((size, pred.shape[1]))
+            out[rows] = pred
     return out

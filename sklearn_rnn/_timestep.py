@@ -15,7 +15,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.validation import _check_sample_weight
 
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
-from ._classifier import RNNClassifier, to_probabilities
+from ._classifier import RNNClassifier
 from ._data import step_offsets
 from ._formats import is_long_frame
 from ._regressor import RNNRegressor
@@ -130,14 +130,41 @@ def per_step_output(flat, seqs, as_list):
     return out
 
 
-def _step_weights(sample_weight, seqs):
-    if sample_weight is None:
-        return None
-    weight = _check_sample_weight(sample_weight, seqs.lengths, dtype=np.float64)
-    return np.repeat(weight, seqs.lengths)
+class _PerStepMixin:
+    """What both per-step estimators add to their sequence-level base: targets
+    validated per step, outputs shaped like ``X``, scores over all steps."""
+
+    _per_step = True
+
+    def _validate_targets(self, y, seqs, *, first, incremental, classes):
+        return super()._validate_targets(
+            per_step_targets(y, seqs, self),
+            seqs,
+            first=first,
+            incremental=incremental,
+            classes=classes,
+        )
+
+    def _stratify_validation(self, target):
+        return False  # the split is by sequence, the labels are per step
+
+    def _predict_steps(self, X, to_output):
+        """``to_output`` of the network's per-step outputs, in ``X``'s form."""
+        out, seqs = self._forward(X)
+        return per_step_output(to_output(out), seqs, _is_list(X))
+
+    def _score_steps(self, X, y, sample_weight, metric, to_output):
+        """``metric`` over all real steps, each weighted as its sequence."""
+        out, seqs = self._forward(X)
+        y_true = per_step_targets(y, seqs, self)
+        weight = None
+        if sample_weight is not None:
+            weight = _check_sample_weight(sample_weight, seqs.lengths, dtype=np.float64)
+            weight = np.repeat(weight, seqs.lengths)
+        return metric(y_true, to_output(out), sample_weight=weight)
 
 
-class RNNTimestepRegressor(RNNRegressor):
+class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
     """Recurrent neural network regressor with one prediction per timestep.
 
     Sequence-to-sequence regression (next-step forecasting at every step,
@@ -402,7 +429,6 @@ class RNNTimestepRegressor(RNNRegressor):
     [(4,), (10,)]
     """
 
-    _per_step = True
     _parameter_constraints: dict = {
         **_PER_STEP_CONSTRAINTS,
         **{
@@ -564,8 +590,7 @@ n_timesteps) or (n_samples, n_timesteps, n_outputs)
             array ``(n_samples, n_timesteps[, n_outputs])`` aligned with
             ``X``, NaN on its padding steps.
         """
-        out, seqs = self._forward(X)
-        return per_step_output(self._to_targets(out), seqs, _is_list(X))
+        return self._predict_steps(X, self._to_targets)
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R² over all real steps.
@@ -596,22 +621,10 @@ n_timesteps) or (n_samples, n_timesteps, n_outputs)
             R² of the predictions of all real steps (multioutput targets:
             the uniform average over the outputs).
         """
-        out, seqs = self._forward(X)
-        y_true = per_step_targets(y, seqs, self)
-        weight = _step_weights(sample_weight, seqs)
-        return r2_score(y_true, self._to_targets(out), sample_weight=weight)
-
-    def _validate_targets(self, y, seqs, *, first, incremental, classes):
-        return super()._validate_targets(
-            per_step_targets(y, seqs, self),
-            seqs,
-            first=first,
-            incremental=incremental,
-            classes=classes,
-        )
+        return self._score_steps(X, y, sample_weight, r2_score, self._to_targets)
 
 
-class RNNTimestepClassifier(RNNClassifier):
+class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
     """Recurrent neural network classifier with one label per timestep.
 
     Sequence labelling (activity segmentation, tagging): the output of the
@@ -859,7 +872,6 @@ class RNNTimestepClassifier(RNNClassifier):
     [(4, 2), (10, 2)]
     """
 
-    _per_step = True
     _parameter_constraints: dict = {
         **_PER_STEP_CONSTRAINTS,
         "class_weight": RNNClassifier._parameter_constraints["class_weight"],
@@ -1017,9 +1029,7 @@ n_timesteps) or (n_samples, n_timesteps, n_outputs)
             else an array ``(n_samples, n_timesteps, n_classes)`` aligned with
             ``X``, NaN on its padding steps.
         """
-        out, seqs = self._forward(X)
-        proba = to_probabilities(out.double(), self._multilabel).numpy()
-        return per_step_output(proba, seqs, _is_list(X))
+        return self._predict_steps(X, self._to_proba)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities at every timestep of ``X``.
@@ -1038,8 +1048,7 @@ n_timesteps) or (n_samples, n_timesteps, n_outputs)
         log_proba : list of ndarray or ndarray
             As :meth:`predict_proba`, in logarithms.
         """
-        out, seqs = self._forward(X)
-        return per_step_output(self._to_log_proba(out), seqs, _is_list(X))
+        return self._predict_steps(X, self._to_log_proba)
 
     def predict(self, X):
         """Predict the label of every timestep of sequences ``X``.
@@ -1063,8 +1072,7 @@ n_timesteps) or (n_samples, n_timesteps, n_outputs)
             no padding it has the dtype of ``classes_``). Multilabel targets
             give indicator rows ``(..., n_labels)``.
         """
-        out, seqs = self._forward(X)
-        return per_step_output(self._to_labels(out), seqs, _is_list(X))
+        return self._predict_steps(X, self._to_labels)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy over all real steps.
@@ -1094,19 +1102,4 @@ n_timesteps) or (n_samples, n_timesteps, n_outputs)
         score : float
             Share of the real steps whose label is predicted right.
         """
-        out, seqs = self._forward(X)
-        y_true = per_step_targets(y, seqs, self)
-        weight = _step_weights(sample_weight, seqs)
-        return accuracy_score(y_true, self._to_labels(out), sample_weight=weight)
-
-    def _validate_targets(self, y, seqs, *, first, incremental, classes):
-        return super()._validate_targets(
-            per_step_targets(y, seqs, self),
-            seqs,
-            first=first,
-            incremental=incremental,
-            classes=classes,
-        )
-
-    def _stratify_validation(self, target):
-        return False  # the split is by sequence, the labels are per step
+        return self._score_steps(X, y, sample_weight, accuracy_score, self._to_labels)
