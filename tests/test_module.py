@@ -1,9 +1,14 @@
 """The torch module: cells against PyTorch's fused kernels, the front-end."""
 
+import os
+import shutil
+from functools import cache
+
 import numpy as np
 import pytest
 import torch
 
+from sklearn_rnn import _lstm_loop
 from sklearn_rnn._module import (
     CELLS,
     FrontEnd,
@@ -81,9 +86,21 @@ def test_downsampling_without_filters_averages_blocks_of_steps():
     assert lengths.tolist() == [3]
 
 
+@pytest.fixture(params=["kernel", "torchscript"])
+def lstm_steps(request, monkeypatch):
+    """Each implementation of the written-out LSTM steps in turn: the C++
+    kernel (skipped where it cannot be built) and the TorchScript loops."""
+    if request.param == "kernel":
+        if _lstm_loop._kernel() is None:
+            pytest.skip("the C++ kernel cannot be built here")
+    else:
+        monkeypatch.setattr(_lstm_loop, "_kernel", lambda: None)
+    return request.param
+
+
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "identity", "tanh"])
 @pytest.mark.parametrize("num_layers", [1, 2])
-def test_lstm_written_out_backward_matches_autograd(activation, num_layers):
+def test_lstm_written_out_backward_matches_autograd(lstm_steps, activation, num_layers):
     torch.manual_seed(0)
     written = LoopRecurrence("lstm", activation, 3, 5, num_layers, 0.0).double()
     reference = LoopRecurrence("lstm", activation, 3, 5, num_layers, 0.0).double()
@@ -104,14 +121,73 @@ def test_lstm_written_out_backward_matches_autograd(activation, num_layers):
         torch.testing.assert_close(written(x), out_ref, rtol=1e-12, atol=1e-12)
 
 
-def test_lstm_loop_runs_uncompiled_where_torchscript_fails(monkeypatch):
-    from sklearn_rnn import _lstm_loop
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "identity", "tanh"])
+def test_lstm_kernel_in_float32_matches_autograd(lstm_steps, activation):
+    # The kernel's float32 exp is a polynomial (about 1 ulp); gradients of a
+    # wide layer over many steps stay within float32 rounding of autograd's.
+    torch.manual_seed(0)
+    written = LoopRecurrence("lstm", activation, 6, 40, 1, 0.0)
+    reference = LoopRecurrence("lstm", activation, 6, 40, 1, 0.0)
+    reference.load_state_dict(written.state_dict())
+    reference.use_autograd_steps = True
+    x = 3 * torch.randn(33, 60, 6)
+    results = []
+    for module in (written, reference):
+        out = module(x)
+        grads = torch.autograd.grad(out.square().mean(), list(module.parameters()))
+        results.append((out, grads))
+    (out, grads), (out_ref, grads_ref) = results
+    torch.testing.assert_close(out, out_ref, rtol=1e-5, atol=1e-5)
+    for got, expected in zip(grads, grads_ref):
+        torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
 
+
+@pytest.mark.skipif(
+    shutil.which(os.environ.get("CXX", "c++")) is None, reason="no C++ compiler"
+)
+def test_lstm_kernel_is_built_where_a_compiler_is_found():
+    # CI has one: the speed the benchmarks report is the speed CI tests.
+    assert _lstm_loop._kernel() is not None
+    assert _lstm_loop._library_path().exists()
+
+
+def test_lstm_kernel_build_failure_warns_once_and_falls_back(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("CXX", str(tmp_path / "no-such-compiler"))
+    build = _lstm_loop._kernel.__wrapped__
+    with pytest.warns(RuntimeWarning, match=r"no C\+\+ compiler found.*2-3x slower"):
+        assert build() is None
+    monkeypatch.setattr(_lstm_loop, "_kernel", cache(build))
+    module = LoopRecurrence("lstm", "relu", 3, 5, 1, 0.0)
+    x = torch.randn(2, 6, 3, requires_grad=True)
+    with pytest.warns(RuntimeWarning) as record:
+        module(x).sum().backward()
+        module(x).sum().backward()
+    assert len(record) == 1
+    assert x.grad is not None
+    assert not list(tmp_path.rglob("*.so"))
+
+
+def test_lstm_kernel_compile_errors_are_reported(monkeypatch, tmp_path):
+    # A compiler that fails: its message ends the warning; nothing is
+    # installed in the cache, so the next process tries again.
+    compiler = tmp_path / "cxx"
+    compiler.write_text("#!/bin/sh\necho 'error: out of cheese' >&2\nexit 1\n")
+    compiler.chmod(0o755)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("CXX", str(compiler))
+    with pytest.warns(RuntimeWarning, match="out of cheese"):
+        assert _lstm_loop._kernel.__wrapped__() is None
+    assert not list((tmp_path / "sklearn-rnn").iterdir())
+
+
+def test_lstm_loop_runs_uncompiled_where_torchscript_fails(monkeypatch):
     def broken(fn):
         raise RuntimeError("no TorchScript here")
 
     _lstm_loop._compiled.cache_clear()
     monkeypatch.setattr(torch.jit, "script", broken)
+    monkeypatch.setattr(_lstm_loop, "_kernel", lambda: None)
     try:
         assert _lstm_loop._compiled() == (_lstm_loop._forward, _lstm_loop._backward)
         module = LoopRecurrence("lstm", "relu", 3, 5, 1, 0.0)
