@@ -8,6 +8,7 @@ reported as ratios to the fastest row, so the machine's drift cancels out.
 
     python benchmarks/run.py                 # every workload, 3 repeats
     python benchmarks/run.py --workloads W3 --repeats 5 --threads 2
+    python benchmarks/run.py --workloads W3 --rows "hand-written" "sklearn-rnn"
 
 Keras rows need ``pip install keras`` (the ``benchmark`` extra); without it
 they are skipped.
@@ -636,11 +637,13 @@ class PeakRSS:
         return self.peak - self.start
 
 
-def run_workload(key, repeats):
+def run_workload(key, repeats, rows=None):
     w = WORKLOADS[key]
     X, y = w["data"](0)
     X_test, y_test = w["data"](1)
     impls = implementations(key)
+    if rows:
+        impls = [impl for impl in impls if any(row in impl.name for row in rows)]
     results = {impl.name: {"fit": [], "predict": []} for impl in impls}
     for repeat in range(repeats + 1):
         shift = repeat % len(impls)
@@ -764,6 +767,9 @@ def main(argv=None):
         default=1,
         help="torch threads; 0 leaves torch's default (what a new user has)",
     )
+    parser.add_argument(
+        "--rows", nargs="+", help="only the rows whose name contains one of these"
+    )
     parser.add_argument("--output", help="also write the tables to this file")
     parser.add_argument("--memory-of", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -774,7 +780,7 @@ def main(argv=None):
         return measure_memory(*args.memory_of)
     parts = [header(args.threads, args.repeats)]
     for key in args.workloads:
-        parts.append(table(*run_workload(key, args.repeats)))
+        parts.append(table(*run_workload(key, args.repeats, args.rows)))
         print(parts[-1], flush=True)
     if args.output:
         with open(args.output, "w") as f:

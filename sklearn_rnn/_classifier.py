@@ -53,8 +53,11 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Activation of the recurrence: for 'rnn' the ``f`` above; for 'lstm' and
         'gru', as in Keras, the activation of the candidate state (and of the
         LSTM cell output), the gates staying sigmoid. 'tanh' (and 'relu' for
-        'rnn') runs on PyTorch's fused kernels; the others step through time in
-        Python, which is slower (see ``benchmarks/README.md``).
+        'rnn') runs on PyTorch's fused kernels. An LSTM with another
+        activation runs on the CPU on sklearn-rnn's own C++ kernel, compiled
+        on first use (about 10 s, once per machine), which trains as fast as
+        the fused 'tanh'; GRU and Elman cells with other activations step
+        through time in Python, which is slower (see ``benchmarks/README.md``).
 
     pooling : {'last', 'mean', 'max', 'attention'}, default='max'
         How the outputs of the recurrence over time become one vector per

@@ -15,7 +15,10 @@ release that changes the contract fails loudly:
 - ``notify`` calls, for each event, only the callbacks that implement it
   (skorch calls every callback for every event, three times per batch);
 - ``train_step`` skips skorch's optimizer closure when no callback listens to
-  ``on_grad_computed``.
+  ``on_grad_computed``;
+- ``run_single_epoch`` records what skorch's records, reading each batch's
+  size from its lengths (skorch's ``get_len`` walks the batch's structure:
+  about 30 us a batch, 2% of a small LSTM's training step).
 """
 
 from skorch import NeuralNet
@@ -108,6 +111,21 @@ class SequenceNet(NeuralNet):
         step = self.train_step_single(batch, **fit_params)
         self.optimizer_.step()
         return step
+
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        # skorch's loop, with the batch size read from the batch's lengths.
+        if iterator is None:
+            return
+        batch_count = 0
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            self.history.record_batch(prefix + "_loss", step["loss"].item())
+            self.history.record_batch(prefix + "_batch_size", len(batch[0]["lengths"]))
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+            batch_count += 1
+        self.history.record(prefix + "_batch_count", batch_count)
 
 
 def _implements(callback, event):

@@ -108,6 +108,27 @@ def test_canary_notify_makes_the_calls_skorch_makes(monkeypatch):
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
 
 
+def test_canary_run_single_epoch_records_what_skorchs_records(monkeypatch):
+    X, y, _ = ragged(n=40)
+
+    def fit():
+        _Recorder.calls = []
+        reg = RNNRegressor(callbacks=[_Recorder()], early_stopping=True, **TINY)
+        reg.fit(X, y)
+        history = [
+            {k: v for k, v in epoch.items() if k != "dur"} for epoch in reg.history_
+        ]
+        return history, list(_Recorder.calls), reg.predict(X)
+
+    ours = fit()
+    monkeypatch.setattr(SequenceNet, "run_single_epoch", NeuralNet.run_single_epoch)
+    theirs = fit()
+    assert ours[0] == theirs[0]  # batches, sizes, losses, counts, scores
+    assert ours[1] == theirs[1]
+    np.testing.assert_array_equal(ours[2], theirs[2])
+    assert ours[0][0]["valid_batch_count"] >= 1  # validation batches counted
+
+
 class _ReadsGradients(Callback):
     def on_grad_computed(self, net, named_parameters, **kwargs):
         list(named_parameters)
