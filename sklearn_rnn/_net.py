@@ -112,7 +112,6 @@ class SequenceNet(NeuralNet):
         self.optimizer_.step()
         return step
 
-
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         # skorch's loop, with the batch size read from the batch's lengths.
         if iterator is None:
