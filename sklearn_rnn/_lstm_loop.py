@@ -28,6 +28,7 @@ import platform
 import shutil
 import subprocess
 import tempfile
+import threading
 import warnings
 from functools import cache
 from pathlib import Path
@@ -204,19 +205,17 @@ def _build(path):
         os.replace(partial, path)
 
 
+_BUILDING = threading.Lock()
+
+
 @cache
 def _kernel():
     """``torch.ops.sklearn_rnn`` once the compiled kernel is loaded (built
     first where the cache has none); ``None``, with a warning, where it
-    cannot be built or loaded."""
+    cannot be built or loaded. Threads that ask at once wait for one build."""
     try:
-        path = _library_path()
-        if not path.exists():
-            if shutil.which(os.environ.get("CXX", "c++")) is None:
-                raise RuntimeError("no C++ compiler found (set CXX to one)")
-            _build(path)
-        torch.ops.load_library(str(path))
-        return torch.ops.sklearn_rnn
+        with _BUILDING:
+            return _load_kernel()
     except Exception as exc:  # noqa: BLE001 - any failure: the TorchScript loops
         reason = str(exc).strip().splitlines()
         warnings.warn(
@@ -228,6 +227,16 @@ def _kernel():
             stacklevel=2,
         )
         return None
+
+
+def _load_kernel():
+    path = _library_path()
+    if not path.exists():
+        if shutil.which(os.environ.get("CXX", "c++")) is None:
+            raise RuntimeError("no C++ compiler found (set CXX to one)")
+        _build(path)
+    torch.ops.load_library(str(path))
+    return torch.ops.sklearn_rnn
 
 
 def _uses_kernel(xw):
