@@ -206,8 +206,8 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
         LSTM cell output), the gates staying sigmoid. 'tanh' (and 'relu' for
         'rnn') runs on PyTorch's fused kernels. An LSTM with another
         activation runs on the CPU on sklearn-rnn's own C++ kernel, compiled
-        on first use (about 10 s, once per machine), which trains as fast as
-        the fused 'tanh'; GRU and Elman cells with other activations step
+        on first use (about 10 s, once per machine), which trains within 1.1x
+        of the fused 'tanh'; GRU and Elman cells with other activations step
         through time in Python, which is slower (see ``benchmarks/README.md``).
 
     conv_filters : int or tuple of int, default=0
@@ -668,8 +668,8 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
         LSTM cell output), the gates staying sigmoid. 'tanh' (and 'relu' for
         'rnn') runs on PyTorch's fused kernels. An LSTM with another
         activation runs on the CPU on sklearn-rnn's own C++ kernel, compiled
-        on first use (about 10 s, once per machine), which trains as fast as
-        the fused 'tanh'; GRU and Elman cells with other activations step
+        on first use (about 10 s, once per machine), which trains within 1.1x
+        of the fused 'tanh'; GRU and Elman cells with other activations step
         through time in Python, which is slower (see ``benchmarks/README.md``).
 
     conv_filters : int or tuple of int, default=0
