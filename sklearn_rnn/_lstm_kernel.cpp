@@ -237,6 +237,59 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> lstm_forward(
   return {gates, C, Hs};
 }
 
+// Prediction: hidden states (T, B, H) from time-major input x (T, B, I),
+// nothing kept for a backward pass. The input projections are computed a few
+// steps at a time into a buffer that stays in cache (those of all steps of a
+// 256-sequence batch are megabytes, written and read back: a fifth of the
+// time), each step then adds its recurrent product to its slice.
+at::Tensor lstm_infer(const at::Tensor& x_, const at::Tensor& w_ih,
+                      const at::Tensor& bias, const at::Tensor& w_hh,
+                      int64_t kind) {
+  TORCH_CHECK(x_.dim() == 3, "expected time-major input (T, B, I), got ",
+              x_.sizes());
+  const at::Tensor x = x_.contiguous();
+  const int64_t T = x.size(0), B = x.size(1), I = x.size(2);
+  const int64_t H = w_hh.size(1);
+  TORCH_CHECK(w_ih.dim() == 2 && w_ih.size(0) == 4 * H && w_ih.size(1) == I,
+              "expected weight_ih of shape (4H, I), got ", w_ih.sizes());
+  TORCH_CHECK(bias.dim() == 1 && bias.size(0) == 4 * H,
+              "expected a bias of shape (4H,), got ", bias.sizes());
+  check_inputs(at::empty({0, 0, 4 * H}, x.options()), w_hh);
+  // About 256 KiB of projections per chunk, whole steps.
+  const int64_t chunk =
+      std::max<int64_t>(1, (int64_t(1) << 16) / std::max<int64_t>(1, B * 4 * H));
+  at::Tensor buffer = at::empty({std::min(chunk, std::max<int64_t>(T, 1)) * B, 4 * H},
+                                x.options());
+  at::Tensor C = at::zeros({2, B, H}, x.options());
+  at::Tensor Hs = at::empty({T, B, H}, x.options());
+  at::Tensor h0 = at::zeros({B, H}, x.options());
+  const at::Tensor wi = w_ih.t();
+  const at::Tensor w = w_hh.t();
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "lstm_infer", [&] {
+    with_kind(kind, [&](auto K) {
+      for (int64_t t0 = 0; t0 < T; t0 += chunk) {
+        const int64_t steps = std::min(chunk, T - t0);
+        at::Tensor proj = buffer.narrow(0, 0, steps * B);
+        at::addmm_out(proj, bias, x.narrow(0, t0, steps).view({steps * B, I}),
+                      wi);
+        for (int64_t t = t0; t < t0 + steps; ++t) {
+          at::Tensor z = proj.narrow(0, (t - t0) * B, B);
+          z.addmm_(t == 0 ? h0 : Hs.select(0, t - 1), w);
+          scalar_t* zp = z.data_ptr<scalar_t>();
+          const scalar_t* cp = C.data_ptr<scalar_t>() + (t % 2) * B * H;
+          scalar_t* cn = C.data_ptr<scalar_t>() + ((t + 1) % 2) * B * H;
+          scalar_t* hn = Hs.data_ptr<scalar_t>() + t * B * H;
+          at::parallel_for(0, B, grain(H), [&](int64_t b0, int64_t b1) {
+            forward_rows<scalar_t, decltype(K)::value>(zp, cp, cn, hn, H, b0,
+                                                       b1);
+          });
+        }
+      }
+    });
+  });
+  return Hs;
+}
+
 // Backward through time: from the gradients of the hidden states d_out
 // (T, B, H), those of the input projections (T, B, 4H) and of w_hh (4H, H).
 std::tuple<at::Tensor, at::Tensor> lstm_backward(
@@ -281,11 +334,15 @@ TORCH_LIBRARY(sklearn_rnn, m) {
       "lstm_forward(Tensor xw, Tensor w_hh, int kind, bool keep_steps) -> "
       "(Tensor, Tensor, Tensor)");
   m.def(
+      "lstm_infer(Tensor x, Tensor w_ih, Tensor bias, Tensor w_hh, int kind) "
+      "-> Tensor");
+  m.def(
       "lstm_backward(Tensor d_out, Tensor w_hh, Tensor gates, Tensor C, "
       "Tensor Hs, int kind) -> (Tensor, Tensor)");
 }
 
 TORCH_LIBRARY_IMPL(sklearn_rnn, CPU, m) {
   m.impl("lstm_forward", &lstm_forward);
+  m.impl("lstm_infer", &lstm_infer);
   m.impl("lstm_backward", &lstm_backward);
 }

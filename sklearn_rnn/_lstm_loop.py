@@ -268,14 +268,19 @@ class _LSTMLayer(torch.autograd.Function):
         return dZ, d_w_hh, None
 
 
-def lstm_layer(xw, w_hh, activation):
-    """Hidden states ``(T, B, H)`` of one layer from time-major input
-    projections ``xw`` ``(T, B, 4H)`` (both biases included)."""
+def lstm_layer(x, w_ih, bias, w_hh, activation):
+    """Hidden states ``(B, T, H)`` of one layer from its batch-first input
+    ``x`` ``(B, T, I)``; ``bias`` is the sum of both biases."""
     kind = KINDS[activation]
-    needs_grad = torch.is_grad_enabled() and (xw.requires_grad or w_hh.requires_grad)
-    if not needs_grad and _uses_kernel(xw):
+    needs_grad = torch.is_grad_enabled() and any(
+        t.requires_grad for t in (x, w_ih, bias, w_hh)
+    )
+    x = x.transpose(0, 1)  # time-major
+    if not needs_grad and _uses_kernel(x):
         kernel = _kernel()
         if kernel is not None:
-            # Prediction: the kernel keeps no gates or cell states per step.
-            return kernel.lstm_forward(xw, w_hh, kind, False)[2][1:]
-    return _LSTMLayer.apply(xw, w_hh, kind)
+            # Prediction: projections a few steps at a time, no saved states.
+            return kernel.lstm_infer(x, w_ih, bias, w_hh, kind).transpose(0, 1)
+    # A contiguous (T, B, 4H) projection without a copy of x.
+    xw = torch.nn.functional.linear(x, w_ih, bias)
+    return _LSTMLayer.apply(xw, w_hh, kind).transpose(0, 1)

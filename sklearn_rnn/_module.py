@@ -103,9 +103,7 @@ class LoopRecurrence(nn.Module):
             if self.cell == "lstm" and not self.autograd_steps:
                 w_ih = getattr(self, f"weight_ih_l{layer}")
                 b = getattr(self, f"bias_ih_l{layer}") + b_hh
-                # Time-major: a contiguous (T, B, 4H) projection without a copy.
-                xw = F.linear(x.transpose(0, 1), w_ih, b)
-                x = lstm_layer(xw, w_hh, self.activation).transpose(0, 1)
+                x = lstm_layer(x, w_ih, b, w_hh, self.activation)
                 continue
             # The input projection of all steps is one matrix product; only
             # the hidden-to-hidden product is sequential.
