@@ -206,7 +206,7 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
         LSTM cell output), the gates staying sigmoid. 'tanh' (and 'relu' for
         'rnn') runs on PyTorch's fused kernels. An LSTM with another
         activation runs on the CPU on sklearn-rnn's own C++ kernel, compiled
-        on first use (about 10 s, once per machine), which trains within 1.1x
+        on first use (about 10 s, once per machine), which trains within 1.15x
         of the fused 'tanh'; GRU and Elman cells with other activations step
         through time in Python, which is slower (see ``benchmarks/README.md``).
 
@@ -668,7 +668,7 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
         LSTM cell output), the gates staying sigmoid. 'tanh' (and 'relu' for
         'rnn') runs on PyTorch's fused kernels. An LSTM with another
         activation runs on the CPU on sklearn-rnn's own C++ kernel, compiled
-        on first use (about 10 s, once per machine), which trains within 1.1x
+        on first use (about 10 s, once per machine), which trains within 1.15x
         of the fused 'tanh'; GRU and Elman cells with other activations step
         through time in Python, which is slower (see ``benchmarks/README.md``).
 
