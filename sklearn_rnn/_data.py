@@ -39,6 +39,12 @@ PREDICT_BATCH_SIZE = 256
 # scikit-learn's subset and sample-order invariance checks pass without the
 # float64 computation that made float64 input 4.5x slower.
 ROW_BLOCK = 32
+# Training batches of fixed-length data are gathered several at a time, about
+# this many bytes of sequences with one indexing operation per tensor, and
+# each batch is then a view of its block: three indexing operations fewer per
+# batch, 4% of a small LSTM's training time (W3), at the cost of at most this
+# much memory beyond a batch's.
+GATHER_BYTES = 8 << 20
 
 
 class SequenceData(Dataset):
@@ -121,6 +127,41 @@ class SequenceData(Dataset):
             if tensor is not None:
                 setattr(moved, name, tensor.to(device))
         return moved
+
+    def batches(self, order, device):
+        """The batches of ``order`` (arrays of indices), each as :meth:`batch`
+        makes it; for fixed-length data, gathered ``GATHER_BYTES`` at a time
+        and sliced."""
+        lengths = self.lengths_np
+        fixed = (
+            self.offsets is None
+            and self.y_offsets is None
+            and len(lengths)
+            and lengths.min() == self.values.shape[1]
+        )
+        if not fixed:
+            for index in order:
+                yield self.batch(index, device)
+            return
+        row_bytes = self.values[0].numel() * self.values.element_size()
+        rows_per_block = max(1, GATHER_BYTES // max(1, row_bytes))
+        start = 0
+        while start < len(order):
+            stop, rows = start + 1, len(order[start])
+            while stop < len(order) and rows + len(order[stop]) <= rows_per_block:
+                rows += len(order[stop])
+                stop += 1
+            X, target = self.batch(np.concatenate(order[start:stop]), device)
+            first = 0
+            for index in order[start:stop]:
+                rows_of = slice(first, first + len(index))
+                first += len(index)
+                part = {key: value[rows_of] for key, value in X.items()}
+                if target is None:
+                    yield part, None
+                else:
+                    yield part, tuple(t if t is None else t[rows_of] for t in target)
+            start = stop
 
     def batch(self, index, device):
         """One batch, padded to its own longest sequence, moved to ``device``."""
@@ -244,11 +285,10 @@ class SequenceBatches:
         self.by_length = by_length
 
     def __iter__(self):
-        lengths = self.dataset.lengths_np
-        for index in batch_order(
-            lengths, self.batch_size, self.rng, by_length=self.by_length
-        ):
-            yield self.dataset.batch(index, self.device)
+        order = batch_order(
+            self.dataset.lengths_np, self.batch_size, self.rng, by_length=self.by_length
+        )
+        yield from self.dataset.batches(order, self.device)
 
     def __len__(self):
         return math.ceil(len(self.dataset) / self.batch_size)

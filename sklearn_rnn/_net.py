@@ -117,12 +117,20 @@ class SequenceNet(NeuralNet):
         if iterator is None:
             return
         batch_count = 0
+        # The net's own batch events are skorch's (a new history row, nothing):
+        # without listeners, the row is started directly.
+        begin = self.listeners_["on_batch_begin"]
+        end = self.listeners_["on_batch_end"]
         for batch in iterator:
-            self.notify("on_batch_begin", batch=batch, training=training)
+            if begin:
+                self.notify("on_batch_begin", batch=batch, training=training)
+            else:
+                self.history.new_batch()
             step = step_fn(batch, **fit_params)
             self.history.record_batch(prefix + "_loss", step["loss"].item())
             self.history.record_batch(prefix + "_batch_size", len(batch[0]["lengths"]))
-            self.notify("on_batch_end", batch=batch, training=training, **step)
+            if end:
+                self.notify("on_batch_end", batch=batch, training=training, **step)
             batch_count += 1
         self.history.record(prefix + "_batch_count", batch_count)
 

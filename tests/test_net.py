@@ -1,6 +1,7 @@
 """The skorch net: callbacks, the epoch table, and canaries for skorch's contract."""
 
 import numpy as np
+import pytest
 import torch
 from conftest import TINY, ragged
 from skorch import NeuralNet
@@ -108,12 +109,16 @@ def test_canary_notify_makes_the_calls_skorch_makes(monkeypatch):
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
 
 
-def test_canary_run_single_epoch_records_what_skorchs_records(monkeypatch):
+@pytest.mark.parametrize("listening", [True, False])
+def test_canary_run_single_epoch_records_what_skorchs_records(monkeypatch, listening):
+    # With listeners to the batch events and without (then the net starts each
+    # batch's history row itself).
     X, y, _ = ragged(n=40)
 
     def fit():
         _Recorder.calls = []
-        reg = RNNRegressor(callbacks=[_Recorder()], early_stopping=True, **TINY)
+        callbacks = [_Recorder()] if listening else None
+        reg = RNNRegressor(callbacks=callbacks, early_stopping=True, **TINY)
         reg.fit(X, y)
         history = [
             {k: v for k, v in epoch.items() if k != "dur"} for epoch in reg.history_
