@@ -98,21 +98,33 @@ def lstm_steps(request, monkeypatch):
     return request.param
 
 
-@pytest.mark.parametrize("activation", ["relu", "sigmoid", "identity", "tanh"])
-@pytest.mark.parametrize("num_layers", [1, 2])
-def test_lstm_written_out_backward_matches_autograd(lstm_steps, activation, num_layers):
+def _against_autograd(activation, hidden, num_layers, x, loss):
+    """The written-out LSTM and autograd's op-by-op steps with the same
+    weights: the written one, and (outputs, gradients) of each, the gradients
+    with respect to ``x`` (where it requires them) and the parameters."""
     torch.manual_seed(0)
-    written = LoopRecurrence("lstm", activation, 3, 5, num_layers, 0.0).double()
-    reference = LoopRecurrence("lstm", activation, 3, 5, num_layers, 0.0).double()
+    written = LoopRecurrence("lstm", activation, x.shape[2], hidden, num_layers, 0.0)
+    reference = LoopRecurrence("lstm", activation, x.shape[2], hidden, num_layers, 0.0)
+    written, reference = written.to(x.dtype), reference.to(x.dtype)
     reference.load_state_dict(written.state_dict())
     reference.use_autograd_steps = True
-    x = torch.randn(4, 7, 3, dtype=torch.double, requires_grad=True)
-    weights = torch.randn(4, 7, 5, dtype=torch.double)
     results = []
     for module in (written, reference):
         out = module(x)
-        grads = torch.autograd.grad((out * weights).sum(), [x, *module.parameters()])
-        results.append((out, grads))
+        wrt = [x] * x.requires_grad + list(module.parameters())
+        results.append((out, torch.autograd.grad(loss(out), wrt)))
+    return written, results
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "identity", "tanh"])
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_lstm_written_out_backward_matches_autograd(lstm_steps, activation, num_layers):
+    torch.manual_seed(1)
+    x = torch.randn(4, 7, 3, dtype=torch.double, requires_grad=True)
+    weights = torch.randn(4, 7, 5, dtype=torch.double)
+    written, results = _against_autograd(
+        activation, 5, num_layers, x, lambda out: (out * weights).sum()
+    )
     (out, grads), (out_ref, grads_ref) = results
     torch.testing.assert_close(out, out_ref, rtol=1e-12, atol=1e-12)
     for got, expected in zip(grads, grads_ref):
@@ -125,18 +137,12 @@ def test_lstm_written_out_backward_matches_autograd(lstm_steps, activation, num_
 def test_lstm_kernel_in_float32_matches_autograd(lstm_steps, activation):
     # The kernel's float32 exp is a polynomial (about 1 ulp); gradients of a
     # wide layer over many steps stay within float32 rounding of autograd's.
-    torch.manual_seed(0)
-    written = LoopRecurrence("lstm", activation, 6, 40, 1, 0.0)
-    reference = LoopRecurrence("lstm", activation, 6, 40, 1, 0.0)
-    reference.load_state_dict(written.state_dict())
-    reference.use_autograd_steps = True
     # 61 steps: prediction projects 12 steps at a time here, the last chunk short.
+    torch.manual_seed(1)
     x = 3 * torch.randn(33, 61, 6)
-    results = []
-    for module in (written, reference):
-        out = module(x)
-        grads = torch.autograd.grad(out.square().mean(), list(module.parameters()))
-        results.append((out, grads))
+    written, results = _against_autograd(
+        activation, 40, 1, x, lambda out: out.square().mean()
+    )
     (out, grads), (out_ref, grads_ref) = results
     torch.testing.assert_close(out, out_ref, rtol=1e-5, atol=1e-5)
     for got, expected in zip(grads, grads_ref):
