@@ -18,7 +18,9 @@ release that changes the contract fails loudly:
   ``on_grad_computed``;
 - ``run_single_epoch`` records what skorch's records, reading each batch's
   size from its lengths (skorch's ``get_len`` walks the batch's structure:
-  about 30 us a batch, 2% of a small LSTM's training step).
+  about 30 us a batch, 2% of a small LSTM's training step), and starts each
+  batch's history row itself when no callback listens to the batch events
+  (the net's own handlers do nothing else).
 """
 
 from skorch import NeuralNet
