@@ -188,44 +188,44 @@ void with_kind(int64_t kind, F&& body) {
   }
 }
 
-void check_inputs(const at::Tensor& x, const at::Tensor& w_hh) {
-  TORCH_CHECK(x.dim() == 3 && x.size(2) % 4 == 0,
-              "expected time-major input projections (T, B, 4H), got ",
-              x.sizes());
-  TORCH_CHECK(w_hh.dim() == 2 && w_hh.size(0) == x.size(2) &&
-                  4 * w_hh.size(1) == x.size(2),
+// w_hh must be (4H, H) for gates of width 4H, in the input's dtype.
+void check_recurrent_weight(const at::Tensor& w_hh, int64_t gates,
+                            const at::Tensor& x) {
+  TORCH_CHECK(w_hh.dim() == 2 && w_hh.size(0) == gates &&
+                  4 * w_hh.size(1) == gates,
               "expected weight_hh of shape (4H, H), got ", w_hh.sizes());
   TORCH_CHECK(x.scalar_type() == w_hh.scalar_type(),
               "input and weights differ in dtype");
 }
 
+void check_projections(const at::Tensor& x, const at::Tensor& w_hh) {
+  TORCH_CHECK(x.dim() == 3 && x.size(2) % 4 == 0,
+              "expected time-major input projections (T, B, 4H), got ",
+              x.sizes());
+  check_recurrent_weight(w_hh, x.size(2), x);
+}
+
 // Forward through time from zero states. xw: (T, B, 4H) input projections,
 // both biases included. Returns the gate values (T, B, 4H) and the cell and
-// hidden states (T + 1, B, H), index 0 being the zero initial state. Without
-// keep_steps (prediction: nothing to differentiate) only the hidden states
-// are kept for every step; the gates and cell states of the last step alone
-// are returned, in buffers of one and two steps.
+// hidden states (T + 1, B, H), index 0 being the zero initial state: what
+// the backward pass reads.
 std::tuple<at::Tensor, at::Tensor, at::Tensor> lstm_forward(
-    const at::Tensor& xw_, const at::Tensor& w_hh, int64_t kind,
-    bool keep_steps) {
-  check_inputs(xw_, w_hh);
+    const at::Tensor& xw_, const at::Tensor& w_hh, int64_t kind) {
+  check_projections(xw_, w_hh);
   const at::Tensor xw = xw_.contiguous();
   const int64_t T = xw.size(0), B = xw.size(1), H = xw.size(2) / 4;
-  at::Tensor gates = keep_steps ? at::empty_like(xw)
-                                : at::empty({B, 4 * H}, xw.options());
-  at::Tensor C = at::zeros({keep_steps ? T + 1 : 2, B, H}, xw.options());
+  at::Tensor gates = at::empty_like(xw);
+  at::Tensor C = at::zeros({T + 1, B, H}, xw.options());
   at::Tensor Hs = at::zeros({T + 1, B, H}, xw.options());
   const at::Tensor w = w_hh.t();
   AT_DISPATCH_FLOATING_TYPES(xw.scalar_type(), "lstm_forward", [&] {
     with_kind(kind, [&](auto K) {
       for (int64_t t = 0; t < T; ++t) {
-        at::Tensor z = keep_steps ? gates.select(0, t) : gates;
+        at::Tensor z = gates.select(0, t);
         at::addmm_out(z, xw.select(0, t), Hs.select(0, t), w);
         scalar_t* zp = z.data_ptr<scalar_t>();
-        const int64_t c_prev = keep_steps ? t : t % 2;
-        const int64_t c_next = keep_steps ? t + 1 : (t + 1) % 2;
-        const scalar_t* cp = C.data_ptr<scalar_t>() + c_prev * B * H;
-        scalar_t* cn = C.data_ptr<scalar_t>() + c_next * B * H;
+        const scalar_t* cp = C.data_ptr<scalar_t>() + t * B * H;
+        scalar_t* cn = C.data_ptr<scalar_t>() + (t + 1) * B * H;
         scalar_t* hn = Hs.data_ptr<scalar_t>() + (t + 1) * B * H;
         at::parallel_for(0, B, grain(H), [&](int64_t b0, int64_t b1) {
           forward_rows<scalar_t, decltype(K)::value>(zp, cp, cn, hn, H, b0,
@@ -254,7 +254,10 @@ at::Tensor lstm_infer(const at::Tensor& x_, const at::Tensor& w_ih,
               "expected weight_ih of shape (4H, I), got ", w_ih.sizes());
   TORCH_CHECK(bias.dim() == 1 && bias.size(0) == 4 * H,
               "expected a bias of shape (4H,), got ", bias.sizes());
-  check_inputs(at::empty({0, 0, 4 * H}, x.options()), w_hh);
+  check_recurrent_weight(w_hh, 4 * H, x);
+  TORCH_CHECK(w_ih.scalar_type() == x.scalar_type() &&
+                  bias.scalar_type() == x.scalar_type(),
+              "input and weights differ in dtype");
   // About 256 KiB of projections per chunk, whole steps.
   const int64_t chunk =
       std::max<int64_t>(1, (int64_t(1) << 16) / std::max<int64_t>(1, B * 4 * H));
@@ -295,7 +298,7 @@ at::Tensor lstm_infer(const at::Tensor& x_, const at::Tensor& w_ih,
 std::tuple<at::Tensor, at::Tensor> lstm_backward(
     const at::Tensor& d_out_, const at::Tensor& w_hh, const at::Tensor& gates,
     const at::Tensor& C, const at::Tensor& Hs, int64_t kind) {
-  check_inputs(gates, w_hh);
+  check_projections(gates, w_hh);
   const at::Tensor d_out = d_out_.contiguous();
   const int64_t T = gates.size(0), B = gates.size(1), H = gates.size(2) / 4;
   TORCH_CHECK(d_out.sizes() == at::IntArrayRef({T, B, H}),
@@ -331,7 +334,7 @@ std::tuple<at::Tensor, at::Tensor> lstm_backward(
 
 TORCH_LIBRARY(sklearn_rnn, m) {
   m.def(
-      "lstm_forward(Tensor xw, Tensor w_hh, int kind, bool keep_steps) -> "
+      "lstm_forward(Tensor xw, Tensor w_hh, int kind) -> "
       "(Tensor, Tensor, Tensor)");
   m.def(
       "lstm_infer(Tensor x, Tensor w_ih, Tensor bias, Tensor w_hh, int kind) "

@@ -252,7 +252,7 @@ class _LSTMLayer(torch.autograd.Function):
             # TorchScript saves pre-activations, the kernel gate values.
             Z, C, Hs = forward(xw, w_hh, kind)
         else:
-            Z, C, Hs = kernel.lstm_forward(xw, w_hh, kind, True)
+            Z, C, Hs = kernel.lstm_forward(xw, w_hh, kind)
         ctx.kind, ctx.kernel = kind, kernel
         ctx.save_for_backward(w_hh, Z, C, Hs)
         return Hs[1:]
