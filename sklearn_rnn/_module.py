@@ -175,7 +175,7 @@ def reverse_within_length(x, lengths):
 
 
 def last_steps(outputs, lengths):
-    """``outputs`` ``(B, T, H)`` at each sequence's last real step.
+    """``outputs`` ``(B, T, ...)`` at each sequence's last real step.
 
     When every sequence of a CPU batch fills it (fixed-length data), a slice:
     its backward pass costs a third of indexing's, which was most of what a
@@ -393,13 +393,11 @@ class RecurrentNet(nn.Module):
         real = real.unsqueeze(2)
         if self.pooling == "max":
             return outputs.masked_fill(~real, float("-inf")).amax(1)
-        rows = torch.arange(outputs.shape[0], device=outputs.device)
-        last = lengths - 1
         if self.pooling == "mean":
-            total = outputs.cumsum(1)[rows, last]
+            total = last_steps(outputs.cumsum(1), lengths)
             return total / lengths.unsqueeze(1).to(outputs.dtype)
         scores = self.attention(outputs).masked_fill(~real, float("-inf"))
         # A softmax over the real steps (0 on padding, also in the gradient).
         weights = torch.exp(scores - scores.amax(1, keepdim=True))
-        total = (weights * outputs).cumsum(1)[rows, last]
-        return total / weights.cumsum(1)[rows, last]
+        total = last_steps((weights * outputs).cumsum(1), lengths)
+        return total / last_steps(weights.cumsum(1), lengths)
