@@ -51,7 +51,8 @@ __all__ = ["ARCHITECTURE", "BaseRNN", "SEQUENCE_OUTPUT_CONSTRAINTS"]
 # block means (the docstring of downsample gives the measurements).
 AUTO_STEPS_CONV, AUTO_STEPS_MEAN = 64, 256
 
-# Parameters that shape the network: warm_start cannot change them.
+# Parameters that shape the network or the encoding of its targets:
+# warm_start and partial_fit cannot change them.
 ARCHITECTURE = (
     "cell",
     "hidden_size",
@@ -64,6 +65,9 @@ ARCHITECTURE = (
     "downsample",
     "categorical_features",
     "embedding_dim",
+    "loss",
+    "quantile",
+    "normalize_y",
 )
 
 
@@ -84,11 +88,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     Hooks for subclasses:
 
-    - ``_validate_targets(y, seqs, *, first, incremental, classes)`` returns
-      ``(target, class_weight or None, attributes)``: the encoded target (for
-      per-step estimators one row per real step of the validated sequences
-      ``seqs``), and the fitted attributes a first fit commits (``classes_``,
-      ``n_outputs_``); it must not write to ``self``;
+    - ``_validate_targets(y, seqs, *, first, incremental, classes,
+      sample_weight)`` returns ``(target, class_weight or None, attributes)``:
+      the encoded target (for per-step estimators one row per real step of the
+      validated sequences ``seqs``), and the fitted attributes a first fit
+      commits (``classes_``, ``n_outputs_``, target statistics weighted by the
+      per-sequence ``sample_weight``); it must not write to ``self``;
     - ``_n_outputs()``: width of the network's output layer;
     - ``_criterion()``: an unreduced torch loss;
     - ``_validation_score(y_pred, y_true, weight)``: the early-stopping score;
@@ -206,6 +211,28 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     # -- fitting ------------------------------------------------------------------
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        """Fit as a transaction: on any error but ``KeyboardInterrupt`` (which
+        skorch turns into an early end of training), the estimator is left
+        exactly as it was: its previous model, attributes and history, or
+        unfitted after a failed first fit."""
+        saved = dict(self.__dict__)
+        rng = copy.deepcopy(saved.get("_rng"))
+        net = saved.get("_net")
+        epochs = None if net is None else len(net.history)
+        try:
+            return self._fit_and_commit(
+                X, y, sample_weight, incremental=incremental, classes=classes
+            )
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            if rng is not None:
+                self._rng = rng
+            if net is not None:  # a warm fit shares (and extends) the history
+                del net.history[epochs:]
+            raise
+
+    def _fit_and_commit(self, X, y, sample_weight, *, incremental, classes):
         """Validate everything, commit the fitted state, then train."""
         first = not hasattr(self, "_net") or not (incremental or self.warm_start)
         if not first:
@@ -220,15 +247,26 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             self, X, reset=first, dtype=np.float32, pad_value=0.0, flat=True
         )
         n_channels = seqs.values.shape[-1]
+        raw_weight = _check_sample_weight(
+            sample_weight, seqs.lengths, dtype=np.float64, ensure_non_negative=True
+        )
+        _check_positive_total(raw_weight)
         categorical = self._categorical(n_channels) if first else self._categorical_
         categories = None if first else getattr(self, "categories_", None)
-        values, categories = encode_categories(seqs, categorical, categories, self)
+        values, categories = encode_categories(
+            seqs, categorical, categories, self, learn_from=raw_weight > 0
+        )
         target, class_weight, target_attributes = self._validate_targets(
-            y, seqs, first=first, incremental=incremental, classes=classes
+            y,
+            seqs,
+            first=first,
+            incremental=incremental,
+            classes=classes,
+            sample_weight=raw_weight,
         )
         if not self._per_step:
             check_consistent_length(seqs.lengths, target)
-        weight = self._sample_weights(sample_weight, class_weight, seqs)
+        weight = self._sample_weights(raw_weight, class_weight, seqs, incremental)
         device = resolve_device(self.device, type(self).__name__)
         # One generator, drawn from random_state once per fit, feeds every later
         # seed (torch, shuffling, validation split).
@@ -247,7 +285,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             for name, value in target_attributes.items():
                 setattr(self, name, value)
             self._rng = rng
-            self.downsample_ = self._resolve_downsample(seqs.lengths, conv_filters)
+            self.downsample_ = self._resolve_downsample(
+                seqs.lengths, raw_weight, conv_filters
+            )
             self._categorical_ = categorical
             self.is_categorical_ = None
             if categorical:
@@ -280,17 +320,17 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             )
             raise ValueError(
                 f"warm_start=True and partial_fit keep the trained network, whose "
-                f"architecture cannot change; got {detail}. Set warm_start=False "
-                "(or refit with fit) to train a new network."
+                f"architecture and target encoding cannot change; got {detail}. "
+                "Set warm_start=False (or refit with fit) to train a new network."
             )
 
-    def _resolve_downsample(self, lengths, conv_filters):
+    def _resolve_downsample(self, lengths, weight, conv_filters):
         if self._per_step:  # one output per input step
             return 1
         if self.downsample != "auto":
             return self.downsample
         steps = AUTO_STEPS_CONV if conv_filters else AUTO_STEPS_MEAN
-        return max(1, math.ceil(float(np.median(lengths)) / steps))
+        return max(1, math.ceil(_weighted_median(lengths, weight) / steps))
 
     def _conv_filters(self):
         filters = self.conv_filters
@@ -331,8 +371,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 n_categories=n_categories,
                 embedding_dims=embedding_dims(n_categories, self.embedding_dim),
             )
-        else:
-            module = self._net.module_
+        else:  # a copy: the fitted model stays as it was until training succeeds
+            module = copy.deepcopy(self._net.module_)
             module.set_dropout(self.dropout)
         net = SequenceNet(
             module=module,
@@ -358,7 +398,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if not first:
             net.history = self._net.history
             if incremental:
-                net.optimizer_.load_state_dict(self._net.optimizer_.state_dict())
+                # A copy: torch's load_state_dict shares the state's tensors.
+                state = copy.deepcopy(self._net.optimizer_.state_dict())
+                net.optimizer_.load_state_dict(state)
         return net
 
     def _callbacks(self, incremental):
@@ -426,6 +468,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         # Only completed epochs count: an interrupt can leave a partial one.
         self.loss_curve_ = _history_column(history, "train_loss")
         self.n_iter_ = len(self.loss_curve_)
+        # As MLPRegressor: None without early stopping (never a stale list).
+        self.validation_scores_ = self.best_validation_score_ = None
         if self.early_stopping:
             self.validation_scores_ = _history_column(history, "valid_score")
             self.best_validation_score_ = max(self.validation_scores_, default=None)
@@ -454,20 +498,16 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             ) from None
         return data.subset(np.sort(train)), data.subset(np.sort(valid))
 
-    def _sample_weights(self, sample_weight, class_weight, seqs):
-        weight = _check_sample_weight(
-            sample_weight, seqs.lengths, dtype=np.float64, ensure_non_negative=True
-        )
+    def _sample_weights(self, weight, class_weight, seqs, incremental):
+        """Per-sequence (per-step) training weights from the validated
+        ``sample_weight`` and the targets' class weights."""
         if self._per_step:  # each step weighs as its sequence
             weight = np.repeat(weight, seqs.lengths)
         if class_weight is not None:
             weight = weight * class_weight
-        total = weight.sum()
-        if not total > 0:
-            raise ValueError(
-                "sample_weight (times class_weight) sums to zero: at least one "
-                "sample needs a positive weight."
-            )
+        total = _check_positive_total(weight)
+        if incremental:  # the weights of successive calls keep their scale
+            return weight.astype(np.float32)
         # Mean weight 1: the loss is a per-batch mean of weighted sample losses.
         return (weight * (len(weight) / total)).astype(np.float32)
 
@@ -522,7 +562,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     # -- hooks --------------------------------------------------------------------
 
     @abstractmethod
-    def _validate_targets(self, y, seqs, *, first, incremental, classes):
+    def _validate_targets(self, y, seqs, *, first, incremental, classes, sample_weight):
         """``(target, class_weight or None, attributes to commit)``."""
 
     @abstractmethod
@@ -548,9 +588,29 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
 
 def _same_value(a, b):
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return np.array_equal(a, b)
+    if any(isinstance(v, (np.ndarray, list, tuple)) for v in (a, b)):
+        if a is None or b is None:
+            return a is b
+        return np.array_equal(np.ravel(a), np.ravel(b))
     return a == b
+
+
+def _check_positive_total(weight):
+    total = weight.sum()
+    if not total > 0:
+        raise ValueError(
+            "sample_weight (times class_weight) sums to zero: at least one "
+            "sample needs a positive weight."
+        )
+    return total
+
+
+def _weighted_median(values, weight):
+    """The smallest value with at least half the total weight at or below it;
+    weight-0 samples count as absent."""
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weight[order])
+    return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
 
 
 def _fit_rng(random_state):

@@ -70,9 +70,11 @@ def embedding_dims(n_categories, embedding_dim):
     return [min(AUTO_MAX_DIM, max(1, round(1.6 * n**0.56))) for n in n_categories]
 
 
-def encode_categories(seqs, categorical, categories, estimator):
+def encode_categories(seqs, categorical, categories, estimator, learn_from=None):
     """``(values, categories)``: ``seqs.values`` with each categorical column's
-    codes replaced by their index in ``categories`` (learned here when None).
+    codes replaced by their index in ``categories`` (learned here when None,
+    from the sequences where the boolean ``learn_from`` is True: those of
+    positive sample weight).
 
     The user's array is never written to: the values are copied first.
     Padding steps hold 0 already (``check_sequences(pad_value=0.0)``), which
@@ -84,10 +86,13 @@ def encode_categories(seqs, categorical, categories, estimator):
     if seqs.offsets is None:
         real = seqs.mask
         owner = lambda flat_row: flat_row // values.shape[1]  # noqa: E731
+        sequence = np.repeat(np.arange(len(values)), values.shape[1])[real.ravel()]
     else:  # concatenated steps; the last row stands for padding
         real = np.ones(len(values), dtype=bool)
         real[-1] = False
         owner = lambda row: np.searchsorted(seqs.offsets, row, "right") - 1  # noqa: E731
+        sequence = np.repeat(np.arange(len(seqs.lengths)), seqs.lengths)
+    learned_steps = slice(None) if learn_from is None else learn_from[sequence]
     learned = []
     for k, j in enumerate(categorical):
         codes = values[..., j][real]
@@ -102,7 +107,7 @@ def encode_categories(seqs, categorical, categories, estimator):
                 "with sklearn.preprocessing.OrdinalEncoder."
             )
         if categories is None:
-            known = np.unique(codes).astype(np.int64)
+            known = np.unique(codes[learned_steps]).astype(np.int64)
         else:
             known = categories[k]
         learned.append(known)

@@ -246,12 +246,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     loss_curve_ : list of float
         Training loss (penalty included) after each epoch.
 
-    validation_scores_ : list of float
-        Validation score after each epoch (only with ``early_stopping``).
+    validation_scores_ : list of float or None
+        Validation score after each epoch; None without ``early_stopping``.
 
-    best_validation_score_ : float
-        Best validation score (only with ``early_stopping``); its weights are
-        the ones kept.
+    best_validation_score_ : float or None
+        Best validation score, whose weights are the ones kept; None without
+        ``early_stopping``.
 
     downsample_ : int
         The downsampling factor used (``downsample``, resolved when 'auto').
@@ -497,7 +497,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             return (logits > 0).numpy().astype(int)
         return self.classes_[logits.argmax(dim=1).numpy()]
 
-    def _validate_targets(self, y, seqs, *, first, incremental, classes):
+    def _validate_targets(self, y, seqs, *, first, incremental, classes, sample_weight):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y", estimator=self)
         check_classification_targets(y)
         kind = type_of_target(y, input_name="y")
@@ -517,6 +517,14 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             y = y.ravel()
         if first and incremental and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
+        if incremental and isinstance(self.class_weight, str):  # 'balanced'
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit, which "
+                "sees one batch at a time. Compute the weights once with "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y) on the whole training target (or a large "
+                "sample of it) and pass them as a dict to class_weight."
+            )
         if not first and self._multilabel:
             raise ValueError(
                 f"y holds {kind} labels, but {type(self).__name__} was fitted on "

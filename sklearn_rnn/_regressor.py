@@ -259,12 +259,12 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     loss_curve_ : list of float
         Training loss (penalty included) after each epoch.
 
-    validation_scores_ : list of float
-        Validation score after each epoch (only with ``early_stopping``).
+    validation_scores_ : list of float or None
+        Validation score after each epoch; None without ``early_stopping``.
 
-    best_validation_score_ : float
-        Best validation score (only with ``early_stopping``); its weights are
-        the ones kept.
+    best_validation_score_ : float or None
+        Best validation score, whose weights are the ones kept; None without
+        ``early_stopping``.
 
     downsample_ : int
         The downsampling factor used (``downsample``, resolved when 'auto').
@@ -468,7 +468,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         flat = to_target_units(out.double(), self.loss, scale, mean).numpy()
         return flat[:, 0] if self._y_1d else flat
 
-    def _validate_targets(self, y, seqs, *, first, incremental, classes):
+    def _validate_targets(self, y, seqs, *, first, incremental, classes, sample_weight):
         y = check_array(
             y, ensure_2d=False, dtype="numeric", input_name="y", estimator=self
         )
@@ -486,13 +486,16 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                     f"fitted with {self.n_outputs_}."
                 )
             mean, scale = self._y_mean, self._y_scale
-        elif self.normalize_y and self.loss == "poisson":
-            # Dividing by the mean keeps the targets non-negative.
-            mean, scale = np.zeros(y_2d.shape[1]), y_2d.mean(axis=0)
-            scale[scale <= 0] = 1.0
-        elif self.normalize_y:
-            mean, scale = y_2d.mean(axis=0), y_2d.std(axis=0)
-            scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
+        elif self.normalize_y:  # weighted: a weight-0 target is not there
+            mean = np.average(y_2d, axis=0, weights=sample_weight)
+            if self.loss == "poisson":
+                # Dividing by the mean keeps the targets non-negative.
+                mean, scale = np.zeros_like(mean), mean
+                scale[scale <= 0] = 1.0
+            else:
+                variance = np.average((y_2d - mean) ** 2, axis=0, weights=sample_weight)
+                scale = np.sqrt(variance)
+                scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
         else:
             mean, scale = np.zeros(y_2d.shape[1]), np.ones(y_2d.shape[1])
         attributes = {

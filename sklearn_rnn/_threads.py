@@ -15,15 +15,20 @@ busy: the threads wait for each other at every step. Measured on 2 cores
 So ``n_threads='auto'`` takes one thread per half million multiply-adds of a
 step (batch rows x gates x hidden x (hidden + inputs)): one below a million,
 where a second thread gains nothing; at most the cores that other processes
-left idle in the last moments; and at most the caller's own torch setting
-(``torch.set_num_threads``, ``OMP_NUM_THREADS``), which it restores
-afterwards. Thread counts never change a prediction (tested).
+left idle lately and the CPU quota of the container (cgroup ``cpu.max``);
+and at most the calling thread's own torch setting (``torch.set_num_threads``,
+``OMP_NUM_THREADS``), which it restores afterwards in that thread. It never
+waits on the call: where the last sample of the other processes' load is
+older than a minute, it reads the load average instead. Thread counts never
+change a prediction (tested).
 """
 
+import math
 import os
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import torch
 
@@ -38,14 +43,16 @@ WORK_PER_THREAD = 500_000
 def auto_threads(rows, gates, hidden, inputs, layers=1):
     """The thread count for steps of ``rows`` sequences (see the module docstring)."""
     work = rows * gates * hidden * (hidden + inputs) * layers
-    wanted = max(1, int(work // WORK_PER_THREAD))
-    free = max(1, round(len(_CORES) - _busy.others()))
-    return max(1, min(wanted, free, _caller_threads()))
+    wanted = min(max(1, int(work // WORK_PER_THREAD)), _caller_threads())
+    if wanted == 1:  # decided without sampling the machine
+        return 1
+    free = max(1, round(min(len(_CORES), _QUOTA) - _busy.others()))
+    return max(1, min(wanted, free))
 
 
 def _caller_threads():
-    with _lock:
-        return _saved if _active else torch.get_num_threads()
+    """The calling thread's torch setting (under OpenMP, its own)."""
+    return torch.get_num_threads()
 
 
 try:
@@ -54,12 +61,37 @@ except AttributeError:  # not Linux
     _CORES = list(range(os.cpu_count() or 1))
 
 
+def cpu_quota(root="/sys/fs/cgroup"):
+    """The CPUs a cgroup quota allows this process (inf without a quota):
+    ``cpu.max`` of cgroup v2, else ``cpu.cfs_quota_us / cpu.cfs_period_us``
+    of v1, rounded up."""
+    root = Path(root)
+    try:
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+    except (OSError, ValueError):
+        try:
+            quota = (root / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (root / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return math.inf
+    try:
+        quota, period = int(quota), int(period)
+    except ValueError:  # 'max': no quota
+        return math.inf
+    return max(1, math.ceil(quota / period)) if quota > 0 and period > 0 else math.inf
+
+
+_QUOTA = cpu_quota()
+
+
 class _BusyCores:
     """How many of our cores other processes kept busy, lately.
 
     From ``/proc/stat``'s counters of the cores this process may run on,
-    minus this process's own CPU time, between two calls (at least 50 ms
-    apart; a first call samples 50 ms). 0 where ``/proc/stat`` is missing.
+    minus this process's own CPU time, between two calls at least 50 ms
+    apart. A call that finds no sample of the last minute never waits for
+    one: it answers from the one-minute load average (minus this process) and
+    takes the sample the next call measures from. 0 where neither exists.
     """
 
     def __init__(self):
@@ -80,18 +112,24 @@ class _BusyCores:
         ticks = os.sysconf("SC_CLK_TCK")
         return time.monotonic(), busy / ticks, time.process_time()
 
+    @staticmethod
+    def _load_average():
+        try:
+            return max(0.0, os.getloadavg()[0] - 1.0)  # minus the caller
+        except (OSError, AttributeError):
+            return 0.0
+
     def others(self):
         with self._lock:
             try:
                 now = self._sample()
-                if self._last is None or now[0] - self._last[0] > 60:
-                    self._last = now  # too old to say anything about now
-                    time.sleep(0.05)
-                    now = self._sample()
             except (OSError, ValueError, IndexError):
                 return 0.0
-            wall = now[0] - self._last[0]
-            if wall >= 0.05:
+            if self._last is None or now[0] - self._last[0] > 60:
+                self._last = now  # too old to say anything about now
+                self._estimate = self._load_average()
+            elif now[0] - self._last[0] >= 0.05:
+                wall = now[0] - self._last[0]
                 others = (now[1] - self._last[1]) - (now[2] - self._last[2])
                 self._estimate = max(0.0, others / wall)
                 self._last = now
@@ -99,18 +137,34 @@ class _BusyCores:
 
 
 _busy = _BusyCores()
+
+# With OpenMP (torch's Linux wheels) the thread count is a setting of each
+# calling thread; with torch's native pool it is one for the process.
+_PER_THREAD = "OpenMP" in torch.__config__.parallel_info()
 _lock = threading.Lock()
-_active = 0  # fits and predictions running now, in any thread
-_saved = None  # the caller's setting, restored when the last one ends
+_active = 0  # the native pool only: fits and predictions running now
+_saved = None  # the native pool only: the setting restored when the last ends
 
 
 @contextmanager
 def torch_threads(n):
     """Run with ``n`` torch threads (None: as set), then restore the caller's.
 
-    Safe when several threads fit or predict at once: the setting found
-    before the first of them started is restored when the last one ends.
+    Under OpenMP the count belongs to the calling thread: it is saved and
+    restored there, so overlapping fits and predictions in several threads
+    each get their own setting back. With a process-wide pool, the setting
+    found before the first of them started is restored when the last ends.
     """
+    if _PER_THREAD:
+        saved = torch.get_num_threads()
+        if n is not None and saved != n:
+            torch.set_num_threads(n)
+        try:
+            yield
+        finally:
+            if torch.get_num_threads() != saved:
+                torch.set_num_threads(saved)
+        return
     global _active, _saved
     with _lock:
         if not _active:

@@ -136,13 +136,14 @@ class _PerStepMixin:
 
     _per_step = True
 
-    def _validate_targets(self, y, seqs, *, first, incremental, classes):
+    def _validate_targets(self, y, seqs, *, first, incremental, classes, sample_weight):
         return super()._validate_targets(
             per_step_targets(y, seqs, self),
             seqs,
             first=first,
             incremental=incremental,
             classes=classes,
+            sample_weight=np.repeat(sample_weight, seqs.lengths),  # per step
         )
 
     def _stratify_validation(self, target):
@@ -389,12 +390,12 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
     loss_curve_ : list of float
         Training loss (penalty included) after each epoch.
 
-    validation_scores_ : list of float
-        Validation score after each epoch (only with ``early_stopping``).
+    validation_scores_ : list of float or None
+        Validation score after each epoch; None without ``early_stopping``.
 
-    best_validation_score_ : float
-        Best validation score (only with ``early_stopping``); its weights are
-        the ones kept.
+    best_validation_score_ : float or None
+        Best validation score, whose weights are the ones kept; None without
+        ``early_stopping``.
 
     is_categorical_ : ndarray of shape (n_channels_in_,) or None
         Boolean mask of the categorical features, None without any.
@@ -835,12 +836,12 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
     loss_curve_ : list of float
         Training loss (penalty included) after each epoch.
 
-    validation_scores_ : list of float
-        Validation score after each epoch (only with ``early_stopping``).
+    validation_scores_ : list of float or None
+        Validation score after each epoch; None without ``early_stopping``.
 
-    best_validation_score_ : float
-        Best validation score (only with ``early_stopping``); its weights are
-        the ones kept.
+    best_validation_score_ : float or None
+        Best validation score, whose weights are the ones kept; None without
+        ``early_stopping``.
 
     is_categorical_ : ndarray of shape (n_channels_in_,) or None
         Boolean mask of the categorical features, None without any.

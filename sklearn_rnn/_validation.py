@@ -110,7 +110,9 @@ def check_sequences(
             f"X must be an array-like of sequences (a 2D or 3D array, or a list of "
             f"arrays). Got {type(X).__name__} instead."
         )
+    frame_names = None
     if is_long_frame(X):
+        frame_names = _check_frame_names(estimator, X, reset)
         X = long_frame_to_list(X)[0]
     dtypes = (dtype,) if not isinstance(dtype, (tuple, list)) else tuple(dtype)
     owned = _is_ragged(X)
@@ -125,7 +127,7 @@ def check_sequences(
     if reset:
         attributes = {
             "n_features_in_": n_channels,
-            "feature_names_in_": None,
+            "feature_names_in_": frame_names,
             **(attributes or {}),
             "n_channels_in_": n_channels,
             "_fitted_on_2d": is_2d,
@@ -156,6 +158,18 @@ def commit_input_attributes(estimator, seqs):
 
 def _name(estimator):
     return type(estimator).__name__
+
+
+def _check_frame_names(estimator, frame, reset):
+    """scikit-learn's feature-name rules for the columns of a long DataFrame
+    (one column per feature): the names it would record with ``reset``, else
+    its error for other names or another order, and its warnings when only one
+    of the fit and ``frame`` has names."""
+    scratch = copy.copy(estimator) if reset else estimator
+    if not reset and getattr(estimator, "_fitted_on_2d", False):
+        return None  # a width of timesteps, not of the frame's columns
+    validate_data(scratch, frame, reset=reset, skip_check_array=True)
+    return getattr(scratch, "feature_names_in_", None) if reset else None
 
 
 def _is_ragged(X):

@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import ESTIMATORS, TINY, nan_padded, outputs, ragged, targets
+from conftest import (
+    ESTIMATORS,
+    INVARIANCE_ATOL,
+    TINY,
+    nan_padded,
+    outputs,
+    ragged,
+    targets,
+)
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.model_selection import GridSearchCV
@@ -36,7 +44,7 @@ def test_padding_never_changes_a_prediction(Est, cell, bidirectional, activation
         num_layers=2,
         **TINY,
     ).fit(X, targets(Est, y_reg, y_clf))
-    for dtype, tol in [(np.float64, 1e-12), (np.float32, 1e-6)]:
+    for dtype, tol in [(np.float64, INVARIANCE_ATOL), (np.float32, INVARIANCE_ATOL)]:
         seqs = [x.astype(dtype) for x in X[:5]]
         alone = np.concatenate([outputs(est, [x]) for x in seqs])
         for length in (12, 1000):
@@ -103,6 +111,17 @@ def test_warm_start_continues_training(Est):
     assert cold.n_iter_ == 3
 
 
+class _RecordWeights(Callback):
+    """Keep a copy of the weights at the end of every epoch."""
+
+    def initialize(self):
+        self.weights_ = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.weights_.append(copy.deepcopy(net.module_.state_dict()))
+
+
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_early_stopping_keeps_best_validation_weights(Est):
     X, y_reg, y_clf = ragged(n=80)
@@ -112,14 +131,23 @@ def test_early_stopping_keeps_best_validation_weights(Est):
         max_iter=40,
         early_stopping=True,
         n_iter_no_change=2,
+        tol=0.0,
         validation_fraction=0.25,
         learning_rate_init=0.05,
+        callbacks=[_RecordWeights()],
         random_state=0,
     ).fit(X, y)
-    assert len(est.validation_scores_) == est.n_iter_
-    assert est.best_validation_score_ == max(est.validation_scores_)
-    assert est.n_iter_ < 40
+    assert len(est.validation_scores_) == est.n_iter_ < 40
     assert est.history_[-1, "valid_score"] == est.validation_scores_[-1]
+    best = int(np.argmax(est.validation_scores_))  # the first best epoch
+    assert best < est.n_iter_ - 1  # training went on after it
+    (recorder,) = [c for _, c in est._net.callbacks_ if isinstance(c, _RecordWeights)]
+    recorded = recorder.weights_
+    kept = est.module_.state_dict()
+    for name, value in kept.items():
+        torch.testing.assert_close(value, recorded[best][name], rtol=0, atol=0)
+    last = recorded[-1]
+    assert any(not torch.equal(kept[k], last[k]) for k in kept)
 
 
 def test_convergence_warning_when_max_iter_reached():
@@ -141,7 +169,7 @@ def test_auto_device_and_fitted_attributes():
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert next(reg.module_.parameters()).device.type == expected
     assert reg.history_[:, "train_loss"] == reg.loss_curve_
-    assert not hasattr(reg, "validation_scores_")
+    assert reg.validation_scores_ is None and reg.best_validation_score_ is None
 
 
 class _Interrupt(Callback):
@@ -423,7 +451,7 @@ def test_padding_never_changes_a_prediction_with_any_pooling_or_front_end(
         **ARCHITECTURES[architecture],
         **TINY,
     ).fit(X, targets(Est, y_reg, y_clf))
-    for dtype, tol in [(np.float64, 1e-12), (np.float32, 1e-6)]:
+    for dtype, tol in [(np.float64, INVARIANCE_ATOL), (np.float32, INVARIANCE_ATOL)]:
         seqs = [x.astype(dtype) for x in X[:6]]
         alone = np.concatenate([outputs(est, [x]) for x in seqs])
         for pre in (False, True):

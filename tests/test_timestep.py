@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import TINY, nan_padded, ragged
+from conftest import INVARIANCE_ATOL, TINY, nan_padded, ragged
 from sklearn.base import clone
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
@@ -11,6 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn_rnn import (
     RNNTimestepClassifier,
     RNNTimestepRegressor,
+    SequenceImputer,
     SequencePadder,
     SequenceScaler,
     load,
@@ -155,7 +156,7 @@ def test_unidirectional_models_are_causal(Est, cell, activation):
     changed = x.copy()
     changed[7:] += 5.0  # change the future only
     before, after = per_step_outputs(est, [x, changed])
-    np.testing.assert_allclose(before[:7], after[:7], atol=1e-12)
+    np.testing.assert_allclose(before[:7], after[:7], atol=INVARIANCE_ATOL, rtol=0)
     assert not np.allclose(before[7:], after[7:])
 
 
@@ -184,7 +185,7 @@ def test_padding_never_changes_a_prediction(Est, bidirectional, cell, activation
         num_layers=2,
         **TINY,
     ).fit(X, per_step_targets_for(Est, y_reg, y_clf))
-    for dtype, tol in [(np.float64, 1e-12), (np.float32, 1e-6)]:
+    for dtype, tol in [(np.float64, INVARIANCE_ATOL), (np.float32, INVARIANCE_ATOL)]:
         seqs = [x.astype(dtype) for x in X[:5]]
         alone = flat([per_step_outputs(est, [x])[0] for x in seqs])
         np.testing.assert_allclose(flat(per_step_outputs(est, seqs)), alone, atol=tol)
@@ -233,12 +234,42 @@ def test_sample_weight_is_per_sequence():
     weight = np.ones(len(X))
     weight[3] = 0.0
     changed = list(y_reg)
-    changed[3] = changed[3] + 100.0
-    a = RNNTimestepRegressor(**TINY, normalize_y=False, shuffle=False)
+    changed[3] = changed[3] + 1e4
+    a = RNNTimestepRegressor(**TINY)  # at the defaults: normalize_y=True
     b = clone(a)
     a.fit(X, y_reg, sample_weight=weight)
     b.fit(X, changed, sample_weight=weight)
     np.testing.assert_allclose(flat(a.predict(X)), flat(b.predict(X)), atol=1e-6)
+
+
+def _pre_padded_steps(n=40, width=8, seed=0):
+    """Pre-padded X (NaN) and per-step labels aligned with it, 0 on padding."""
+    rng = np.random.RandomState(seed)
+    X = np.full((n, width, 1), np.nan)
+    Y = np.zeros((n, width), dtype=int)
+    for i, length in enumerate(rng.randint(2, width + 1, size=n)):
+        x = rng.normal(size=length)
+        X[i, width - length :, 0] = x
+        Y[i, width - length :] = np.where(x > 0, 2, 1)
+    return X, Y
+
+
+@pytest.mark.parametrize(
+    "transformer",
+    [SequenceScaler(), SequenceScaler(method="robust"), SequenceImputer()],
+)
+def test_per_step_targets_stay_aligned_through_a_pipeline(transformer):
+    X, Y = _pre_padded_steps()
+    alone = RNNTimestepClassifier(**TINY).fit(X, Y)
+    pipe = make_pipeline(clone(transformer), RNNTimestepClassifier(**TINY)).fit(X, Y)
+    # The padding label 0 is never read as a class: the targets stayed aligned.
+    np.testing.assert_array_equal(pipe[-1].classes_, [1, 2])
+    np.testing.assert_array_equal(alone.classes_, [1, 2])
+    # The transformer keeps X's alignment, and the predictions come back in it.
+    assert np.array_equal(np.isnan(pipe[0].transform(X)), np.isnan(X))
+    pred = pipe.predict(X)
+    assert pred.shape == Y.shape
+    np.testing.assert_array_equal(np.isnan(pred.astype(float)), np.isnan(X[:, :, 0]))
 
 
 def test_multioutput_per_step_and_losses():

@@ -4,10 +4,14 @@ scikit-learn's ``SimpleImputer`` and ``StandardScaler`` refuse 3D input, and
 flattening the time axis mixes statistics of different timesteps. The
 transformers read every input form of the data contract, learn their
 statistics per feature over the real (non-padding, non-missing) steps only,
-and return sequences aligned to step 0 with NaN padding after them: a 2D array
-for 2D input whose width they keep, a 3D array otherwise.
+and return NaN-padded arrays: a 2D array for 2D input whose width they keep,
+a 3D array otherwise. Every step stays where it was (pre-padded sequences stay
+pre-padded), because a pipeline never transforms ``y``: per-step targets
+aligned with ``X`` stay aligned with what reaches the estimator. Only
+:class:`SequencePadder`, whose job is to move steps, sets its own alignment.
 """
 
+import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
@@ -21,6 +25,8 @@ class SequenceTransformer(TransformerMixin, BaseEstimator):
 
     # Whether univariate 2D input comes back 2D (else always 3D).
     _keeps_2d = True
+    # Whether each step comes back where it was in X (else aligned to step 0).
+    _keeps_alignment = True
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -57,9 +63,10 @@ class SequenceTransformer(TransformerMixin, BaseEstimator):
         -------
         X_out : ndarray of shape (n_samples, n_timesteps_out, n_features_out) or \
 (n_samples, n_timesteps_out)
-            NaN-padded sequences aligned to step 0; 2D when ``X`` was 2D and the
-            number of features did not change (``SequencePadder`` always
-            returns 3D).
+            NaN-padded sequences, each step where it was in ``X`` (for
+            ``SequencePadder``: as its ``padding`` says); 2D when ``X`` was 2D
+            and the number of features did not change (``SequencePadder``
+            always returns 3D).
         """
         return self._apply(self._transform, X)
 
@@ -67,7 +74,10 @@ class SequenceTransformer(TransformerMixin, BaseEstimator):
         """Validate ``X`` against the fit, apply ``function``, shape the output."""
         check_is_fitted(self)
         seqs = check_sequences(self, X, reset=False, allow_nan=True)
-        return _output(function(seqs), seqs.is_2d and self._keeps_2d)
+        values = function(seqs)
+        if seqs.starts is not None and self._keeps_alignment:
+            values = _realign(values, seqs)
+        return _output(values, seqs.is_2d and self._keeps_2d)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -79,6 +89,15 @@ class SequenceTransformer(TransformerMixin, BaseEstimator):
 
 def _output(values, is_2d):
     return values[:, :, 0] if is_2d and values.shape[2] == 1 else values
+
+
+def _realign(values, seqs):
+    """Move each sequence of ``values`` (aligned to step 0) back to its start
+    in the input: after its leading padding."""
+    out = np.full_like(values, np.nan)
+    rows, steps = np.nonzero(seqs.mask)
+    out[rows, steps + seqs.starts[rows]] = values[rows, steps]
+    return out
 
 
 def real_steps(seqs):

@@ -14,7 +14,10 @@ class SequencePadder(SequenceTransformer):
     """Pad and truncate sequences to one length, like Keras' ``pad_sequences``.
 
     The output is always one 3D array ``(n_samples, maxlen, n_features)``, the
-    form in which pre-padding is read as padding.
+    form in which pre-padding is read as padding. Unlike the other sequence
+    transformers it moves steps: before a per-step estimator, give ``y`` in the
+    output's alignment (e.g. padded by ``keras.utils.pad_sequences`` with the
+    same settings) or as a list of per-sequence targets.
 
     Parameters
     ----------
@@ -54,6 +57,7 @@ class SequencePadder(SequenceTransformer):
     """
 
     _keeps_2d = False
+    _keeps_alignment = False  # the padding and truncating parameters decide
     _parameter_constraints: dict = {
         "maxlen": [Interval(Integral, 1, None, closed="left"), None],
         "padding": [StrOptions({"post", "pre"})],
