@@ -452,7 +452,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         except Diverged as exc:
             epoch, loss = exc.args
             raise ValueError(
-                f"Training diverged: the training loss became {loss} in epoch "
+                f"Training diverged: the loss became {loss} in epoch "
                 f"{epoch}. Lower learning_rate_init (now {self.learning_rate_init}), "
                 "scale X (e.g. with sklearn_rnn.SequenceScaler) and y, or set "
                 "clip_grad_norm."

@@ -47,6 +47,8 @@ class ValidationScore(Callback):
     def on_epoch_end(self, net, **kwargs):
         if self.outputs_:
             y_pred, y_true, weight = (torch.cat(t).cpu() for t in zip(*self.outputs_))
+            if not torch.isfinite(y_pred).all():  # the last steps diverged
+                raise Diverged(len(net.history), "not finite on the validation set")
             net.history.record("valid_score", float(self.score(y_pred, y_true, weight)))
         self.outputs_ = []
 

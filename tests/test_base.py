@@ -20,7 +20,7 @@ from conftest import (
     targets,
 )
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
@@ -296,6 +296,9 @@ def test_warm_start_fit_uses_the_parameters_set_now(Est):
         {"num_layers": 2},
         {"bidirectional": True},
         {"activation": "relu"},
+        {"loss": "poisson"},
+        {"normalize_y": False},
+        {"conv_filters": 4},
     ],
 )
 def test_warm_start_refuses_a_new_architecture(change):
@@ -303,7 +306,7 @@ def test_warm_start_refuses_a_new_architecture(change):
     reg = RNNRegressor(warm_start=True, **TINY).fit(X, y)
     before = reg.predict(X)
     name = next(iter(change))
-    with pytest.raises(ValueError, match=f"architecture cannot change.*{name}"):
+    with pytest.raises(ValueError, match=f"cannot change.*{name}"):
         reg.set_params(**change).fit(X, y)
     np.testing.assert_array_equal(
         reg.set_params(**{name: TINY.get(name, getattr(RNNRegressor(), name))}).predict(
@@ -541,3 +544,117 @@ def test_the_quick_starts_keras_settings_run_every_epoch():
         RNNRegressor(**dict(TINY, max_iter=25, n_iter_no_change=3)).fit(X, y).n_iter_
         < 25
     )
+
+
+# -- issue 18: fit is a transaction; statistics are weighted ------------------------
+
+
+def _diverging(reg):
+    """Parameters and data on which ``reg`` diverges in its first epoch."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(64, 5, 2)) * 1e3
+    y = rng.normal(size=64) * 1e6
+    reg.set_params(cell="rnn", activation="relu", learning_rate_init=1e5, max_iter=5)
+    return X, y
+
+
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_a_diverged_fit_leaves_the_previous_model_exactly_as_it_was(warm_start):
+    X, y, _ = ragged()
+    reg = RNNRegressor(cell="rnn", activation="relu", early_stopping=True, **TINY)
+    reg.set_params(validation_fraction=0.2).fit(X, y)
+    before = copy.deepcopy(reg.__dict__)
+    state = copy.deepcopy(reg.module_.state_dict())
+    expected = reg.predict(X)
+    rows = len(reg.history_)
+    reg.set_params(warm_start=warm_start, learning_rate_init=1e5, max_iter=5)
+    with pytest.raises(ValueError, match="diverged"):
+        reg.fit([x * 1e3 for x in X], y * 1e6)
+    np.testing.assert_array_equal(reg.predict(X), expected)
+    assert len(reg.history_) == rows and reg.n_iter_ == before["n_iter_"]
+    assert reg.loss_curve_ == before["loss_curve_"]
+    assert reg.validation_scores_ == before["validation_scores_"]
+    for name, value in reg.module_.state_dict().items():
+        assert torch.equal(value, state[name])
+    # The generator that feeds the next warm fit's seeds is untouched too.
+    assert reg._rng.bit_generator.state == before["_rng"].bit_generator.state
+
+
+def test_a_diverged_first_fit_leaves_the_estimator_unfitted():
+    reg = RNNRegressor(random_state=0)
+    X, y = _diverging(reg)
+    with pytest.raises(ValueError, match="diverged"):
+        reg.fit(X, y)
+    assert not any(k.endswith("_") and not k.startswith("__") for k in vars(reg))
+    with pytest.raises(NotFittedError):
+        reg.predict(X)
+
+
+def test_a_diverged_partial_fit_keeps_the_optimizer_state():
+    X, y, _ = ragged()
+    reg = RNNRegressor(**TINY).partial_fit(X, y)
+    moments = copy.deepcopy(reg._net.optimizer_.state_dict())
+    expected = reg.predict(X)
+    reg.set_params(learning_rate_init=1e30)
+    with pytest.raises(ValueError, match="diverged"):
+        reg.partial_fit([x * 1e6 for x in X], y * 1e20)
+    np.testing.assert_array_equal(reg.predict(X), expected)
+    after = reg._net.optimizer_.state_dict()["state"]
+    for key, slot in moments["state"].items():
+        for name, value in slot.items():
+            assert torch.equal(after[key][name], value)
+
+
+def test_partial_fit_keeps_the_scale_of_sample_weight():
+    X, y, _ = ragged()
+    first = RNNRegressor(**TINY).partial_fit(X, y)
+    light, heavy = clone(first), clone(first)
+    light = copy.deepcopy(first).partial_fit(X, y, sample_weight=np.ones(len(X)))
+    heavy = copy.deepcopy(first).partial_fit(X, y, sample_weight=np.full(len(X), 50))
+    assert not np.allclose(light.predict(X), heavy.predict(X))
+    # fit itself only reads relative weights, as every scikit-learn estimator.
+    a = RNNRegressor(**TINY).fit(X, y, sample_weight=np.ones(len(X)))
+    b = RNNRegressor(**TINY).fit(X, y, sample_weight=np.full(len(X), 50))
+    np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-5, atol=1e-6)
+
+
+def test_validation_scores_are_not_left_over_from_an_earlier_fit():
+    X, y, _ = ragged(n=40)
+    reg = RNNRegressor(early_stopping=True, validation_fraction=0.25, **TINY)
+    assert len(reg.fit(X, y).validation_scores_) == reg.n_iter_
+    reg.set_params(early_stopping=False).fit(X, y)
+    assert reg.validation_scores_ is None and reg.best_validation_score_ is None
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_a_zero_weight_sample_changes_nothing_at_the_defaults(Est):
+    X, y_reg, y_clf = ragged()
+    y = targets(Est, y_reg, y_clf).astype(float)
+    weight = np.ones(len(X))
+    weight[0] = 0.0
+    changed_y = y.copy()
+    if Est is RNNRegressor:
+        changed_y[0] = 1e4  # once moved every prediction by orders of magnitude
+    # Long sequences of weight 0 (most of them) do not move downsample='auto''s
+    # median length: unweighted, it would average blocks of 3 steps.
+    changed_X = list(X)
+    changed_X[14:] = [np.tile(x, (300, 1)) for x in X[14:]]
+    weight[14:] = 0.0
+    a = Est(**TINY).fit(X, y, sample_weight=weight)
+    b = Est(**TINY).fit(changed_X, changed_y, sample_weight=weight)
+    assert a.downsample_ == b.downsample_ == 1
+    keep = weight > 0
+    kept_X = [x for x, k in zip(X, keep) if k]
+    np.testing.assert_allclose(outputs(a, kept_X), outputs(b, kept_X), atol=1e-5)
+
+
+def test_categories_are_learned_from_positive_weights_only():
+    rng = np.random.RandomState(0)
+    X = [
+        np.column_stack([rng.normal(size=5), rng.randint(3, size=5)]) for _ in range(9)
+    ]
+    X.append(np.column_stack([rng.normal(size=5), np.full(5, 7)]))
+    y = rng.normal(size=10)
+    weight = np.r_[np.ones(9), 0.0]
+    reg = RNNRegressor(categorical_features=[1], **TINY).fit(X, y, sample_weight=weight)
+    np.testing.assert_array_equal(reg.categories_[0], [0, 1, 2])

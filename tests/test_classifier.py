@@ -41,3 +41,15 @@ def test_class_weight_shifts_predictions_towards_heavy_class():
     assert heavy.predict_proba(X)[:, 1].mean() > plain
     balanced = RNNClassifier(class_weight="balanced", **params).fit(X, y)
     assert balanced.predict(X).shape == (60,)
+
+
+def test_balanced_class_weight_with_partial_fit_is_a_clear_error():
+    X, _, y = ragged()
+    clf = RNNClassifier(class_weight="balanced", **TINY)
+    with pytest.raises(ValueError, match="'balanced' is not supported for partial_fit"):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    # As SGDClassifier advises: weights computed once, passed as a dict.
+    clf.set_params(class_weight={0: 1.0, 1: 2.0, 2: 1.0}).partial_fit(
+        X, y, classes=[0, 1, 2]
+    )
+    assert clf.n_iter_ == 1

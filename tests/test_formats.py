@@ -86,3 +86,15 @@ def test_channels_first_arrays_and_lists_and_the_warning():
         channels_last(np.zeros((3, 4)))
     with pytest.raises(ValueError, match="Sequence 1 has 1 dimensions"):
         channels_last([np.zeros((2, 3)), np.zeros(3)])
+
+
+def test_a_long_frame_records_and_checks_its_feature_names():
+    X, y, _ = ragged()
+    frame = _long_table(X).set_index(["id", "time"])
+    reg = RNNRegressor(**TINY).fit(frame, y)
+    np.testing.assert_array_equal(reg.feature_names_in_, ["a", "b"])
+    with pytest.raises(ValueError, match="same order as they were in fit"):
+        reg.predict(frame[["b", "a"]])
+    with pytest.raises(ValueError, match="should match those that were passed"):
+        reg.predict(frame.rename(columns={"b": "c"}))
+    np.testing.assert_array_equal(reg.predict(frame), reg.predict(X))

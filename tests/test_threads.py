@@ -1,11 +1,13 @@
 """n_threads: torch's thread count per fit and prediction, restored afterwards."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 import torch
 from conftest import TINY, ragged
+from sklearn.base import clone
 from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNClassifier, RNNRegressor, _threads, _utils
@@ -66,15 +68,89 @@ def test_auto_threads_follow_the_work_and_the_idle_cores(
     assert _threads.auto_threads(rows, 4, hidden, 8) == expected
 
 
-def test_busy_cores_are_measured_without_counting_this_process():
+def _fake_samples(monkeypatch, samples):
+    """``_BusyCores._sample`` returns these (wall, busy CPU s, own CPU s)."""
+    samples = iter(samples)
+    monkeypatch.setattr(
+        _threads._BusyCores, "_sample", staticmethod(lambda: next(samples))
+    )
+
+
+def test_busy_cores_are_measured_without_counting_this_process(monkeypatch):
+    # Over 1 s the cores were busy 1.5 s, 1.2 s of it this process's own work.
+    _fake_samples(monkeypatch, [(0.0, 10.0, 5.0), (1.0, 11.5, 6.2)])
+    monkeypatch.setattr(_threads._BusyCores, "_load_average", staticmethod(lambda: 0.0))
     busy = _threads._BusyCores()
-    start = busy.others()  # first call: samples 50 ms
-    assert 0.0 <= start <= len(_threads._CORES)
-    deadline = _threads.time.monotonic() + 0.2
-    while _threads.time.monotonic() < deadline:  # keep one core busy ourselves
-        sum(range(1000))
-    # Our own work is not "other processes": the estimate does not jump by a core.
-    assert busy.others() <= start + 0.6
+    assert busy.others() == 0.0  # no earlier sample: the load average
+    assert busy.others() == pytest.approx(0.3)
+
+
+def test_the_chooser_never_sleeps_on_the_call(monkeypatch):
+    def no_sleep(seconds):
+        raise AssertionError("slept on the call path")
+
+    monkeypatch.setattr(_threads.time, "sleep", no_sleep)
+    _fake_samples(monkeypatch, [(0.0, 10.0, 5.0), (100.0, 50.0, 6.0)])
+    monkeypatch.setattr(_threads._BusyCores, "_load_average", staticmethod(lambda: 1.0))
+    busy = _threads._BusyCores()
+    assert busy.others() == 1.0  # no sample yet: the load average, no waiting
+    assert busy.others() == 1.0  # the last sample is over a minute old: the same
+
+
+def test_one_thread_is_chosen_without_sampling_the_machine(monkeypatch):
+    monkeypatch.setattr(_threads._busy, "others", lambda: pytest.fail("sampled"))
+    monkeypatch.setattr(_threads, "_caller_threads", lambda: 8)
+    assert _threads.auto_threads(1, 4, 64, 8) == 1
+
+
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        ({"cpu.max": "150000 100000\n"}, 2),
+        ({"cpu.max": "max 100000\n"}, float("inf")),
+        ({"cpu/cpu.cfs_quota_us": "100000", "cpu/cpu.cfs_period_us": "100000"}, 1),
+        ({"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.cfs_period_us": "100000"}, 0),
+        ({}, float("inf")),
+    ],
+)
+def test_a_cgroup_cpu_quota_caps_the_threads(tmp_path, monkeypatch, files, expected):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    quota = _threads.cpu_quota(tmp_path)
+    assert quota == (float("inf") if expected == 0 else expected)
+    # A container limited to 1 CPU on a 64-core host gets one thread.
+    monkeypatch.setattr(_threads, "_CORES", list(range(64)))
+    monkeypatch.setattr(_threads, "_QUOTA", 1)
+    monkeypatch.setattr(_threads._busy, "others", lambda: 0.0)
+    monkeypatch.setattr(_threads, "_caller_threads", lambda: 64)
+    assert _threads.auto_threads(256, 4, 512, 8) == 1
+
+
+def test_overlapping_calls_in_two_threads_each_restore_their_own_setting():
+    # Under OpenMP the count is each thread's own: a fit in a worker thread,
+    # overlapping a prediction in this one, leaves both settings as found.
+    X, y, _ = ragged(n=200, high=30)
+    reg = RNNRegressor(hidden_size=8, max_iter=1, random_state=0).fit(X, y)
+    reg.set_params(n_threads=1, max_iter=3)
+    torch.set_num_threads(2)
+    started, seen = threading.Event(), {}
+
+    def worker():
+        torch.set_num_threads(2)
+        seen["before"] = torch.get_num_threads()
+        started.set()
+        clone(reg).fit(X, y)
+        seen["after"] = torch.get_num_threads()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    started.wait()
+    for _ in range(20):
+        reg.predict(X)
+    thread.join()
+    assert torch.get_num_threads() == 2
+    assert seen == {"before": 2, "after": 2}
 
 
 def test_the_thread_count_never_changes_a_prediction(two_threads):
