@@ -97,8 +97,11 @@ class SequenceNet(NeuralNet):
             # weights are all zero adds nothing rather than dividing by zero.
             loss = (losses * weight).mean()
         if training and self.alpha:
+            # Per sequence of the batch, for the per-step estimators too (whose
+            # target holds one row per step): alpha means the same for all.
+            n = len(X["lengths"]) if X is not None else len(target)
             squares = sum(p.square().sum() for p in self._penalized())
-            loss = loss + 0.5 * self.alpha * squares / len(target)
+            loss = loss + 0.5 * self.alpha * squares / n
         return loss
 
     def _penalized(self):

@@ -7,12 +7,21 @@ and torch versions) and ``tensors.safetensors`` (the weights, the optimizer's
 moments and every numeric array). Loading reads data only: it never unpickles
 and never imports a name read from the file, and every mismatch (unknown
 class, extra or missing keys, wrong shapes or dtypes, a truncated zip) is a
-``ValueError`` that says what is wrong.
+``ValueError`` that says what is wrong. What it reads is bounded before it is
+read: the zip holds exactly the two members, ``model.json`` at most
+``MAX_JSON_BYTES`` and the tensors at most ``MAX_TENSOR_BYTES`` (as declared
+in the zip, which ``zipfile`` enforces while inflating), arrays stored in the
+JSON come from an allowlist of dtypes with a bounded item size, and every
+fitted attribute is checked against a schema (type, dimensions, shape
+against ``n_outputs_`` and ``n_channels_in_``).
 """
 
 import json
+import os
+import tempfile
 import warnings
 import zipfile
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -32,6 +41,14 @@ __all__ = ["load", "save"]
 
 FORMAT, FORMAT_VERSION = "sklearn-rnn", 1
 _MEMBERS = {"model.json", "tensors.safetensors"}
+# The largest members load reads (uncompressed): the JSON document holds the
+# parameters, the fitted attributes and the history (a few MB for a long
+# training run), the tensors the weights and the optimizer's moments.
+MAX_JSON_BYTES = 64 * 2**20
+MAX_TENSOR_BYTES = 8 * 2**30
+# Arrays stored in the JSON (labels, feature names): these dtype kinds only,
+# each item at most this wide (a 256-character string).
+_JSON_DTYPES, _MAX_ITEMSIZE = "biufUO", 1024
 CLASSES = {
     cls.__name__: cls
     for cls in (
@@ -100,9 +117,27 @@ def save(obj, file):
         "torch": torch.__version__,
         "root": _encode_object(obj, "0", tensors),
     }
+    text, payload = json.dumps(document), save_tensors(tensors)
+    if not isinstance(file, (str, os.PathLike)):
+        _write_zip(file, text, payload)
+        return
+    # A whole new file or none: written beside the target, then renamed over
+    # it, so that a crash or a full disk never leaves half a model behind.
+    folder = os.path.dirname(os.path.abspath(file))
+    handle, temporary = tempfile.mkstemp(prefix=".sklearn-rnn-", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as f:
+            _write_zip(f, text, payload)
+        os.replace(temporary, file)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _write_zip(file, text, payload):
     with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("model.json", json.dumps(document))
-        zf.writestr("tensors.safetensors", save_tensors(tensors))
+        zf.writestr("model.json", text)
+        zf.writestr("tensors.safetensors", payload)
 
 
 def load(file):
@@ -117,16 +152,44 @@ def load(file):
     -------
     obj : estimator, transformer or Pipeline
         The saved object; fitted models predict exactly as before saving.
+
+    Raises
+    ------
+    ValueError
+        For anything but a file :func:`save` wrote: another format, a
+        truncated or altered file, members larger than ``MAX_JSON_BYTES``
+        (64 MiB) or ``MAX_TENSOR_BYTES`` (8 GiB). A file saved by an older
+        version whose estimator lacked a parameter loads with that
+        parameter's default and a ``UserWarning``.
     """
     try:
         with zipfile.ZipFile(file) as zf:
-            names = set(zf.namelist())
-            if names != _MEMBERS:
-                raise ValueError(f"it holds {sorted(names)}, not {sorted(_MEMBERS)}")
-            document = json.loads(zf.read("model.json"))
-            tensors = load_tensors(zf.read("tensors.safetensors"))
+            document = json.loads(_read_member(zf, "model.json", MAX_JSON_BYTES))
+            tensors = load_tensors(
+                _read_member(zf, "tensors.safetensors", MAX_TENSOR_BYTES)
+            )
     except Exception as exc:  # zipfile's, json's and safetensors' own errors
         raise ValueError(f"Not a valid sklearn-rnn file: {exc}") from None
+    try:
+        return _load_document(document, tensors)
+    except (TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        raise ValueError(f"Not a valid sklearn-rnn file: {exc!r}") from None
+
+
+def _read_member(zf, name, limit):
+    """The member ``name`` of a zip that holds exactly ``_MEMBERS``, each once,
+    read only if it declares at most ``limit`` bytes."""
+    names = [info.filename for info in zf.infolist()]
+    if len(names) != len(_MEMBERS) or set(names) != _MEMBERS:
+        raise ValueError(f"it holds {names}, not each of {sorted(_MEMBERS)} once")
+    size = zf.getinfo(name).file_size
+    if size > limit:
+        raise ValueError(f"{name} declares {size} bytes, over the limit of {limit}")
+    with zf.open(name) as member:
+        return member.read(limit + 1)
+
+
+def _load_document(document, tensors):
     _check_keys(document, {"format", "format_version", "sklearn_rnn", "torch", "root"})
     if document["format"] != FORMAT or document["format_version"] != FORMAT_VERSION:
         raise ValueError(
@@ -240,7 +303,9 @@ def _plain(value):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if isinstance(value, (np.generic, torch.Tensor)):
+    if isinstance(value, (np.ndarray, torch.Tensor)):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
         return value.item()
     return value
 
@@ -276,13 +341,23 @@ def _decode_object(entry, tensors, used):
     cls = CLASSES[name]
     _check_keys(entry, {"class", "params"}, {"fitted", "net"})
     params = {k: _decode(v, tensors, used) for k, v in entry["params"].items()}
-    _check_keys(params, cls._get_param_names())
+    names = cls._get_param_names()
+    _check_keys(params, (), names)  # extra keys are refused
+    missing = sorted(set(names) - set(params))
+    if missing:
+        warnings.warn(
+            f"The file has no value for the parameters {missing} of {name} (it "
+            "was saved by an older version): they take their defaults.",
+            UserWarning,
+            stacklevel=3,
+        )
     obj = cls(**params)
     obj._validate_params()
     if "fitted" in entry:
         _check_keys(entry["fitted"], FITTED[name], OPTIONAL)
         for key, value in entry["fitted"].items():
             setattr(obj, key, _decode(value, tensors, used))
+        check_fitted_schema(obj)
         if isinstance(obj, BaseRNN):
             _check_keys(entry, {"class", "params", "fitted", "net"})
             _restore_net(obj, entry["net"], tensors, used)
@@ -315,8 +390,118 @@ def _decode(value, tensors, used):
         used.add(key)
         return tensors[key].numpy().copy()
     if set(value) == {"values", "dtype"}:
-        return np.array(value["values"], dtype=np.dtype(value["dtype"]))
+        return np.array(value["values"], dtype=_json_dtype(value["dtype"]))
     raise ValueError(f"Unexpected value in the file: {sorted(value)}.")
+
+
+def check_fitted_schema(obj):
+    """Refuse fitted attributes of the wrong type, dimensions or shape."""
+    a = vars(obj)
+    channels = _integer(a, "n_channels_in_", 1)
+    features = _integer(a, "n_features_in_", 1)
+    _check(a, "_fitted_on_2d", isinstance(a["_fitted_on_2d"], bool), "a bool")
+    if (a["_fitted_on_2d"] and channels != 1) or (
+        not a["_fitted_on_2d"] and features != channels
+    ):
+        raise ValueError("Invalid fitted attribute n_features_in_ in the file.")
+    if "feature_names_in_" in a:
+        _array(a, "feature_names_in_", "OU", (features,))
+    if isinstance(obj, BaseRNN):
+        _check_rnn_schema(obj, a, channels)
+    elif "maxlen_" in a:
+        _integer(a, "maxlen_", 1)
+    else:
+        for key in ("statistics_", "center_", "scale_"):
+            if key in a:
+                _array(a, key, "f", (channels,))
+
+
+def _check_rnn_schema(obj, a, channels):
+    outputs = _integer(a, "n_outputs_", 1)
+    downsample = _integer(a, "downsample_", 1)
+    if downsample != getattr(obj, "downsample", 1) != "auto":
+        raise ValueError("Invalid fitted attribute downsample_ in the file.")
+    _numbers(a, "loss_curve_", _integer(a, "n_iter_", 0))
+    _check(a, "_rng", isinstance(a["_rng"], np.random.Generator), "a generator")
+    _check(a, "_architecture", isinstance(a["_architecture"], dict), "a dict")
+    categorical = a["_categorical_"]
+    _check(
+        a,
+        "_categorical_",
+        isinstance(categorical, tuple)
+        and all(isinstance(j, Integral) and 0 <= j < channels for j in categorical),
+        "a tuple of feature indices",
+    )
+    if a["is_categorical_"] is not None:
+        _array(a, "is_categorical_", "b", (channels,))
+    if "categories_" in a:
+        codes = a["categories_"]
+        _check(
+            a,
+            "categories_",
+            isinstance(codes, list)
+            and len(codes) == len(categorical)
+            and all(isinstance(c, np.ndarray) and c.ndim == 1 for c in codes),
+            "one array of codes per categorical feature",
+        )
+    if a.get("validation_scores_") is not None:
+        _numbers(a, "validation_scores_", None)
+    best = a.get("best_validation_score_")
+    _check(a, "best_validation_score_", best is None or _real(best), "a number")
+    if "_y_mean" in a:  # regressors
+        _check(a, "_y_1d", isinstance(a["_y_1d"], bool), "a bool")
+        _array(a, "_y_mean", "f", (outputs,))
+        _array(a, "_y_scale", "f", (outputs,))
+    else:
+        _check(a, "_multilabel", isinstance(a["_multilabel"], bool), "a bool")
+        _array(a, "classes_", "biufUO", (outputs,) if a["_multilabel"] else None)
+
+
+def _check(attributes, key, ok, what):
+    if not ok:
+        raise ValueError(
+            f"Invalid fitted attribute {key} in the file: expected {what}, got "
+            f"{type(attributes[key]).__name__}."
+        )
+
+
+def _real(value):
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def _integer(attributes, key, low):
+    value = attributes[key]
+    ok = isinstance(value, Integral) and not isinstance(value, bool) and value >= low
+    _check(attributes, key, ok, f"an integer >= {low}")
+    return value
+
+
+def _numbers(attributes, key, length):
+    value = attributes[key]
+    ok = isinstance(value, list) and all(_real(v) for v in value)
+    _check(attributes, key, ok and length in (None, len(value)), "a list of numbers")
+
+
+def _array(attributes, key, kinds, shape):
+    value = attributes[key]
+    ok = isinstance(value, np.ndarray) and value.dtype.kind in kinds
+    ok = ok and (value.ndim == 1 and len(value) >= 1 if shape is None else True)
+    ok = ok and (shape is None or value.shape == shape)
+    _check(attributes, key, ok, f"an array of shape {shape or '(n,)'}")
+
+
+def _json_dtype(text):
+    try:
+        dtype = np.dtype(str(text))
+    except TypeError:
+        raise ValueError(f"Invalid dtype {text!r} in the file.") from None
+    if dtype.kind not in _JSON_DTYPES or dtype.itemsize > _MAX_ITEMSIZE:
+        raise ValueError(
+            f"Refused dtype {text!r} in the file: arrays stored as data have "
+            f"kinds {list(_JSON_DTYPES)} and items of at most {_MAX_ITEMSIZE} "
+            "bytes."
+        )
+    return dtype
 
 
 def _restore_net(est, entry, tensors, used):
@@ -364,6 +549,8 @@ def _restore_net(est, entry, tensors, used):
         net.optimizer_.load_state_dict({"state": state, "param_groups": groups})
     except (RuntimeError, KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"The file's weights do not fit its model: {exc}") from None
+    if not isinstance(entry["history"], list):
+        raise ValueError("The file's history is not a list of epochs.")
     net.history = History(entry["history"])
     net.module_.eval()
     est._net = net

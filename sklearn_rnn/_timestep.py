@@ -286,8 +286,9 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
         order of ``X``.
 
     early_stopping : bool, default=False
-        Whether to set aside ``validation_fraction`` of the training data
-        (stratified for classifiers) and stop when the validation score has not
+        Whether to set aside ``validation_fraction`` of the training sequences
+        (whole sequences, not stratified: the labels are per step) and stop
+        when the validation score has not
         improved by ``tol`` for ``n_iter_no_change`` epochs, restoring the best
         weights (the score: accuracy for classifiers, R² for the squared
         error, else the validation loss). Without it, training stops when the
@@ -748,8 +749,9 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
         order of ``X``.
 
     early_stopping : bool, default=False
-        Whether to set aside ``validation_fraction`` of the training data
-        (stratified for classifiers) and stop when the validation score has not
+        Whether to set aside ``validation_fraction`` of the training sequences
+        (whole sequences, not stratified: the labels are per step) and stop
+        when the validation score has not
         improved by ``tol`` for ``n_iter_no_change`` epochs, restoring the best
         weights (the score: accuracy for classifiers, R² for the squared
         error, else the validation loss). Without it, training stops when the

@@ -103,9 +103,12 @@ def test_per_step_estimators_share_their_parameters_and_descriptions(Est, Base):
     doc = {p.name: p for p in ClassDoc(Est)["Parameters"]}
     base_doc = {p.name: p for p in ClassDoc(Base)["Parameters"]}
     assert set(doc) == params
-    # warm_start lists the architecture parameters, which differ.
-    for name in params - {"warm_start"}:
+    # warm_start lists the architecture parameters, which differ; the
+    # validation split of early_stopping is by sequence, never stratified.
+    for name in params - {"warm_start", "early_stopping"}:
         assert doc[name] == base_doc[name], name
+    assert "stratified" not in " ".join(doc["early_stopping"].desc)
+    assert "not stratified" in " ".join(doc["early_stopping"].desc)
     attrs = {p.name: p for p in ClassDoc(Est)["Attributes"]}
     base_attrs = {p.name: p for p in ClassDoc(Base)["Attributes"]}
     assert set(attrs) == set(base_attrs) - {"downsample_"}

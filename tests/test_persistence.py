@@ -3,9 +3,11 @@
 import io
 import json
 import pickle
+import warnings
 import zipfile
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from conftest import TINY, ragged
@@ -21,6 +23,7 @@ from sklearn_rnn import (
     SequenceImputer,
     SequencePadder,
     SequenceScaler,
+    _persistence,
     load,
     save,
 )
@@ -137,6 +140,21 @@ def _retype(tensors):
     tensors[key] = tensors[key].double()
 
 
+def _values(values, dtype):
+    return {"values": values, "dtype": dtype}
+
+
+def _huge_dtype():
+    return _values(["a", "b"], "<U50000000")  # 400 MB for two names
+
+
+def _nested(depth):
+    value = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 TAMPERED = {
     "unknown class": (dict(document=_set(["class"], "Unpickler")), "Unknown class"),
     "dotted name": (dict(document=_set(["class"], "os.system")), "Unknown class"),
@@ -163,6 +181,35 @@ TAMPERED = {
         "Unexpected tensors",
     ),
     "extra member": (dict(members=["payload.pkl"]), "Not a valid sklearn-rnn file"),
+    # issue 18: dtypes, schema and structure, each a ValueError
+    "huge string dtype": (
+        dict(document=_set(["fitted", "feature_names_in_"], _huge_dtype())),
+        "Refused dtype '<U50000000'",
+    ),
+    "object dtype of numbers": (
+        dict(document=_set(["fitted", "n_iter_"], "x")),
+        "Invalid fitted attribute n_iter_.*integer",
+    ),
+    "target scale of another shape": (
+        dict(document=_set(["fitted", "_y_scale"], _values([1.0] * 3, "<f8"))),
+        "Invalid fitted attribute _y_scale",
+    ),
+    "loss curve of strings": (
+        dict(document=_set(["fitted", "loss_curve_"], ["a"] * 3)),
+        "Invalid fitted attribute loss_curve_",
+    ),
+    "input width against channels": (
+        dict(document=_set(["fitted", "n_features_in_"], 5)),
+        "Invalid fitted attribute n_features_in_",
+    ),
+    "dict key that is a list": (
+        dict(document=_set(["fitted", "_architecture"], {"dict": [[[1], 2]]})),
+        "Not a valid sklearn-rnn file",
+    ),
+    "deep nesting": (
+        dict(document=_set(["params", "callbacks"], _nested(600))),
+        "Not a valid sklearn-rnn file",
+    ),
 }
 
 
@@ -218,3 +265,109 @@ def test_pickle_and_files_on_disk_keep_working(tmp_path):
     np.testing.assert_array_equal(
         pickle.loads(pickle.dumps(model)).predict(X), model.predict(X)
     )
+
+
+def _regressor_on_a_frame():
+    X, y, _ = ragged()
+    frame = pd.concat(
+        {i: pd.DataFrame(x, columns=["a", "b"]) for i, x in enumerate(X)},
+        names=["id", "time"],
+    )
+    return RNNRegressor(**TINY).fit(frame, y), frame
+
+
+def test_the_string_dtype_attack_allocates_nothing():
+    model, frame = _regressor_on_a_frame()
+    _, payload = _round_trip(model)
+    tampered = _tamper(
+        payload, document=_set(["fitted", "feature_names_in_"], _huge_dtype())
+    )
+    assert len(tampered.getvalue()) < 20_000  # a tiny file once asked for 400 MB
+    with pytest.raises(ValueError, match="Refused dtype"):
+        load(tampered)
+    np.testing.assert_array_equal(_round_trip(model)[0].feature_names_in_, ["a", "b"])
+
+
+def test_an_oversized_member_is_refused_before_it_is_read():
+    model, _ = _fitted("regressor")
+    _, payload = _round_trip(model)
+    with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+        text, tensors = zf.read("model.json"), zf.read("tensors.safetensors")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        # Valid JSON padded with spaces: 64 MiB that deflate to about 64 KB.
+        zf.writestr("model.json", text + b" " * _persistence.MAX_JSON_BYTES)
+        zf.writestr("tensors.safetensors", tensors)
+    assert len(out.getvalue()) < 2**20
+    with pytest.raises(ValueError, match="over the limit"):
+        load(io.BytesIO(out.getvalue()))
+
+
+def test_a_duplicated_member_is_refused():
+    model, _ = _fitted("classifier")
+    _, payload = _round_trip(model)
+    with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+        text, tensors = zf.read("model.json"), zf.read("tensors.safetensors")
+    decoy = json.loads(text)
+    decoy["root"]["params"]["hidden_size"] = 99
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile: "Duplicate name"
+        with zipfile.ZipFile(out, "w") as zf:
+            zf.writestr("model.json", json.dumps(decoy))
+            zf.writestr("tensors.safetensors", tensors)
+            zf.writestr("model.json", text)
+    with pytest.raises(ValueError, match="each of .* once"):
+        load(io.BytesIO(out.getvalue()))
+
+
+def test_a_pipeline_with_malformed_steps_is_a_value_error():
+    model, _ = _fitted("pipeline")
+    _, payload = _round_trip(model)
+    with pytest.raises(ValueError, match="Not a valid sklearn-rnn file"):
+        load(_tamper(payload, document=lambda d: d["root"].update(steps=5)))
+
+
+def test_a_fixed_downsample_cannot_be_tampered_with():
+    X, y, _ = ragged()
+    model = RNNRegressor(downsample=2, **TINY).fit(X, y)
+    _, payload = _round_trip(model)
+    with pytest.raises(ValueError, match="downsample_"):
+        load(_tamper(payload, document=_set(["fitted", "downsample_"], 3)))
+
+
+def test_a_file_from_an_older_version_loads_with_defaults_and_a_warning():
+    model, X = _fitted("regressor")
+    _, payload = _round_trip(model)
+    older = _tamper(payload, document=lambda d: d["root"]["params"].pop("n_threads"))
+    with pytest.warns(
+        UserWarning, match="no value for the parameters \\['n_threads'\\]"
+    ):
+        loaded = load(older)
+    assert loaded.n_threads == RNNRegressor().n_threads
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+class _RecordArray(Callback):
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("spectrum", np.arange(3.0))
+
+
+def test_save_writes_histories_holding_arrays_and_is_atomic(tmp_path, monkeypatch):
+    X, y, _ = ragged()
+    model = RNNRegressor(callbacks=[_RecordArray()], **TINY).fit(X, y)
+    model.set_params(callbacks=None)
+    path = tmp_path / "model.zip"
+    save(model, path)
+    assert load(path).history_[-1, "spectrum"] == [0.0, 1.0, 2.0]
+    good = path.read_bytes()
+
+    def crash(file, text, payload):
+        file.write(b"PK half a zip")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(_persistence, "_write_zip", crash)
+    with pytest.raises(OSError, match="No space"):
+        save(model, path)
+    assert path.read_bytes() == good  # the previous model is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["model.zip"]  # no leftovers

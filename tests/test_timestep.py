@@ -337,3 +337,17 @@ def test_no_pooling_or_downsample_parameters(Est):
     X, y_reg, y_clf = per_step_data()
     est = Est(conv_filters=(3,), **TINY).fit(X, per_step_targets_for(Est, y_reg, y_clf))
     assert est.downsample_ == 1  # one output per input step
+
+
+@pytest.mark.parametrize("alpha", [0.0, 50.0])
+def test_alpha_is_a_penalty_per_sequence_as_for_the_sequence_estimators(alpha):
+    X, y_reg, _ = per_step_data(n=12)
+    params = dict(alpha=alpha, batch_size=12, max_iter=1, learning_rate_init=1e-12)
+    step = RNNTimestepRegressor(**params, hidden_size=4, random_state=0).fit(X, y_reg)
+    free = RNNTimestepRegressor(**dict(params, alpha=0.0), hidden_size=4)
+    free.set_params(random_state=0).fit(X, y_reg)
+    weights = [p.detach() for p in step.module_.parameters() if p.ndim > 1]
+    # One batch of 12 sequences: alpha / (2 * 12) ||W||^2, however many steps.
+    expected = alpha / (2 * len(X)) * sum(float((w**2).sum()) for w in weights)
+    penalty = step.loss_curve_[0] - free.loss_curve_[0]
+    assert penalty == pytest.approx(expected, rel=1e-4, abs=1e-9)
