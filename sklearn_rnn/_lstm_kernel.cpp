@@ -10,9 +10,9 @@
 // activation replaces tanh on the candidate and on the cell output (Keras'
 // meaning of `activation`); the gates stay sigmoid.
 //
-// Built on first use by sklearn_rnn/_lstm_loop.py with
-// torch.utils.cpp_extension.load; where no compiler is found, that module
-// runs the same steps as TorchScript.
+// Built on first use by sklearn_rnn/_kernel_build.py, which runs the machine's
+// compiler (with OpenMP on Linux, as torch) into a private cache folder; where
+// it cannot, sklearn_rnn/_lstm_loop.py runs the same steps as TorchScript.
 
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
@@ -23,6 +23,11 @@
 #include <cstdint>
 #include <cstring>
 #include <tuple>
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+#include <xmmintrin.h>
+#define SKLEARN_RNN_MXCSR 1
+#endif
 
 namespace {
 
@@ -100,6 +105,25 @@ inline T derivative(T a) {
 // Rows per task when the rows of a step are spread over threads: enough work
 // in each task (about 16k gate values) to pay for handing it out.
 int64_t grain(int64_t H) { return std::max<int64_t>(1, 16384 / (4 * H)); }
+
+// The rows [0, B) of a step, spread over torch's threads. Every task runs in
+// the calling thread's floating-point mode: sklearn-rnn flushes denormals on
+// the thread that fits or predicts, and OpenMP's worker threads do not
+// inherit that flag (a sigmoid's tail reaches float32 denormals).
+template <typename F>
+void for_rows(int64_t B, int64_t H, const F& f) {
+#ifdef SKLEARN_RNN_MXCSR
+  const unsigned int mode = _mm_getcsr();
+  at::parallel_for(0, B, grain(H), [&](int64_t b0, int64_t b1) {
+    const unsigned int own = _mm_getcsr();
+    _mm_setcsr(mode);
+    f(b0, b1);
+    _mm_setcsr(own);
+  });
+#else
+  at::parallel_for(0, B, grain(H), f);
+#endif
+}
 
 // One step forward, rows [b0, b1). z holds the pre-activations (B, 4H) and
 // receives the gate values: sigmoid(i), sigmoid(f), act(g), sigmoid(o).
@@ -227,7 +251,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> lstm_forward(
         const scalar_t* cp = C.data_ptr<scalar_t>() + t * B * H;
         scalar_t* cn = C.data_ptr<scalar_t>() + (t + 1) * B * H;
         scalar_t* hn = Hs.data_ptr<scalar_t>() + (t + 1) * B * H;
-        at::parallel_for(0, B, grain(H), [&](int64_t b0, int64_t b1) {
+        for_rows(B, H, [&](int64_t b0, int64_t b1) {
           forward_rows<scalar_t, decltype(K)::value>(zp, cp, cn, hn, H, b0,
                                                      b1);
         });
@@ -282,7 +306,7 @@ at::Tensor lstm_infer(const at::Tensor& x_, const at::Tensor& w_ih,
           const scalar_t* cp = C.data_ptr<scalar_t>() + (t % 2) * B * H;
           scalar_t* cn = C.data_ptr<scalar_t>() + ((t + 1) % 2) * B * H;
           scalar_t* hn = Hs.data_ptr<scalar_t>() + t * B * H;
-          at::parallel_for(0, B, grain(H), [&](int64_t b0, int64_t b1) {
+          for_rows(B, H, [&](int64_t b0, int64_t b1) {
             forward_rows<scalar_t, decltype(K)::value>(zp, cp, cn, hn, H, b0,
                                                        b1);
           });
@@ -317,7 +341,7 @@ std::tuple<at::Tensor, at::Tensor> lstm_backward(
         scalar_t* dcp = dc.data_ptr<scalar_t>();
         at::Tensor dz_t = dz.select(0, t);
         scalar_t* dzp = dz_t.data_ptr<scalar_t>();
-        at::parallel_for(0, B, grain(H), [&](int64_t b0, int64_t b1) {
+        for_rows(B, H, [&](int64_t b0, int64_t b1) {
           backward_rows<scalar_t, decltype(K)::value>(gp, cp, ct, dy, dhp, dcp,
                                                       dzp, H, b0, b1);
         });

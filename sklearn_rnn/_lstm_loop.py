@@ -9,31 +9,27 @@ derivatives of the LSTM equations, checked against autograd in the tests), in
 one of two implementations:
 
 - ``_lstm_kernel.cpp``, a small C++ operator library compiled on first use and
-  kept in a cache folder (about 10 s, once per machine and version): each
+  kept in a private cache folder (about 10-15 s, once per machine, torch
+  version and CPU; :mod:`~sklearn_rnn._kernel_build`): each
   step is one matrix product and one vectorized pass over the gates. On the
   CPU this trains within 1.15x of PyTorch's fused tanh kernel and predicts
   faster (``benchmarks/README.md``).
-- The same loops in TorchScript: for other devices and dtypes, and where no
-  C++ compiler is found (with a warning once), 1.9-2.5x slower than the
-  fused tanh kernel.
+- The same loops in TorchScript: for other devices (CUDA) and dtypes, and
+  where the kernel cannot be built (with one warning that says why),
+  1.9-2.5x slower than the fused tanh kernel.
 
 Gates are laid out as in :class:`torch.nn.LSTM` (input, forget, cell, output).
 The activation replaces tanh on the candidate and on the cell output, as in
 Keras; the gates stay sigmoid.
 """
 
-import hashlib
-import os
-import platform
-import shutil
-import subprocess
-import tempfile
-import threading
 import warnings
 from functools import cache
-from pathlib import Path
 
 import torch
+
+from ._kernel_build import load_kernel
+from ._utils import warn_user
 
 __all__ = ["KINDS", "lstm_layer"]
 
@@ -142,101 +138,24 @@ def _compiled():
         return _forward, _backward
 
 
-_SOURCE = Path(__file__).with_name("_lstm_kernel.cpp")
-
-
-def _cpu_signature():
-    """What the code compiled with ``-march=native`` depends on: the CPU's
-    feature flags (a cache folder may be shared by machines of several kinds,
-    as a cluster's home folder is)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith(("flags", "Features")):
-                    return line
-    except OSError:
-        pass
-    return f"{platform.machine()} {platform.processor()}"
-
-
-def _compile_command(output):
-    """The compiler command line that builds the kernel into ``output``."""
-    from torch.utils import cpp_extension
-
-    compiler = os.environ.get("CXX", "c++")
-    flags = ["-O3", "-fno-trapping-math", "-std=c++17", "-shared", "-fPIC"]
-    if platform.machine().lower() in ("x86_64", "amd64"):
-        flags.append("-march=native")
-    abi = int(torch._C._GLIBCXX_USE_CXX11_ABI)
-    flags.append(f"-D_GLIBCXX_USE_CXX11_ABI={abi}")
-    includes = [f"-I{path}" for path in cpp_extension.include_paths()]
-    libs = cpp_extension.library_paths()
-    links = [f"-L{path}" for path in libs] + [f"-Wl,-rpath,{path}" for path in libs]
-    links += ["-lc10", "-ltorch_cpu", "-ltorch"]
-    return [compiler, *flags, *includes, str(_SOURCE), "-o", str(output), *links]
-
-
-def _library_path():
-    """Where the compiled kernel is kept: one file per source, compiler
-    command, torch version and CPU, in ``$XDG_CACHE_HOME/sklearn-rnn``
-    (``~/.cache/sklearn-rnn`` by default)."""
-    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    key = hashlib.sha256()
-    key.update(_SOURCE.read_bytes())
-    key.update(" ".join(_compile_command("")).encode())
-    key.update(f"{torch.__version__} {_cpu_signature()}".encode())
-    return Path(cache_home) / "sklearn-rnn" / f"lstm_kernel_{key.hexdigest()[:16]}.so"
-
-
-def _build(path):
-    """Compile the kernel to ``path``. The compiler writes a temporary file
-    in the same folder, renamed into place when complete: processes that
-    build at once (a grid search's workers) each install a whole library,
-    and one killed halfway leaves nothing that blocks the next (a lock file
-    would)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        partial = Path(tmp) / path.name
-        done = subprocess.run(
-            _compile_command(partial), capture_output=True, text=True, check=False
-        )
-        if done.returncode:
-            raise RuntimeError(done.stderr.strip()[-2000:] or done.stdout[-2000:])
-        os.replace(partial, path)
-
-
-_BUILDING = threading.Lock()
-
-
 @cache
 def _kernel():
     """``torch.ops.sklearn_rnn`` once the compiled kernel is loaded (built
-    first where the cache has none); ``None``, with a warning, where it
-    cannot be built or loaded. Threads that ask at once wait for one build."""
+    first where the cache has none, see :mod:`~sklearn_rnn._kernel_build`);
+    ``None``, with one warning that says why, where it cannot be."""
     try:
-        with _BUILDING:
-            return _load_kernel()
+        return load_kernel()
     except Exception as exc:  # noqa: BLE001 - any failure: the TorchScript loops
-        reason = str(exc).strip().splitlines()
-        warnings.warn(
-            "sklearn-rnn could not build its C++ kernel for LSTMs with a non-tanh "
-            f"activation ({type(exc).__name__}: {reason[-1] if reason else ''}); "
-            "they run 2-3x slower, stepped by TorchScript. Install a C++ compiler "
-            "(g++ or clang++) for the fast path.",
+        reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
+        advice = getattr(exc, "advice", "")
+        warn_user(
+            "sklearn-rnn cannot use its C++ kernel for LSTMs with a non-tanh "
+            f"activation: {reason}. They run 2-3x slower, stepped by "
+            f"{'TorchScript' if _compiled()[0] is not _forward else 'Python'}. "
+            f"{advice}".strip(),
             RuntimeWarning,
-            stacklevel=2,
         )
         return None
-
-
-def _load_kernel():
-    path = _library_path()
-    if not path.exists():
-        if shutil.which(os.environ.get("CXX", "c++")) is None:
-            raise RuntimeError("no C++ compiler found (set CXX to one)")
-        _build(path)
-    torch.ops.load_library(str(path))
-    return torch.ops.sklearn_rnn
 
 
 def _uses_kernel(xw):

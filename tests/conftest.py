@@ -1,5 +1,10 @@
 """Shared test settings, fixtures and helpers (imported as ``from conftest import``)."""
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import matplotlib
 import numpy as np
 import pytest
@@ -24,6 +29,11 @@ TINY = dict(hidden_size=6, max_iter=3, random_state=0)
 def pytest_configure(config):
     # Small RNNs run several times faster on one thread on a busy machine.
     torch.set_num_threads(1)
+    # Tests never write to the user's cache: the C++ kernel is built once per
+    # session into a temporary folder (the examples' processes inherit it).
+    cache = tempfile.mkdtemp(prefix="sklearn-rnn-tests-")
+    os.environ["XDG_CACHE_HOME"] = cache
+    atexit.register(shutil.rmtree, cache, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 import os
 import shutil
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -159,7 +160,10 @@ def test_lstm_kernel_in_float32_matches_autograd(lstm_steps, activation):
 def test_lstm_kernel_is_built_where_a_compiler_is_found():
     # CI has one: the speed the benchmarks report is the speed CI tests.
     assert _lstm_loop._kernel() is not None
-    assert _lstm_loop._library_path().exists()
+    # In the session's cache (conftest.py): tests never write to the user's.
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "sklearn-rnn"
+    assert list(cache.glob("lstm_kernel_*.so"))
+    assert not str(cache).startswith(str(Path.home() / ".cache"))
 
 
 def test_lstm_kernel_build_failure_warns_once_and_falls_back(monkeypatch, tmp_path):
@@ -180,8 +184,8 @@ def test_lstm_kernel_build_failure_warns_once_and_falls_back(monkeypatch, tmp_pa
 
 
 def test_lstm_kernel_compile_errors_are_reported(monkeypatch, tmp_path):
-    # A compiler that fails: its message ends the warning; nothing is
-    # installed in the cache, so the next process tries again.
+    # A compiler that fails: its message ends the warning; no library is
+    # installed, and the failure is remembered for the next process.
     compiler = tmp_path / "cxx"
     compiler.write_text("#!/bin/sh\necho 'error: out of cheese' >&2\nexit 1\n")
     compiler.chmod(0o755)
@@ -189,7 +193,31 @@ def test_lstm_kernel_compile_errors_are_reported(monkeypatch, tmp_path):
     monkeypatch.setenv("CXX", str(compiler))
     with pytest.warns(RuntimeWarning, match="out of cheese"):
         assert _lstm_loop._kernel.__wrapped__() is None
-    assert not list((tmp_path / "sklearn-rnn").iterdir())
+    assert not list((tmp_path / "sklearn-rnn").glob("*.so"))
+    (marker,) = (tmp_path / "sklearn-rnn").glob("*.failed")
+    assert "out of cheese" in marker.read_text()
+
+
+def test_lstm_kernel_gives_the_same_results_on_one_and_two_threads(lstm_steps):
+    # 300 rows of 64 units: each step's gate pass is split over the threads
+    # (compiled with OpenMP), in the calling thread's floating-point mode.
+    torch.manual_seed(0)
+    module = LoopRecurrence("lstm", "relu", 8, 64, 1, 0.0)
+    x = torch.randn(300, 20, 8, requires_grad=True)
+    results = []
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        try:
+            out = module(x)
+            grads = torch.autograd.grad(out.square().sum(), [x, *module.parameters()])
+            with torch.inference_mode():
+                predicted = module(x)
+        finally:
+            torch.set_num_threads(1)
+        results.append((out.detach(), predicted, grads))
+    for a, b in zip(*results):
+        for left, right in zip(*(t if isinstance(t, tuple) else (t,) for t in (a, b))):
+            torch.testing.assert_close(left, right, rtol=0, atol=0)
 
 
 def test_lstm_loop_runs_uncompiled_where_torchscript_fails(monkeypatch):
