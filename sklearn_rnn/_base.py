@@ -330,7 +330,17 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if self.downsample != "auto":
             return self.downsample
         steps = AUTO_STEPS_CONV if conv_filters else AUTO_STEPS_MEAN
-        return max(1, math.ceil(_weighted_median(lengths, weight) / steps))
+        median = _weighted_median(lengths, weight)
+        factor = max(1, math.ceil(median / steps))
+        if factor > 1 and not conv_filters:
+            warn_user(
+                f"downsample='auto' averages blocks of {factor} steps before the "
+                f"recurrence (the median training sequence has {median:g} steps), "
+                "which can hide short events. Set downsample=1 to read every "
+                "step, or an int to choose the block.",
+                UserWarning,
+            )
+        return factor
 
     def _conv_filters(self):
         filters = self.conv_filters

@@ -7,7 +7,7 @@ import torch
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import check_consistent_length, check_array
 
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
 from ._losses import regression_criterion
@@ -89,7 +89,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         sequences of up to 256 steps are read as they are (block means of 4
         steps cost 0.98 -> 0.78 accuracy on 200-300-step sequences of
         single-step events), longer ones shrink to about 256 steps, several
-        times faster. With convolutions, whose first layer learns what to keep
+        times faster, with a ``UserWarning`` that says so. With convolutions, whose first layer learns what to keep
         of every step, 'auto' aims at 64 steps (ceil(median / 64)): on
         GunPoint and ArrowHead that gave 0.98 and 0.77 where reading every
         step gave 0.96 and 0.67.
@@ -478,6 +478,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 f"array with {y.ndim} dimensions instead."
             )
         y_2d = y.reshape(len(y), -1).astype(np.float64)
+        check_consistent_length(y_2d, sample_weight)  # before weighting by it
         self._check_loss(y_2d)
         if not first:
             if y_2d.shape[1] != self.n_outputs_:

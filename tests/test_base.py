@@ -658,3 +658,18 @@ def test_categories_are_learned_from_positive_weights_only():
     weight = np.r_[np.ones(9), 0.0]
     reg = RNNRegressor(categorical_features=[1], **TINY).fit(X, y, sample_weight=weight)
     np.testing.assert_array_equal(reg.categories_[0], [0, 1, 2])
+
+
+def test_downsample_auto_warns_when_it_averages_blocks():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(12, 600, 1)).astype(np.float32)
+    y = X[:, -1, 0]
+    with pytest.warns(UserWarning, match="averages blocks of 3 steps") as caught:
+        reg = RNNRegressor(**TINY).fit(X, y)
+    assert reg.downsample_ == 3 and caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        RNNRegressor(downsample=1, **TINY).fit(X, y)  # asked for: no warning
+        RNNRegressor(conv_filters=4, **TINY).fit(X, y)  # learned: no warning
+        RNNRegressor(**TINY).fit(X[:, :200], y)  # short: read as they are
