@@ -47,3 +47,22 @@ def test_blocks_train_as_batch_by_batch(monkeypatch):
     single = RNNRegressor(**params).fit(X, y)
     assert blocked.loss_curve_ == single.loss_curve_
     np.testing.assert_array_equal(blocked.predict(X), single.predict(X))
+
+
+def test_only_batches_of_short_sequences_get_empty_rows():
+    # Empty rows make a short sequence's prediction independent of its batch
+    # (scikit-learn's subset checks); a long one is not made 32 rows wide.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 12, 2)).astype(np.float32)
+    reg = RNNRegressor(hidden_size=4, max_iter=1, random_state=0).fit(X, X[:, -1, 0])
+    seen = []
+    hook = reg.module_.register_forward_pre_hook(
+        lambda module, args: seen.append(tuple(args[0].shape[:2]))
+    )
+    try:
+        reg.predict(X[:1])
+        reg.predict(rng.normal(size=(1, 500, 2)))
+        reg.predict(rng.normal(size=(3, 40, 2)))
+    finally:
+        hook.remove()
+    assert seen == [(32, 12), (1, 500), (3, 40)]
