@@ -16,6 +16,7 @@ fitted attribute is checked against a schema (type, dimensions, shape
 against ``n_outputs_`` and ``n_channels_in_``).
 """
 
+import copy
 import json
 import os
 import tempfile
@@ -517,9 +518,12 @@ def _restore_net(est, entry, tensors, used):
             stacklevel=4,
         )
         device = torch.device("cpu")
+    # The network of the fit, whose parameters may have been set since.
+    builder = copy.copy(est)
+    builder.set_params(**est._architecture)
     with torch.random.fork_rng():  # building the module draws initial weights
-        net = est._build_net(
-            device, None, est._conv_filters(), first=True, incremental=False
+        net = builder._build_net(
+            device, None, builder._conv_filters(), first=True, incremental=False
         )
     module_state = _take(tensors, f"{prefix}.module.", used)
     expected = net.module_.state_dict()

@@ -371,3 +371,12 @@ def test_save_writes_histories_holding_arrays_and_is_atomic(tmp_path, monkeypatc
         save(model, path)
     assert path.read_bytes() == good  # the previous model is intact
     assert [p.name for p in tmp_path.iterdir()] == ["model.zip"]  # no leftovers
+
+
+def test_a_model_whose_parameters_changed_after_fit_saves_its_fitted_network():
+    model, X = _fitted("regressor")
+    expected = model.predict(X)
+    model.set_params(hidden_size=9, cell="lstm")  # not refitted
+    loaded, _ = _round_trip(model)
+    np.testing.assert_array_equal(loaded.predict(X), expected)
+    assert loaded.hidden_size == 9  # the parameters as they are now
