@@ -7,7 +7,7 @@ import torch
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_consistent_length, check_array
+from sklearn.utils.validation import check_array, check_consistent_length
 
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
 from ._losses import regression_criterion
