@@ -92,10 +92,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         sequences of up to 256 steps are read as they are (block means of 4
         steps cost 0.98 -> 0.78 accuracy on 200-300-step sequences of
         single-step events), longer ones shrink to about 256 steps, several
-        times faster, with a ``UserWarning`` that says so. With convolutions, whose first layer learns what to keep
-        of every step, 'auto' aims at 64 steps (ceil(median / 64)): on
-        GunPoint and ArrowHead that gave 0.98 and 0.77 where reading every
-        step gave 0.96 and 0.67.
+        times faster, with a ``UserWarning`` that says so. With convolutions,
+        whose first layer learns what to keep of every step, 'auto' aims at
+        64 steps (ceil(median / 64)): on GunPoint and ArrowHead that gave
+        0.98 and 0.77 where reading every step gave 0.96 and 0.67.
 
     categorical_features : array-like of int or bool, default=None
         The per-step features that hold integer category codes (token ids,

@@ -100,6 +100,12 @@ class LoopRecurrence(nn.Module):
                 x = F.dropout(x, self.dropout, self.training)
             w_hh = getattr(self, f"weight_hh_l{layer}")
             b_hh = getattr(self, f"bias_hh_l{layer}")
+            if torch.onnx.is_in_onnx_export() and not self.use_autograd_steps:
+                # ONNX's own LSTM/GRU/RNN operator, with a dynamic time axis.
+                w_ih = getattr(self, f"weight_ih_l{layer}")
+                b_ih = getattr(self, f"bias_ih_l{layer}")
+                x = onnx_recurrence(self, x, w_ih, w_hh, b_ih, b_hh)
+                continue
             if self.cell == "lstm" and not self.autograd_steps:
                 w_ih = getattr(self, f"weight_ih_l{layer}")
                 b = getattr(self, f"bias_ih_l{layer}") + b_hh
@@ -134,6 +140,87 @@ class LoopRecurrence(nn.Module):
         z = torch.sigmoid(x_z + h_z)
         n = act(x_n + r * h_n)
         return n + z * (h - n), c
+
+
+# ONNX's recurrent operators: their name, where each of PyTorch's gates goes
+# (ONNX orders LSTM gates i, o, f, c and GRU gates z, r, h), and their
+# activations (gates, then the candidate and for the LSTM its cell output).
+_ONNX_CELLS = {"lstm": ("LSTM", (0, 3, 1, 2), 2), "gru": ("GRU", (1, 0, 2), 1)}
+_ONNX_CELLS["rnn"] = ("RNN", (0,), 1)
+_ONNX_ACTIVATIONS = {
+    "tanh": "Tanh",
+    "relu": "Relu",
+    "sigmoid": "Sigmoid",
+    "identity": "Affine",
+}
+
+
+def onnx_recurrence(recurrence, x, w_ih, w_hh, b_ih, b_hh):
+    """One layer of ``recurrence`` as ONNX's LSTM, GRU or RNN operator (used
+    while exporting): batch-first ``x`` in, hidden states out."""
+    order = _ONNX_CELLS[recurrence.cell][1]
+
+    def gates(w):  # PyTorch's gate blocks in ONNX's order, one direction
+        blocks = w.chunk(len(order), 0)
+        return torch.cat([blocks[i] for i in order]).unsqueeze(0)
+
+    bias = torch.cat([gates(b_ih), gates(b_hh)], 1)
+    out = _OnnxRecurrence.apply(
+        x.transpose(0, 1), gates(w_ih), gates(w_hh), bias, recurrence
+    )
+    return out.transpose(0, 1)
+
+
+class _OnnxRecurrence(torch.autograd.Function):
+    """Computes the layer step by step; exports as one ONNX operator."""
+
+    @staticmethod
+    def forward(ctx, x, w, r, bias, recurrence):
+        act = ACTIVATIONS[recurrence.activation]
+        name, order, _ = _ONNX_CELLS[recurrence.cell]
+        back = [order.index(i) for i in range(len(order))]  # ONNX -> PyTorch
+        w_ih, w_hh = (
+            torch.cat([m[0].chunk(len(order))[i] for i in back]) for m in (w, r)
+        )
+        b_ih, b_hh = (
+            torch.cat([b.chunk(len(order))[i] for i in back]) for b in bias[0].chunk(2)
+        )
+        h = x.new_zeros(x.shape[1], recurrence.hidden_size)
+        c, outputs = torch.zeros_like(h), []
+        for x_t in x:
+            xw, hw = F.linear(x_t, w_ih, b_ih), F.linear(h, w_hh, b_hh)
+            h, c = recurrence._step(xw, hw, h, c, act)
+            outputs.append(h)
+        return torch.stack(outputs)
+
+    @staticmethod
+    def symbolic(g, x, w, r, bias, recurrence):
+        name, _, n_activations = _ONNX_CELLS[recurrence.cell]
+        activation = _ONNX_ACTIVATIONS[recurrence.activation]
+        activations = ["Sigmoid"] * (name != "RNN") + [activation] * n_activations
+        attributes = {}
+        if activation == "Affine":  # identity: 1 * x + 0
+            attributes = dict(
+                activation_alpha_f=[1.0] * activations.count("Affine"),
+                activation_beta_f=[0.0] * activations.count("Affine"),
+            )
+        if name == "GRU":  # PyTorch's GRU: r * (W_hn h + b_hn)
+            attributes["linear_before_reset_i"] = 1
+        outputs = 3 if name == "LSTM" else 2
+        y = g.op(
+            name,
+            x,
+            w,
+            r,
+            bias,
+            activations_s=activations,
+            hidden_size_i=recurrence.hidden_size,
+            outputs=outputs,
+            **attributes,
+        )[0]
+        # Y is (time, directions, batch, hidden): one direction.
+        axes = g.op("Constant", value_t=torch.tensor([1], dtype=torch.int64))
+        return g.op("Squeeze", y, axes)
 
 
 def _recurrence(cell, activation, input_size, hidden_size, num_layers, dropout):

@@ -21,8 +21,8 @@ from torch import nn
 
 from ._base import BaseRNN
 from ._classifier import RNNClassifier, to_probabilities
-from ._module import uses_fused_kernel
 from ._regressor import to_target_units
+from ._utils import warn_user
 
 __all__ = ["to_onnx"]
 
@@ -65,11 +65,9 @@ RNNTimestepClassifier
     file : str, path-like or binary file object
         Where to write the ONNX model.
     max_timesteps : int, default=None
-        Only for activations that step through time in Python (every
-        activation but 'tanh', and 'relu' with ``cell='rnn'``): the exporter
-        unrolls that loop, so the graph's time axis is fixed at this length;
-        pad shorter sequences with zeros to it (padding never changes a
-        prediction). The fused cells get a dynamic time axis and ignore it.
+        Deprecated and ignored: every cell and activation now exports with a
+        dynamic time axis (as ONNX's own LSTM, GRU or RNN operator, whose
+        ``activations`` attribute takes Relu, Sigmoid and Affine).
     opset_version : int, default=17
         The ONNX opset.
 
@@ -99,12 +97,11 @@ RNNTimestepClassifier
             "to_onnx needs the onnx package: pip install sklearn-rnn[onnx] "
             "(onnx, onnxruntime, onnxscript)."
         ) from None
-    fused = uses_fused_kernel(estimator.cell, estimator.activation)
-    if not fused and max_timesteps is None:
-        raise ValueError(
-            f"activation={estimator.activation!r} with cell={estimator.cell!r} "
-            "steps through time in Python, which the exporter unrolls to a fixed "
-            "length: pass max_timesteps (and pad inputs with zeros to it)."
+    if max_timesteps is not None:
+        warn_user(
+            "max_timesteps is deprecated and ignored: every activation now "
+            "exports with a dynamic time axis. Remove the argument.",
+            FutureWarning,
         )
     # A copy: the estimator's own module stays where and as it is.
     module = copy.deepcopy(estimator.module_).float().cpu().eval()
@@ -124,12 +121,9 @@ RNNTimestepClassifier
         estimator._categorical_,
         getattr(estimator, "categories_", ()),
     )
-    time = max_timesteps if not fused else 3
-    x = torch.zeros(2, time, estimator.n_channels_in_)
-    lengths = torch.tensor([time, 1])
-    axes = {"x": {0: "batch"}, "lengths": {0: "batch"}, "y": {0: "batch"}}
-    if fused:
-        axes["x"][1] = "time"
+    x = torch.zeros(2, 3, estimator.n_channels_in_)
+    lengths = torch.tensor([3, 1])
+    axes = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}, "y": {0: "batch"}}
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         # The exporter's deprecation and tracer notes are not the user's business.

@@ -77,13 +77,24 @@ def test_per_step_estimators_and_embeddings_export(Est, bidirectional):
     _check(est.fit(X, y), X)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "identity"])
-def test_python_stepped_activations_export_at_a_fixed_length(activation):
+def test_every_activation_exports_with_a_dynamic_time_axis(cell, activation):
+    # The tutorial's LSTM(activation='relu') among them: ONNX's own LSTM, GRU
+    # and RNN operators take the activation, so no length is fixed.
+    onnx = pytest.importorskip("onnx")
     X, y, _ = ragged(high=20)
-    reg = RNNRegressor(cell="lstm", activation=activation, **TINY).fit(X, y)
-    with pytest.raises(ValueError, match="pass max_timesteps"):
-        to_onnx(reg, io.BytesIO())
-    _check(reg, X, shapes=((5, 19), (9, 19)), max_timesteps=19)
+    reg = RNNRegressor(cell=cell, activation=activation, num_layers=2, **TINY)
+    reg.fit(X, y)
+    _check(reg, X)
+    buffer = io.BytesIO()
+    to_onnx(reg, buffer)
+    operators = {
+        node.op_type for node in onnx.load_from_string(buffer.getvalue()).graph.node
+    }
+    assert cell.upper() in operators and "Loop" not in operators
+    with pytest.warns(FutureWarning, match="max_timesteps is deprecated"):
+        to_onnx(reg, io.BytesIO(), max_timesteps=19)
 
 
 def test_errors_without_onnx_and_for_other_objects(monkeypatch):
