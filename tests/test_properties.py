@@ -162,9 +162,11 @@ def invariance_models():
 def test_property_a_prediction_never_depends_on_the_other_sequences(
     invariance_models, data
 ):
-    """Float32 computation, float64 input: the subset and sample-order
-    invariance that scikit-learn's checks test, exactly (not within a
-    tolerance), for any subset in any order."""
+    """The subset and sample-order invariance of scikit-learn's checks, for
+    any subset in any order of sequences up to 59 steps: within float32
+    rounding (the README's promise). Batches of sequences up to 32 steps get
+    empty rows to 32, which made them bitwise equal on the CPUs measured; the
+    checks themselves (short sequences) hold to scikit-learn's 1e-7."""
     models, X = invariance_models
     index = data.draw(
         st.lists(st.integers(0, len(X) - 1), min_size=1, max_size=300, unique=True)
@@ -173,8 +175,8 @@ def test_property_a_prediction_never_depends_on_the_other_sequences(
         full = model.predict(X) if model._per_step else outputs(model, X)
         part = outputs(model, [X[i] for i in index]) if not model._per_step else None
         if part is not None:
-            np.testing.assert_array_equal(part, full[index])
+            np.testing.assert_allclose(part, full[index], rtol=0, atol=INVARIANCE_ATOL)
         else:
             got = model.predict([X[i] for i in index])
             for i, steps in zip(index, got):
-                np.testing.assert_array_equal(steps, full[i])
+                np.testing.assert_allclose(steps, full[i], rtol=0, atol=INVARIANCE_ATOL)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import TINY, ragged
+from conftest import TINY, median_over_seeds, ragged
 
 from sklearn_rnn import (
     RNNRegressor,
@@ -33,29 +33,40 @@ def _noisy(n, seed, outliers=0.0):
 FAST = dict(hidden_size=16, max_iter=40, conv_filters=0, random_state=0)
 
 
+@pytest.mark.slow
 def test_quantile_models_make_an_80_percent_band_on_new_data():
-    X, y, _ = _noisy(3000, 0)
-    X_new, y_new, _ = _noisy(1000, 1)
     # Early stopping on the validation pinball loss: measured 0.80 (without it,
     # 1,500 sequences and 40-80 epochs gave 0.71-0.75, a band fitted to noise).
-    params = dict(FAST, max_iter=60, early_stopping=True, n_iter_no_change=10)
-    low = RNNRegressor(loss="quantile", quantile=0.1, **params).fit(X, y)
-    high = RNNRegressor(loss="quantile", quantile=0.9, **params).fit(X, y)
-    inside = (low.predict(X_new) <= y_new) & (y_new <= high.predict(X_new))
-    assert 0.75 <= inside.mean() <= 0.85, inside.mean()
+    def coverage(seed):
+        X, y, _ = _noisy(3000, seed)
+        X_new, y_new, _ = _noisy(1000, 10 + seed)
+        params = dict(FAST, max_iter=60, early_stopping=True, n_iter_no_change=10)
+        params["random_state"] = seed
+        low = RNNRegressor(loss="quantile", quantile=0.1, **params).fit(X, y)
+        high = RNNRegressor(loss="quantile", quantile=0.9, **params).fit(X, y)
+        inside = (low.predict(X_new) <= y_new) & (y_new <= high.predict(X_new))
+        return inside.mean()
+
+    covered = median_over_seeds(coverage)
+    assert 0.75 <= covered <= 0.85, covered
 
 
+@pytest.mark.slow
 def test_robust_losses_beat_squared_error_on_gross_outliers():
-    X, y, _ = _noisy(1000, 0, outliers=0.05)
-    X_new, _, signal = _noisy(500, 1)
-    errors = {
-        loss: np.abs(
-            RNNRegressor(loss=loss, **FAST).fit(X, y).predict(X_new) - signal
-        ).mean()
-        for loss in ("squared_error", "absolute_error", "huber")
-    }
-    assert errors["absolute_error"] < errors["squared_error"], errors
-    assert errors["huber"] < errors["squared_error"], errors
+    def errors(seed):
+        X, y, _ = _noisy(1000, seed, outliers=0.05)
+        X_new, _, signal = _noisy(500, 10 + seed)
+        params = dict(FAST, random_state=seed)
+        return {
+            loss: np.abs(
+                RNNRegressor(loss=loss, **params).fit(X, y).predict(X_new) - signal
+            ).mean()
+            for loss in ("squared_error", "absolute_error", "huber")
+        }
+
+    median = median_over_seeds(errors)
+    assert median["absolute_error"] < median["squared_error"], median
+    assert median["huber"] < median["squared_error"], median
 
 
 def test_poisson_predicts_positive_means_and_refuses_negative_targets():

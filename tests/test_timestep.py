@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import INVARIANCE_ATOL, TINY, nan_padded, ragged
+from conftest import INVARIANCE_ATOL, TINY, median_over_seeds, nan_padded, ragged
 from sklearn.base import clone
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
@@ -198,18 +198,28 @@ def test_padding_never_changes_a_prediction(Est, bidirectional, cell, activation
 
 
 @pytest.mark.parametrize("Est", TIMESTEP)
-def test_reproducible_and_learns(Est):
+def test_reproducible(Est):
     X, y_reg, y_clf = per_step_data(n=60)
     y = per_step_targets_for(Est, y_reg, y_clf)
-    params = dict(hidden_size=16, max_iter=60, random_state=0)
+    params = dict(hidden_size=16, max_iter=5, random_state=0)
     a, b = Est(**params).fit(X, y), Est(**params).fit(X, y)
     np.testing.assert_array_equal(
         flat(per_step_outputs(a, X)), flat(per_step_outputs(b, X))
     )
-    X_test, y_reg_test, y_clf_test = per_step_data(n=60, seed=1)
-    y_test = per_step_targets_for(Est, y_reg_test, y_clf_test)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("Est", TIMESTEP)
+def test_learns_a_running_sum(Est):
+    def score(seed):
+        X, y_reg, y_clf = per_step_data(n=60, seed=seed)
+        X_test, y_reg_test, y_clf_test = per_step_data(n=60, seed=10 + seed)
+        est = Est(hidden_size=16, max_iter=60, random_state=seed)
+        est.fit(X, per_step_targets_for(Est, y_reg, y_clf))
+        return est.score(X_test, per_step_targets_for(Est, y_reg_test, y_clf_test))
+
     # A running sum needs memory of every earlier step: well above chance.
-    assert a.score(X_test, y_test) > (0.8 if Est is RNNTimestepRegressor else 0.85)
+    assert median_over_seeds(score) > (0.8 if Est is RNNTimestepRegressor else 0.85)
 
 
 @pytest.mark.parametrize("Est", TIMESTEP)
