@@ -42,6 +42,7 @@ def _quickstart(n_threads):
         alpha=0.0,
         max_iter=100,
         n_iter_no_change=100,
+        weight_init="keras",
         batch_size=32,
         random_state=0,
         n_threads=n_threads,

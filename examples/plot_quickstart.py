@@ -35,7 +35,9 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
 # The Keras model, as one scikit-learn estimator. Our defaults differ where the
 # accuracy benchmark chose otherwise (a GRU, max-pooling over the steps, a
 # learning rate of 3e-3, standardised targets); the Keras model reads the last
-# step, learns at Adam's 1e-3 on raw targets and adds no L2 penalty.
+# step, learns at Adam's 1e-3 on raw targets, adds no L2 penalty, and starts
+# from Keras' initialisation (on the adding problem, 5 seeds: held-out RMSE
+# 0.13 as Keras 3's own, 0.98 from PyTorch's uniform initialisation).
 model = RNNRegressor(
     cell="lstm",
     hidden_size=50,
@@ -46,6 +48,7 @@ model = RNNRegressor(
     alpha=0.0,
     max_iter=100,
     n_iter_no_change=100,  # never stop before the 100 epochs, as Keras
+    weight_init="keras",
     batch_size=32,
     verbose=1,
     random_state=0,

@@ -38,7 +38,7 @@ from ._data import (
     SequenceData,
     predict_batches,
 )
-from ._module import ACTIVATIONS, CELLS, POOLING, RecurrentNet
+from ._module import ACTIVATIONS, CELLS, POOLING, RecurrentNet, keras_initialise
 from ._net import SequenceNet
 from ._threads import auto_threads, torch_threads
 from ._utils import flush_denormals, resolve_device, seeded_torch, warn_user
@@ -130,6 +130,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "weight_init": [StrOptions({"torch", "keras"})],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -163,6 +164,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         n_iter_no_change,
         tol,
         clip_grad_norm,
+        weight_init,
         warm_start,
         random_state,
         verbose,
@@ -191,6 +193,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.clip_grad_norm = clip_grad_norm
+        self.weight_init = weight_init
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
@@ -381,6 +384,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 n_categories=n_categories,
                 embedding_dims=embedding_dims(n_categories, self.embedding_dim),
             )
+            if self.weight_init == "keras":
+                keras_initialise(module)
         else:  # a copy: the fitted model stays as it was until training succeeds
             module = copy.deepcopy(self._net.module_)
             module.set_dropout(self.dropout)

@@ -8,9 +8,10 @@ points: data come in as a :class:`~sklearn_rnn._data.SequenceData` (a torch
 validation set is skorch's ``predefined_split``; ``infer``, ``get_loss`` and
 ``train_step`` are overridden as skorch's documentation suggests.
 
-Two of those overrides exist for speed and rely on what skorch documents for
-them; ``tests/test_net.py`` holds a canary test for each, so that a skorch
-release that changes the contract fails loudly:
+Three overrides exist for speed; ``notify`` and ``run_single_epoch`` are skorch
+internals, not documented extension points (hence the ``<1.5`` bound on skorch).
+``tests/test_net.py`` holds a canary test for each, so that a skorch release
+that changes the contract fails loudly:
 
 - ``notify`` calls, for each event, only the callbacks that implement it
   (skorch calls every callback for every event, three times per batch);

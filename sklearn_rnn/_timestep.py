@@ -310,6 +310,13 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
     clip_grad_norm : float, default=None
         If set, the gradient norm is clipped to this value in every step.
 
+    weight_init : {'torch', 'keras'}, default='torch'
+        How the recurrent layers and linear maps start: PyTorch's uniform
+        initialisation, or Keras' (Glorot-uniform input weights, orthogonal
+        recurrent weights, zero biases, and a forget-gate bias of 1 in an
+        LSTM) to reproduce a Keras model. The measurements behind the default
+        are in ``benchmarks/README.md`` ("The tutorial's model against Keras").
+
     warm_start : bool, default=False
         Whether ``fit`` continues from the weights of the previous fit. The
         other parameters, as set now, apply to the new fit (a new optimizer
@@ -466,6 +473,7 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
         n_iter_no_change=30,
         tol=1e-4,
         clip_grad_norm=None,
+        weight_init="torch",
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -499,6 +507,7 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
             n_iter_no_change=n_iter_no_change,
             tol=tol,
             clip_grad_norm=clip_grad_norm,
+            weight_init=weight_init,
             warm_start=warm_start,
             random_state=random_state,
             verbose=verbose,
@@ -773,6 +782,13 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
     clip_grad_norm : float, default=None
         If set, the gradient norm is clipped to this value in every step.
 
+    weight_init : {'torch', 'keras'}, default='torch'
+        How the recurrent layers and linear maps start: PyTorch's uniform
+        initialisation, or Keras' (Glorot-uniform input weights, orthogonal
+        recurrent weights, zero biases, and a forget-gate bias of 1 in an
+        LSTM) to reproduce a Keras model. The measurements behind the default
+        are in ``benchmarks/README.md`` ("The tutorial's model against Keras").
+
     warm_start : bool, default=False
         Whether ``fit`` continues from the weights of the previous fit. The
         other parameters, as set now, apply to the new fit (a new optimizer
@@ -910,6 +926,7 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
         n_iter_no_change=30,
         tol=1e-4,
         clip_grad_norm=None,
+        weight_init="torch",
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -941,6 +958,7 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
             n_iter_no_change=n_iter_no_change,
             tol=tol,
             clip_grad_norm=clip_grad_norm,
+            weight_init=weight_init,
             warm_start=warm_start,
             random_state=random_state,
             verbose=verbose,

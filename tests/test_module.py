@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_rnn import _lstm_loop
+from sklearn_rnn import RNNRegressor, _lstm_loop
 from sklearn_rnn._module import (
     CELLS,
     FrontEnd,
@@ -235,3 +235,36 @@ def test_lstm_loop_runs_uncompiled_where_torchscript_fails(monkeypatch):
         assert x.grad is not None
     finally:
         _lstm_loop._compiled.cache_clear()
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_keras_weight_init(cell, activation, bidirectional):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 5, 3)).astype(np.float32)
+    params = dict(cell=cell, activation=activation, bidirectional=bidirectional)
+    params.update(hidden_size=6, max_iter=1, learning_rate_init=1e-12, random_state=0)
+    reg = RNNRegressor(weight_init="keras", num_layers=2, **params).fit(X, X[:, -1, 0])
+    state = {k: v.double() for k, v in reg.module_.state_dict().items()}
+    gates = {"lstm": 4, "gru": 3, "rnn": 1}[cell]
+    for name, value in state.items():
+        if "weight_hh" in name:  # orthonormal columns, as Keras' orthogonal
+            torch.testing.assert_close(
+                value.T @ value, torch.eye(6).double(), atol=1e-5, rtol=0
+            )
+        elif "weight_ih" in name:  # Glorot-uniform
+            assert value.abs().max() <= (6 / sum(value.shape)) ** 0.5 + 1e-6
+        elif "bias_ih" in name:
+            forget = torch.zeros(gates * 6).double()
+            if cell == "lstm":
+                forget[6:12] = 1.0  # unit forget bias; gates i, f, g, o
+            torch.testing.assert_close(value, forget, atol=1e-9, rtol=0)
+        elif "bias_hh" in name or name == "head.bias":
+            assert value.abs().max() < 1e-9
+    torch_init = RNNRegressor(num_layers=2, **params).fit(X, X[:, -1, 0])
+    assert not np.allclose(torch_init.predict(X), reg.predict(X))
+    again = RNNRegressor(weight_init="keras", num_layers=2, **params).fit(
+        X, X[:, -1, 0]
+    )
+    np.testing.assert_array_equal(again.predict(X), reg.predict(X))
