@@ -74,7 +74,7 @@ def ours(weight_init):
             normalize_y=False,
             alpha=0.0,
             max_iter=EPOCHS,
-            n_iter_no_change=EPOCHS,
+            n_iter_no_change=None,
             batch_size=BATCH,
             random_state=seed,
             **({"weight_init": weight_init} if weight_init else {}),

@@ -41,7 +41,7 @@ def _quickstart(n_threads):
         normalize_y=False,
         alpha=0.0,
         max_iter=100,
-        n_iter_no_change=100,
+        n_iter_no_change=None,
         weight_init="keras",
         batch_size=32,
         random_state=0,

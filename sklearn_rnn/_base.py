@@ -22,10 +22,10 @@ from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
 )
-from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
+from skorch.callbacks import GradientNormClipping, LRScheduler
 from skorch.helper import predefined_split
 
-from ._callbacks import Diverged, DivergenceGuard, ValidationScore
+from ._callbacks import Diverged, DivergenceGuard, StopAfterTheRow, ValidationScore
 from ._categories import (
     check_categorical_features,
     embedding_dims,
@@ -38,6 +38,7 @@ from ._data import (
     SequenceData,
     predict_batches,
 )
+from ._lstm_loop import prepare_kernel
 from ._module import ACTIVATIONS, CELLS, POOLING, RecurrentNet, keras_initialise
 from ._net import SequenceNet
 from ._threads import auto_threads, torch_threads
@@ -127,7 +128,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "shuffle": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
         "tol": [Interval(Real, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "weight_init": [StrOptions({"torch", "keras"})],
@@ -303,6 +304,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 for name in ARCHITECTURE
                 if name in self._parameter_constraints
             }
+        if device.type == "cpu" and self.cell == "lstm" and self.activation != "tanh":
+            prepare_kernel(self.verbose)  # its compile is not epoch 1's time
         threads = self._threads(min(self.batch_size, len(data)), device)
         with seeded_torch(seed, device), torch_threads(threads), flush_denormals():
             net = self._build_net(
@@ -412,6 +415,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         ).initialize()
         if not first:
             net.history = self._net.history
+            # One header for the epoch table of a sequence of partial fits.
+            print_logs = (dict(n.callbacks_).get("print_log") for n in (self._net, net))
+            old_log, new_log = print_logs
+            if incremental and old_log is not None and new_log is not None:
+                new_log.first_iteration_ = old_log.first_iteration_
             if incremental:
                 # A copy: torch's load_state_dict shares the state's tensors.
                 state = copy.deepcopy(self._net.optimizer_.state_dict())
@@ -423,11 +431,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         early = self.early_stopping and not incremental
         if early:
             callbacks.append(("valid_score", ValidationScore(self._validation_score)))
-        if not incremental:
+        if not incremental and self.n_iter_no_change is not None:
             callbacks.append(
                 (
                     "early_stopping",
-                    EarlyStopping(
+                    StopAfterTheRow(
                         monitor="valid_score" if early else "train_loss",
                         lower_is_better=not early,
                         patience=self.n_iter_no_change,
@@ -446,7 +454,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                         monitor="valid_score" if early else "train_loss",
                         mode="max" if early else "min",
                         factor=0.2,
-                        patience=max(self.n_iter_no_change // 2 - 1, 0),
+                        patience=max((self.n_iter_no_change or 30) // 2 - 1, 0),
                         threshold=self.tol,
                         threshold_mode="abs",
                     ),
@@ -488,7 +496,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if self.early_stopping:
             self.validation_scores_ = _history_column(history, "valid_score")
             self.best_validation_score_ = max(self.validation_scores_, default=None)
-        if epochs > 1 and self.n_iter_ - done_before == epochs:
+        ran_all = self.n_iter_ - done_before == epochs
+        if epochs > 1 and ran_all and self.n_iter_no_change is not None:
             warn_user(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",

@@ -5,9 +5,15 @@ import re
 import sys
 
 import torch
-from skorch.callbacks import Callback, PrintLog
+from skorch.callbacks import Callback, EarlyStopping, PrintLog
 
-__all__ = ["Diverged", "DivergenceGuard", "PlainPrintLog", "ValidationScore"]
+__all__ = [
+    "Diverged",
+    "DivergenceGuard",
+    "PlainPrintLog",
+    "StopAfterTheRow",
+    "ValidationScore",
+]
 
 
 class Diverged(RuntimeError):
@@ -53,15 +59,58 @@ class ValidationScore(Callback):
         self.outputs_ = []
 
 
+class StopAfterTheRow(EarlyStopping):
+    """skorch's ``EarlyStopping``, stopping when the next epoch begins.
+
+    skorch prints the epoch table's row after every other callback, so
+    stopping at the end of an epoch lost its row (the table ended at epoch 19
+    while ``n_iter_`` was 20). The decision and its message wait for the next
+    epoch's start, which is then removed from the history before it runs.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self.pending_ = None
+        return super().on_train_begin(net, **kwargs)
+
+    def on_epoch_end(self, net, **kwargs):
+        sink, messages = self.sink, []
+        self.sink = messages.append
+        try:
+            super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            self.pending_ = messages
+        finally:
+            self.sink = sink
+
+    def on_epoch_begin(self, net, **kwargs):
+        if self.pending_ is not None:
+            del net.history[-1]  # the epoch that was about to start
+            for text in self.pending_:
+                self._sink(text, net.verbose)
+            raise KeyboardInterrupt
+
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class PlainPrintLog(PrintLog):
-    """skorch's epoch table, with colour codes only when printing to a terminal.
+    """skorch's epoch table, with colour codes only when printing to a terminal
+    and four significant digits (skorch's four decimals printed a loss of
+    1.2e-05 as 0.0000).
 
     skorch highlights the best values with ANSI codes, which end up as
     ``\\x1b[36m`` in log files and in notebooks' saved output.
     """
+
+    def __init__(
+        self,
+        keys_ignored=None,
+        sink=print,
+        tablefmt="simple",
+        floatfmt=".4g",
+        stralign="right",
+    ):
+        super().__init__(keys_ignored, sink, tablefmt, floatfmt, stralign)
 
     def format_row(self, row, key, color):
         text = super().format_row(row, key, color)

@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from functools import cache
 from pathlib import Path
 
@@ -61,10 +62,12 @@ class KernelUnavailable(RuntimeError):
         self.reason, self.advice = reason, advice
 
 
-def load_kernel():
+def load_kernel(announce=None):
     """``torch.ops.sklearn_rnn``, built first where the cache has none.
 
-    Raises :class:`KernelUnavailable` where it cannot be built or loaded.
+    ``announce``, when given, is called with a line when a build starts and
+    one when it ends (with its duration). Raises :class:`KernelUnavailable`
+    where the kernel cannot be built or loaded.
     """
     compiler = _compiler()
     folder = _cache_folder()
@@ -77,7 +80,15 @@ def load_kernel():
                     f"its build failed before ({_last_line(failed.read_text())})",
                     f"Fix the compiler, then delete {failed} to build again.",
                 )
+            if announce:
+                announce(
+                    "Compiling sklearn-rnn's C++ kernel for LSTMs with a non-tanh "
+                    "activation (once per machine and torch version, 10-20 s)..."
+                )
+            start = time.perf_counter()
             _build(compiler, path, failed)
+            if announce:
+                announce(f"Compiled in {time.perf_counter() - start:.1f} s.")
     _dlopen(path)
     return torch.ops.sklearn_rnn
 

@@ -31,7 +31,7 @@ import torch
 from ._kernel_build import load_kernel
 from ._utils import warn_user
 
-__all__ = ["KINDS", "lstm_layer"]
+__all__ = ["KINDS", "lstm_layer", "prepare_kernel"]
 
 KINDS = {"relu": 0, "sigmoid": 1, "tanh": 2, "identity": 3}
 
@@ -138,13 +138,28 @@ def _compiled():
         return _forward, _backward
 
 
+_announce = None  # what prepare_kernel tells the user while it compiles
+
+
+def prepare_kernel(verbose):
+    """Load (or compile, saying so when ``verbose``) the kernel before
+    training, so that its build is announced and kept out of the first
+    epoch's duration."""
+    global _announce
+    _announce = print if verbose else None
+    try:
+        _kernel()
+    finally:
+        _announce = None
+
+
 @cache
 def _kernel():
     """``torch.ops.sklearn_rnn`` once the compiled kernel is loaded (built
     first where the cache has none, see :mod:`~sklearn_rnn._kernel_build`);
     ``None``, with one warning that says why, where it cannot be."""
     try:
-        return load_kernel()
+        return load_kernel(_announce)
     except Exception as exc:  # noqa: BLE001 - any failure: the TorchScript loops
         reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
         advice = getattr(exc, "advice", "")

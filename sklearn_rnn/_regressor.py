@@ -167,10 +167,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     validation_fraction : float, default=0.1
         Share of the training data set aside when ``early_stopping=True``.
 
-    n_iter_no_change : int, default=30
+    n_iter_no_change : int or None, default=30
         Epochs without improvement before training stops. 30 rather than
         MLP's 10: minibatch losses of small data sets are noisy, and 10 epochs
-        stopped training before it had learned (see ``max_iter``).
+        stopped training before it had learned (see ``max_iter``). None never
+        stops early and warns of nothing: exactly ``max_iter`` epochs, as
+        Keras' ``fit(epochs=...)``; with ``early_stopping`` the validation
+        score is then recorded each epoch, as with Keras' ``validation_split``.
 
     tol : float, default=1e-4
         Minimum improvement of the monitored loss or score.

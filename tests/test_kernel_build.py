@@ -194,3 +194,12 @@ def test_windows_and_a_macos_stub_get_a_reason_and_no_compile(fake, monkeypatch)
         load_kernel()
     assert "xcode-select --install" in caught.value.advice
     assert fake.runs() == 0
+
+
+def test_a_build_is_announced_with_its_time(fake):
+    said = []
+    load_kernel(announce=said.append)
+    assert said[0].startswith("Compiling sklearn-rnn's C++ kernel")
+    assert said[1].startswith("Compiled in ") and said[1].endswith(" s.")
+    load_kernel(announce=said.append)  # loaded from the cache: nothing to say
+    assert len(said) == 2

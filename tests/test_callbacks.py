@@ -1,0 +1,68 @@
+"""What a fit prints and how it stops: the epoch table, early stopping."""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from conftest import TINY
+
+from sklearn_rnn import RNNClassifier, RNNRegressor
+
+
+def _table_rows(text):
+    return [line for line in text.splitlines() if re.match(r"^\s+\d+\s", line)]
+
+
+def _plateau():
+    rng = np.random.RandomState(0)
+    return rng.normal(size=(60, 5, 2)).astype(np.float32), np.zeros(60)
+
+
+def test_the_epoch_table_has_a_row_for_every_epoch_after_early_stopping(capsys):
+    X, y = _plateau()
+    reg = RNNRegressor(hidden_size=4, max_iter=50, n_iter_no_change=3, verbose=1)
+    reg.set_params(random_state=0).fit(X, y)
+    out = capsys.readouterr().out
+    assert reg.n_iter_ < 50
+    rows = _table_rows(out)
+    assert [int(r.split()[0]) for r in rows] == list(range(1, reg.n_iter_ + 1))
+    assert out.index("Stopping since") > out.index(rows[-1])  # after its row
+    assert len(reg.history_) == reg.n_iter_
+
+
+def test_small_losses_never_print_as_zero(capsys):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 5, 2)).astype(np.float32)
+    RNNRegressor(verbose=1, **TINY).fit(X, 1e-3 * X[:, -1, 0])
+    losses = [float(r.split()[1]) for r in _table_rows(capsys.readouterr().out)]
+    assert all(loss > 0 for loss in losses)
+
+
+def test_a_sequence_of_partial_fits_prints_one_header(capsys):
+    X, y = _plateau()
+    clf = RNNClassifier(hidden_size=4, verbose=1, random_state=0)
+    for _ in range(3):
+        clf.partial_fit(X, (y > -1).astype(int) ^ (X[:, 0, 0] > 0), classes=[0, 1])
+    out = capsys.readouterr().out
+    assert out.count("train_loss") == 1
+    assert [int(r.split()[0]) for r in _table_rows(out)] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_n_iter_no_change_none_runs_exactly_max_iter_epochs(early_stopping):
+    X, y = _plateau()  # nothing to learn: a plateau from the first epoch
+    reg = RNNRegressor(
+        hidden_size=4,
+        max_iter=12,
+        n_iter_no_change=None,
+        early_stopping=early_stopping,
+        validation_fraction=0.25,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ConvergenceWarning: asked for
+        reg.fit(X, y)
+    assert reg.n_iter_ == 12
+    if early_stopping:  # as Keras' validation_split: scores, no stopping
+        assert len(reg.validation_scores_) == 12
