@@ -38,12 +38,13 @@ from ._data import (
     SequenceData,
     predict_batches,
 )
+from ._formats import align_targets
 from ._lstm_loop import prepare_kernel
 from ._module import ACTIVATIONS, CELLS, POOLING, RecurrentNet, keras_initialise
 from ._net import SequenceNet
 from ._threads import auto_threads, torch_threads
 from ._utils import flush_denormals, resolve_device, seeded_torch, warn_user
-from ._validation import check_sequences, commit_input_attributes
+from ._validation import _MANY_FEATURES, check_sequences, commit_input_attributes
 
 __all__ = ["ARCHITECTURE", "BaseRNN", "SEQUENCE_OUTPUT_CONSTRAINTS"]
 
@@ -77,6 +78,26 @@ ARCHITECTURE = (
 SEQUENCE_OUTPUT_CONSTRAINTS = {
     "pooling": [StrOptions(set(POOLING))],
     "downsample": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+}
+
+
+# Keras' names for what these estimators call otherwise: a Keras habit gets
+# a TypeError that names the parameter to use.
+KERAS_NAMES = {
+    "epochs": "max_iter",
+    "units": "hidden_size",
+    "lr": "learning_rate_init",
+    "validation_split": "early_stopping=True with validation_fraction",
+    "return_sequences": (
+        "RNNTimestepRegressor or RNNTimestepClassifier (one prediction per step)"
+    ),
+    "recurrent_dropout": "dropout (between stacked layers)",
+    "kernel_initializer": "weight_init='keras'",
+    "recurrent_initializer": "weight_init='keras'",
+    "input_shape": "nothing: fit reads the shape from X",
+    "input_dim": "nothing: fit reads the shape from X",
+    "optimizer": "learning_rate_init (the optimizer is Adam)",
+    "mask_value": "nothing: NaN steps at either end of a sequence are padding",
 }
 
 
@@ -139,6 +160,16 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "n_threads": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "callbacks": [list, None],
     }
+
+    def __new__(cls, *args, **kwargs):
+        accepted = cls._get_param_names()
+        for name in kwargs:
+            if name in KERAS_NAMES and name not in accepted:
+                raise TypeError(
+                    f"{cls.__name__}.__init__() got an unexpected keyword argument "
+                    f"{name!r}: Keras' {name} is {KERAS_NAMES[name]} here."
+                )
+        return super().__new__(cls)
 
     @abstractmethod
     def __init__(
@@ -247,15 +278,19 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
+        if not self._per_step:
+            y = align_targets(X, y)
         seqs = check_sequences(
             self, X, reset=first, dtype=np.float32, pad_value=0.0, flat=True
         )
         n_channels = seqs.values.shape[-1]
+        if first and not self._per_step:
+            _check_sequence_shapes(X, y, seqs, self)
         raw_weight = _check_sample_weight(
             sample_weight, seqs.lengths, dtype=np.float64, ensure_non_negative=True
         )
         _check_positive_total(raw_weight)
-        categorical = self._categorical(n_channels) if first else self._categorical_
+        categorical = self._categorical(seqs) if first else self._categorical_
         categories = None if first else getattr(self, "categories_", None)
         values, categories = encode_categories(
             seqs, categorical, categories, self, learn_from=raw_weight > 0
@@ -605,9 +640,41 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _stratify_validation(self, target):
         """Whether the early-stopping split is stratified by the target."""
 
-    def _categorical(self, n_channels):
+    def _categorical(self, seqs):
+        names = seqs.input_attributes.get("feature_names_in_")
         return check_categorical_features(
-            self.categorical_features, n_channels, type(self).__name__
+            self.categorical_features,
+            seqs.values.shape[-1],
+            type(self).__name__,
+            feature_names=names,
+        )
+
+
+def _check_sequence_shapes(X, y, seqs, estimator):
+    """Say what a user coming from tabular data or Keras most likely meant:
+    one long series given as a single sequence with a target per step, or
+    as one-step "sequences" (an MLP on one step, not a recurrent model)."""
+    name = type(estimator).__name__
+    lengths = seqs.lengths
+    n_targets = len(y) if hasattr(y, "__len__") else None
+    if len(lengths) == 1 and lengths[0] > 1 and n_targets == lengths[0]:
+        raise ValueError(
+            f"X holds one sequence of {lengths[0]} timesteps and y {n_targets} "
+            f"targets. {name} predicts one target per sequence: to forecast a "
+            "series from its past, cut it into windows with "
+            "sklearn_rnn.datasets.make_windows(series, window=...); for a target "
+            f"at every step, use {name.replace('RNN', 'RNNTimestep')}."
+        )
+    if len(lengths) > 1 and lengths.max() == 1 and np.ndim(X) in (2, 3):
+        if np.ndim(X) == 3 and np.shape(X)[2] >= _MANY_FEATURES:
+            return  # the channels-first warning of check_sequences said it
+        warn_user(
+            f"Every sequence of X has a single timestep (X has shape "
+            f"{np.shape(X)}): the network sees no history and is an MLP on one "
+            "step. To learn from the past of a series, cut it into windows with "
+            "sklearn_rnn.datasets.make_windows(series, window=...), giving X of "
+            "shape (n_windows, window, n_features).",
+            UserWarning,
         )
 
 

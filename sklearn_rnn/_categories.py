@@ -20,11 +20,16 @@ MAX_CODE = 2**24
 AUTO_MAX_DIM = 8
 
 
-def check_categorical_features(categorical_features, n_features, name):
-    """The sorted column indices that ``categorical_features`` names."""
+def check_categorical_features(
+    categorical_features, n_features, name, feature_names=None
+):
+    """The sorted column indices that ``categorical_features`` names: indices,
+    a boolean mask, or column names of a DataFrame ``X`` (``feature_names``)."""
     if categorical_features is None:
         return ()
     mask = np.asarray(categorical_features)
+    if mask.dtype.kind in "UO" and len(mask):
+        mask = _indices_of_names(mask, feature_names, n_features, name)
     if mask.ndim != 1:
         raise ValueError(
             "categorical_features must be a 1D array-like of feature indices or a "
@@ -56,6 +61,23 @@ def check_categorical_features(categorical_features, n_features, name):
             f"required by {name}."
         )
     return tuple(indices)
+
+
+def _indices_of_names(names, feature_names, n_features, name):
+    if feature_names is None or len(feature_names) != n_features:
+        raise ValueError(
+            f"categorical_features names columns ({list(names)}), but X has no "
+            f"column names: name the categorical features by index, or pass X "
+            f"as a DataFrame with an (id, time) MultiIndex, as required by {name}."
+        )
+    known = {str(c): j for j, c in enumerate(feature_names)}
+    missing = [c for c in names if str(c) not in known]
+    if missing:
+        raise ValueError(
+            f"categorical_features names {missing}, which are not columns of X "
+            f"(its columns: {list(feature_names)})."
+        )
+    return np.array([known[str(c)] for c in names])
 
 
 def embedding_dims(n_categories, embedding_dim):

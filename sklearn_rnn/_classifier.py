@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_array
 from torch import nn
 
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
+from ._formats import align_targets
 from ._utils import warn_user
 
 __all__ = ["RNNClassifier", "to_probabilities"]
@@ -97,12 +98,13 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         64 steps (ceil(median / 64)): on GunPoint and ArrowHead that gave
         0.98 and 0.77 where reading every step gave 0.96 and 0.67.
 
-    categorical_features : array-like of int or bool, default=None
+    categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
-        product codes...): their indices, or a boolean mask over the
-        features; the name and meaning of ``HistGradientBoostingClassifier``'s
-        parameter. Each is embedded (see ``embedding_dim``) and concatenated
-        with the numeric features before the recurrence. Codes must be
+        product codes...): their indices, a boolean mask over the features,
+        or the column names of a DataFrame ``X``; the name and meaning of
+        ``HistGradientBoostingClassifier``'s parameter. Each is embedded (see
+        ``embedding_dim``) and concatenated with the numeric features before
+        the recurrence. Codes must be
         integers from 0 to 2**24 - 1 (negative or fractional ones are a
         ``ValueError``); ``fit`` learns the codes it sees (``categories_``),
         and a code unseen in training maps to a fixed zero vector, the
@@ -503,6 +505,27 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         """
         return self._to_labels(self._forward(X)[0])
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of ``predict`` on sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences, as for ``predict``.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets. A pandas ``y`` indexed by the ids of an ``(id,
+            time)`` DataFrame ``X`` is read in the order of ``X``'s sequences.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Accuracy of ``self.predict(X)`` against ``y``.
+        """
+        return super().score(X, align_targets(X, y), sample_weight)
+
     def _to_labels(self, logits):
         """Raw network outputs (a tensor) as predicted labels."""
         if self._multilabel:
@@ -566,6 +589,16 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         return encoded, self._class_weights(known, encoded), attributes
 
     def _validate_multilabel(self, y, first):
+        if first and y.shape[1] > 1 and np.all(np.asarray(y).sum(axis=1) == 1):
+            warn_user(
+                "y looks one-hot encoded (each row holds exactly one 1), as "
+                "keras.utils.to_categorical makes it: a 2D indicator y is read as "
+                f"multilabel, so {type(self).__name__} trains one independent "
+                "yes/no output per column and predict returns indicator rows. For "
+                "one class per sample, pass the labels instead, e.g. "
+                "y.argmax(axis=1).",
+                UserWarning,
+            )
         if self.class_weight is not None:
             raise ValueError(
                 "class_weight is not supported for multilabel y; weight the "

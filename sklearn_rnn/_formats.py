@@ -14,6 +14,8 @@ The data contract (:mod:`sklearn_rnn._validation`) reads batch-first sequences,
 
 import numpy as np
 
+from ._utils import warn_user
+
 __all__ = ["channels_last", "from_long_format", "is_long_frame", "long_frame_to_list"]
 
 
@@ -30,7 +32,8 @@ def from_long_format(df, column_id, column_sort, columns=None):
         The column ordering the rows of a sequence (times, or step numbers);
         unsorted rows are sorted.
     columns : list of str, default=None
-        The feature columns, in this order; by default every other column.
+        The feature columns, in this order; by default every other numeric
+        column (non-numeric ones are left out with a warning that names them).
 
     Returns
     -------
@@ -60,6 +63,16 @@ def from_long_format(df, column_id, column_sort, columns=None):
             )
     if columns is None:
         columns = [c for c in df.columns if c not in (column_id, column_sort)]
+        text = [c for c in columns if not _is_numeric(df[c])]
+        if text:
+            warn_user(
+                f"from_long_format leaves out the non-numeric columns {text}: "
+                "encode them as integer codes (sklearn.preprocessing."
+                "OrdinalEncoder) and pass them in columns, with their indices in "
+                "categorical_features.",
+                UserWarning,
+            )
+            columns = [c for c in columns if c not in text]
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ValueError(f"columns {missing} are not columns of df.")
@@ -67,6 +80,10 @@ def from_long_format(df, column_id, column_sort, columns=None):
         raise ValueError("df has no feature columns besides column_id and column_sort.")
     frame = df.set_index([column_id, column_sort])[list(columns)]
     return long_frame_to_list(frame)
+
+
+def _is_numeric(column):
+    return column.dtype.kind in "biuf"
 
 
 def is_long_frame(X):
@@ -93,6 +110,27 @@ def long_frame_to_list(frame):
     bounds = np.append(np.sort(starts), len(values))
     X = [values[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     return X, np.asarray(unique[order], dtype=object)
+
+
+def align_targets(X, y):
+    """``y`` in the order of ``X``'s sequences when ``X`` is an ``(id, time)``
+    frame and ``y`` a pandas object indexed by those ids (in any order);
+    ``y`` as given otherwise. A ``y`` indexed by anything else (a default
+    ``RangeIndex`` apart, read by position) is a ``ValueError``."""
+    if y is None or not hasattr(y, "index") or not is_long_frame(X):
+        return y
+    ids = np.unique(np.asarray(X.index.get_level_values(0)))  # the list's order
+    index = y.index
+    if type(index).__name__ == "RangeIndex" and not np.array_equal(index, ids):
+        return y  # by position, as every scikit-learn target
+    if len(index) == len(ids) and not index.has_duplicates and index.isin(ids).all():
+        return y.loc[ids]
+    raise ValueError(
+        "y is indexed by labels that are not the ids of X's sequences (the first "
+        f"level of its MultiIndex), e.g. {list(index[:3])} against "
+        f"{list(ids[:3])}: index y by those ids, in any order, or pass an array "
+        "in the order of the sorted ids."
+    )
 
 
 def channels_last(X):

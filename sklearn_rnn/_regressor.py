@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
+from ._formats import align_targets
 from ._losses import regression_criterion
 
 __all__ = ["RNNRegressor", "to_target_units"]
@@ -94,12 +95,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         64 steps (ceil(median / 64)): on GunPoint and ArrowHead that gave
         0.98 and 0.77 where reading every step gave 0.96 and 0.67.
 
-    categorical_features : array-like of int or bool, default=None
+    categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
-        product codes...): their indices, or a boolean mask over the
-        features; the name and meaning of ``HistGradientBoostingClassifier``'s
-        parameter. Each is embedded (see ``embedding_dim``) and concatenated
-        with the numeric features before the recurrence. Codes must be
+        product codes...): their indices, a boolean mask over the features,
+        or the column names of a DataFrame ``X``; the name and meaning of
+        ``HistGradientBoostingClassifier``'s parameter. Each is embedded (see
+        ``embedding_dim``) and concatenated with the numeric features before
+        the recurrence. Codes must be
         integers from 0 to 2**24 - 1 (negative or fractional ones are a
         ``ValueError``); ``fit`` learns the codes it sees (``categories_``),
         and a code unseen in training maps to a fixed zero vector, the
@@ -473,6 +475,27 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             Predicted values.
         """
         return self._to_targets(self._forward(X)[0])
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R² of ``predict`` on sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps, n_features) or \
+(n_samples, n_timesteps), or list of array-like
+            Sequences, as for ``predict``.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets. A pandas ``y`` indexed by the ids of an ``(id,
+            time)`` DataFrame ``X`` is read in the order of ``X``'s sequences.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R² of ``self.predict(X)`` against ``y``.
+        """
+        return super().score(X, align_targets(X, y), sample_weight)
 
     def _to_targets(self, out):
         """Raw network outputs (a tensor) as predictions in the units of y."""

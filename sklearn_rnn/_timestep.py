@@ -225,12 +225,13 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
         Number of timesteps each convolution reads (8: the first layer of the
         fully convolutional network of Wang et al. 2017).
 
-    categorical_features : array-like of int or bool, default=None
+    categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
-        product codes...): their indices, or a boolean mask over the
-        features; the name and meaning of ``HistGradientBoostingClassifier``'s
-        parameter. Each is embedded (see ``embedding_dim``) and concatenated
-        with the numeric features before the recurrence. Codes must be
+        product codes...): their indices, a boolean mask over the features,
+        or the column names of a DataFrame ``X``; the name and meaning of
+        ``HistGradientBoostingClassifier``'s parameter. Each is embedded (see
+        ``embedding_dim``) and concatenated with the numeric features before
+        the recurrence. Codes must be
         integers from 0 to 2**24 - 1 (negative or fractional ones are a
         ``ValueError``); ``fit`` learns the codes it sees (``categories_``),
         and a code unseen in training maps to a fixed zero vector, the
@@ -700,12 +701,13 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
         Number of timesteps each convolution reads (8: the first layer of the
         fully convolutional network of Wang et al. 2017).
 
-    categorical_features : array-like of int or bool, default=None
+    categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
-        product codes...): their indices, or a boolean mask over the
-        features; the name and meaning of ``HistGradientBoostingClassifier``'s
-        parameter. Each is embedded (see ``embedding_dim``) and concatenated
-        with the numeric features before the recurrence. Codes must be
+        product codes...): their indices, a boolean mask over the features,
+        or the column names of a DataFrame ``X``; the name and meaning of
+        ``HistGradientBoostingClassifier``'s parameter. Each is embedded (see
+        ``embedding_dim``) and concatenated with the numeric features before
+        the recurrence. Codes must be
         integers from 0 to 2**24 - 1 (negative or fractional ones are a
         ``ValueError``); ``fit`` learns the codes it sees (``categories_``),
         and a code unseen in training maps to a fixed zero vector, the

@@ -121,7 +121,16 @@ def check_sequences(
         values, lengths, offsets = _stack_ragged(X, dtypes, estimator, pad_value, flat)
         is_2d = False
     else:
-        values, is_2d, attributes = _check_array_input(estimator, X, dtypes, reset)
+        try:
+            values, is_2d, attributes = _check_array_input(estimator, X, dtypes, reset)
+        except ValueError as exc:
+            if "could not convert" not in str(exc):
+                raise
+            raise ValueError(
+                f"X holds non-numeric values ({exc}). Encode categorical values "
+                "as integer codes first, e.g. with sklearn.preprocessing."
+                "OrdinalEncoder, and name them in categorical_features."
+            ) from None
         lengths = offsets = None
     n_channels = values.shape[-1]
     if reset:

@@ -1,0 +1,129 @@
+"""A Keras user's first hour: each habit gets our name for it, each silent
+mistake a message that says what was meant (issue 23)."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TINY, ragged
+from sklearn.base import clone
+
+from sklearn_rnn import (
+    RNNClassifier,
+    RNNRegressor,
+    RNNTimestepRegressor,
+    from_long_format,
+)
+
+
+@pytest.mark.parametrize(
+    "keras, ours",
+    [
+        ("epochs", "max_iter"),
+        ("units", "hidden_size"),
+        ("validation_split", "early_stopping=True with validation_fraction"),
+        ("return_sequences", "RNNTimestepRegressor"),
+        ("kernel_initializer", "weight_init='keras'"),
+    ],
+)
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier, RNNTimestepRegressor])
+def test_keras_keywords_name_our_parameter(Est, keras, ours):
+    with pytest.raises(TypeError, match=f"unexpected keyword argument '{keras}'"):
+        Est(**{keras: 1})
+    with pytest.raises(TypeError, match=f"is {ours}"):
+        Est(**{keras: 1})
+    est = Est(max_iter=3)  # our own names still construct, clone and pickle
+    assert clone(est).get_params() == est.get_params()
+
+
+def test_one_step_sequences_warn_and_point_at_windows():
+    series = np.sin(np.arange(200) / 5)
+    X, y = series[:-1].reshape(-1, 1), series[1:]
+    with pytest.warns(UserWarning, match="single timestep.*make_windows") as caught:
+        RNNRegressor(**TINY).fit(X, y)
+    assert caught[0].filename == __file__
+    with pytest.warns(UserWarning, match="single timestep"):
+        RNNRegressor(**TINY).fit(X[:, :, None], y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from sklearn.exceptions import ConvergenceWarning
+
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        RNNRegressor(**TINY).fit(*ragged()[:2])  # real sequences: no warning
+
+
+def test_one_long_series_with_a_target_per_step_says_what_to_do():
+    series = np.sin(np.arange(200) / 5)
+    with pytest.raises(ValueError, match="make_windows.*RNNTimestepRegressor"):
+        RNNRegressor(**TINY).fit(series.reshape(1, -1, 1), series)
+
+
+def test_one_hot_labels_warn_that_they_are_read_as_multilabel():
+    X, _, y = ragged()
+    one_hot = np.eye(2)[y]  # keras.utils.to_categorical(y)
+    with pytest.warns(UserWarning, match="one-hot.*argmax") as caught:
+        clf = RNNClassifier(**TINY).fit(X, one_hot)
+    assert caught[0].filename == __file__
+    assert clf.predict(X).shape == (len(X), 2)  # multilabel, as it said
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        from sklearn.exceptions import ConvergenceWarning
+
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        multilabel = np.column_stack([y, y, 1 - y])  # two labels on some rows
+        RNNClassifier(**TINY).fit(X, multilabel)
+
+
+def _frame(n=12, seed=0):
+    rng = np.random.RandomState(seed)
+    rows = [
+        (f"s{i:02d}", t, rng.normal(), rng.randint(3), "mf"[i % 2])
+        for i in range(n)
+        for t in range(rng.randint(3, 8))
+    ]
+    return pd.DataFrame(rows, columns=["id", "time", "value", "shop", "sex"])
+
+
+def test_from_long_format_leaves_out_text_columns_with_a_warning():
+    with pytest.warns(UserWarning, match="non-numeric columns \\['sex'\\]"):
+        X, ids = from_long_format(_frame(), "id", "time")
+    assert X[0].shape[1] == 2 and X[0].dtype.kind == "f"
+
+
+def test_strings_in_x_point_at_the_ordinal_encoder():
+    X = np.array([[[1.0, "m"], [2.0, "f"]], [[1.0, "f"], [3.0, "m"]]], dtype=object)
+    with pytest.raises(ValueError, match="non-numeric.*'m'.*OrdinalEncoder"):
+        RNNClassifier(**TINY).fit(X, [0, 1])
+
+
+def test_categorical_features_by_column_name_of_a_frame():
+    frame = _frame(30).drop(columns="sex").set_index(["id", "time"])
+    y = np.arange(30) % 2
+    by_name = RNNClassifier(categorical_features=["shop"], **TINY).fit(frame, y)
+    by_index = RNNClassifier(categorical_features=[1], **TINY).fit(frame, y)
+    assert by_name._categorical_ == by_index._categorical_ == (1,)
+    np.testing.assert_array_equal(
+        by_name.predict_proba(frame), by_index.predict_proba(frame)
+    )
+    with pytest.raises(ValueError, match="not columns of X"):
+        RNNClassifier(categorical_features=["sex"], **TINY).fit(frame, y)
+    with pytest.raises(ValueError, match="X has no column names"):
+        RNNClassifier(categorical_features=["shop"], **TINY).fit(*ragged()[::2])
+
+
+def test_a_target_series_indexed_by_id_is_aligned_with_the_frame():
+    frame = _frame(30).drop(columns="sex").set_index(["id", "time"])
+    ids = np.unique(frame.index.get_level_values(0))
+    rng = np.random.RandomState(0)
+    signal = frame.groupby(level=0)["value"].last()  # learnable, by id
+    y = (signal > 0).astype(int)
+    shuffled = y.sample(frac=1.0, random_state=0)  # the ids in another order
+    a = RNNClassifier(**TINY).fit(frame, y.loc[ids].to_numpy())
+    b = RNNClassifier(**TINY).fit(frame, shuffled)
+    np.testing.assert_array_equal(a.predict_proba(frame), b.predict_proba(frame))
+    assert b.score(frame, shuffled) == a.score(frame, y.loc[ids].to_numpy())
+    wrong = pd.Series(rng.randint(2, size=30), index=[f"x{i}" for i in range(30)])
+    with pytest.raises(ValueError, match="not the ids of X's sequences"):
+        RNNClassifier(**TINY).fit(frame, wrong)
