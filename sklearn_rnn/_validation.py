@@ -124,6 +124,12 @@ def check_sequences(
         try:
             values, is_2d, attributes = _check_array_input(estimator, X, dtypes, reset)
         except ValueError as exc:
+            if "Reshape your data" in str(exc) and not reset:
+                raise ValueError(
+                    f"{exc} For one sequence of n timesteps, pass it in a list "
+                    "([x]) or as x.reshape(1, -1, n_features): x.reshape(-1, 1) "
+                    "makes n sequences of one step each."
+                ) from None
             if "could not convert" not in str(exc):
                 raise
             raise ValueError(

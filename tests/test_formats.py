@@ -1,12 +1,9 @@
 """Sequences as they arrive: long tables, MultiIndex frames, channels-first data."""
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import TINY, ragged
-from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_rnn import (
     RNNClassifier,
@@ -68,11 +65,11 @@ def test_estimators_and_transformers_read_a_multiindex_frame():
 def test_channels_first_arrays_and_lists_and_the_warning():
     rng = np.random.RandomState(0)
     aeon_style = rng.normal(size=(20, 1, 30))  # univariate, channels first
-    single_steps = rng.normal(size=(20, 1, 3))  # few features: no warning
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", UserWarning)
-        warnings.simplefilter("ignore", ConvergenceWarning)
+    single_steps = rng.normal(size=(20, 1, 3))  # few features: not channels first
+    with pytest.warns(UserWarning) as caught:  # ...but one step (issue 23)
         RNNClassifier(**TINY).fit(single_steps, (single_steps[:, 0, 0] > 0).astype(int))
+    messages = [str(w.message) for w in caught if w.category is UserWarning]
+    assert len(messages) == 1 and "single timestep" in messages[0]
     y = (aeon_style[:, 0, -1] > aeon_style[:, 0, 0]).astype(int)
     with pytest.warns(UserWarning, match="channels_last") as caught:
         RNNClassifier(**TINY).fit(aeon_style, y)

@@ -127,3 +127,10 @@ def test_a_target_series_indexed_by_id_is_aligned_with_the_frame():
     wrong = pd.Series(rng.randint(2, size=30), index=[f"x{i}" for i in range(30)])
     with pytest.raises(ValueError, match="not the ids of X's sequences"):
         RNNClassifier(**TINY).fit(frame, wrong)
+
+
+def test_one_sequence_given_as_1d_says_how_to_pass_it():
+    X, y, _ = ragged()
+    reg = RNNRegressor(**TINY).fit(X, y)
+    with pytest.raises(ValueError, match="Reshape your data.*\\[x\\].*one step each"):
+        reg.predict(X[0][:, 0])
