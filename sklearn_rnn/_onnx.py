@@ -81,7 +81,8 @@ RNNTimestepClassifier
     steps of the first sequence, then of the second, and so on. Categorical
     features go in as the codes given to ``predict`` (unseen codes: the
     unknown category), exact up to 2**24 in float32. The batch axis is always
-    dynamic. Needs the ``onnx`` extra: ``pip install sklearn-rnn[onnx]``.
+    dynamic. Needs onnx, onnxruntime and onnxscript (the ``onnx`` extra:
+    ``pip install -e ".[onnx]"`` from a checkout).
     """
     if not isinstance(estimator, BaseRNN):
         raise TypeError(
@@ -94,8 +95,8 @@ RNNTimestepClassifier
         import onnx  # noqa: F401
     except ImportError:
         raise ImportError(
-            "to_onnx needs the onnx package: pip install sklearn-rnn[onnx] "
-            "(onnx, onnxruntime, onnxscript)."
+            "to_onnx needs the onnx package: pip install onnx onnxruntime "
+            "onnxscript (the onnx extra of sklearn-rnn)."
         ) from None
     if max_timesteps is not None:
         warn_user(

@@ -103,7 +103,7 @@ def test_errors_without_onnx_and_for_other_objects(monkeypatch):
     with pytest.raises(TypeError, match="exports the recurrent estimators"):
         to_onnx(object(), io.BytesIO())
     monkeypatch.setitem(sys.modules, "onnx", None)
-    with pytest.raises(ImportError, match=r"pip install sklearn-rnn\[onnx\]"):
+    with pytest.raises(ImportError, match=r"pip install onnx onnxruntime"):
         to_onnx(reg, io.BytesIO())
 
 
