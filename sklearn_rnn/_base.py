@@ -697,11 +697,15 @@ def _check_positive_total(weight):
 
 
 def _weighted_median(values, weight):
-    """The smallest value with at least half the total weight at or below it;
-    weight-0 samples count as absent."""
+    """``np.median`` with weights (the midpoint of the lower and upper weighted
+    medians; equal weights give exactly ``np.median``); weight-0 samples count
+    as absent."""
     order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weight[order])
-    return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
+    ordered, cumulative = values[order], np.cumsum(weight[order])
+    half = 0.5 * cumulative[-1]
+    lower = ordered[np.searchsorted(cumulative, half, side="left")]
+    upper = ordered[np.searchsorted(cumulative, half, side="right")]
+    return 0.5 * (float(lower) + float(upper))
 
 
 def _fit_rng(random_state):
