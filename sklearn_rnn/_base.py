@@ -7,6 +7,7 @@ the outputs are read); see the "Architecture" section of the README.
 
 import copy
 import math
+import sys
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -25,7 +26,14 @@ from sklearn.utils.validation import (
 from skorch.callbacks import GradientNormClipping, LRScheduler
 from skorch.helper import predefined_split
 
-from ._callbacks import Diverged, DivergenceGuard, StopAfterTheRow, ValidationScore
+from ._callbacks import (
+    Diverged,
+    DivergenceGuard,
+    SlowEpochProgress,
+    StopAfterTheRow,
+    ValidationScore,
+    is_terminal,
+)
 from ._categories import (
     check_categorical_features,
     embedding_dims,
@@ -463,6 +471,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     def _callbacks(self, incremental):
         callbacks = [("divergence_guard", DivergenceGuard())]
+        if self.verbose and is_terminal(sys.stdout):
+            callbacks.append(("progress", SlowEpochProgress()))
         early = self.early_stopping and not incremental
         if early:
             callbacks.append(("valid_score", ValidationScore(self._validation_score)))

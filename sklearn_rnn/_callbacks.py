@@ -3,6 +3,7 @@
 import math
 import re
 import sys
+import time
 
 import torch
 from skorch.callbacks import Callback, EarlyStopping, PrintLog
@@ -11,8 +12,10 @@ __all__ = [
     "Diverged",
     "DivergenceGuard",
     "PlainPrintLog",
+    "SlowEpochProgress",
     "StopAfterTheRow",
     "ValidationScore",
+    "is_terminal",
 ]
 
 
@@ -90,6 +93,44 @@ class StopAfterTheRow(EarlyStopping):
             raise KeyboardInterrupt
 
 
+class SlowEpochProgress(Callback):
+    """A progress bar over the training batches of an epoch that has run
+    longer than ``after`` seconds (Keras shows one for every epoch; a short
+    epoch's row of the epoch table says enough). The estimators add it only
+    with ``verbose`` and when printing to a terminal, so that its per-batch
+    event costs nothing otherwise."""
+
+    def __init__(self, after=3.0, stream=None):
+        self.after = after
+        self.stream = stream
+
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        self.start_, self.done_, self.bar_ = time.monotonic(), 0, None
+        self.total_ = math.ceil(len(dataset_train) / net.batch_size)
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if not training:
+            return
+        self.done_ += 1
+        if self.bar_ is None and time.monotonic() - self.start_ > self.after:
+            from tqdm import tqdm
+
+            self.bar_ = tqdm(
+                total=self.total_,
+                initial=self.done_,
+                unit="batch",
+                leave=False,
+                file=self.stream or sys.stderr,
+            )
+        elif self.bar_ is not None:
+            self.bar_.update(1)
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.bar_ is not None:
+            self.bar_.close()
+            self.bar_ = None
+
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -114,12 +155,12 @@ class PlainPrintLog(PrintLog):
 
     def format_row(self, row, key, color):
         text = super().format_row(row, key, color)
-        if isinstance(text, str) and not _is_terminal(sys.stdout):
+        if isinstance(text, str) and not is_terminal(sys.stdout):
             return _ANSI.sub("", text)
         return text
 
 
-def _is_terminal(stream):
+def is_terminal(stream):
     try:
         return stream.isatty()
     except (AttributeError, ValueError):  # closed or replaced streams

@@ -68,3 +68,28 @@ def test_n_iter_no_change_none_runs_exactly_max_iter_epochs(early_stopping):
     assert reg.n_iter_ == 12
     if early_stopping:  # as Keras' validation_split: scores, no stopping
         assert len(reg.validation_scores_) == 12
+
+
+def test_a_slow_epoch_shows_a_progress_bar_on_a_terminal_only(monkeypatch):
+    import io
+    from functools import partial
+
+    from sklearn_rnn import _base
+    from sklearn_rnn._callbacks import SlowEpochProgress
+
+    X, y = _plateau()
+    quiet = RNNRegressor(verbose=1, batch_size=8, **TINY).fit(X, y)
+    assert "progress" not in dict(quiet._net.callbacks_)  # not a terminal
+    stream = io.StringIO()
+    # On a terminal, with every epoch "slow" (after 0 s), into a buffer.
+    monkeypatch.setattr(_base, "is_terminal", lambda s: True)
+    monkeypatch.setattr(
+        _base, "SlowEpochProgress", partial(SlowEpochProgress, after=0.0, stream=stream)
+    )
+    RNNRegressor(verbose=1, batch_size=8, **TINY).fit(X, y)
+    assert "/8" in stream.getvalue() and "batch" in stream.getvalue()
+    monkeypatch.setattr(
+        _base, "SlowEpochProgress", partial(SlowEpochProgress, after=60)
+    )
+    patient = RNNRegressor(verbose=1, batch_size=8, **TINY).fit(X, y)
+    assert dict(patient._net.callbacks_)["progress"].bar_ is None  # fast: no bar
