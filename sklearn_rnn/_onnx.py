@@ -76,7 +76,9 @@ RNNTimestepClassifier
     The graph's inputs are ``x``, float32 ``(batch, time, n_channels_in_)``
     zero-padded after each sequence, and ``lengths``, int64 ``(batch,)``; its
     output ``y`` is ``(batch, n_outputs_)`` predictions for a regressor and
-    ``(batch, n_classes)`` probabilities for a classifier; for the per-step
+    ``(batch, n_classes)`` probabilities for a classifier, which also has a
+    second output ``label``: ``predict``'s classes (strings too), or 0/1
+    indicator rows for multilabel targets; for the per-step
     estimators, one such row per real step, ``(sum(lengths), ...)``, the
     steps of the first sequence, then of the second, and so on. Categorical
     features go in as the codes given to ``predict`` (unseen codes: the
@@ -124,7 +126,8 @@ RNNTimestepClassifier
     )
     x = torch.zeros(2, 3, estimator.n_channels_in_)
     lengths = torch.tensor([3, 1])
-    axes = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}, "y": {0: "batch"}}
+    rows = "steps" if estimator._per_step else "batch"  # per step: sum(lengths)
+    axes = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}, "y": {0: rows}}
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         # The exporter's deprecation and tracer notes are not the user's business.
@@ -140,8 +143,55 @@ RNNTimestepClassifier
             opset_version=opset_version,
         )
     data = buffer.getvalue()
+    if isinstance(estimator, RNNClassifier):
+        data = _with_labels(data, estimator)
     if hasattr(file, "write"):
         file.write(data)
     else:
         with open(file, "wb") as f:
             f.write(data)
+
+
+def _with_labels(data, estimator):
+    """The classifier's graph with a second output ``label``: the predicted
+    class of each row (``classes_[argmax]``, strings included), or for
+    multilabel targets the 0/1 indicator row, as ``predict`` returns them."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    model = onnx.load_from_string(data)
+    graph = model.graph
+    if estimator._multilabel:
+        half = numpy_helper.from_array(np.array(0.5, np.float32), "half")
+        graph.initializer.append(half)
+        graph.node.extend(
+            [
+                helper.make_node("Greater", ["y", "half"], ["above"]),
+                helper.make_node("Cast", ["above"], ["label"], to=TensorProto.INT64),
+            ]
+        )
+        label_type = TensorProto.INT64
+    else:
+        classes = np.asarray(estimator.classes_)
+        if classes.dtype.kind in "OUS":
+            classes = classes.astype(str).astype(object)
+            label_type = TensorProto.STRING
+        else:
+            classes = classes.astype(
+                np.int64 if classes.dtype.kind in "biu" else np.float64
+            )
+            label_type = helper.np_dtype_to_tensor_dtype(classes.dtype)
+        graph.initializer.append(numpy_helper.from_array(classes, "classes"))
+        graph.node.extend(
+            [
+                helper.make_node("ArgMax", ["y"], ["index"], axis=1, keepdims=0),
+                helper.make_node("Gather", ["classes", "index"], ["label"], axis=0),
+            ]
+        )
+    rows = graph.output[0].type.tensor_type.shape.dim[0]  # y's (per step: steps)
+    rows = rows.dim_param or rows.dim_value or None
+    shape = [rows] + ([len(estimator.classes_)] if estimator._multilabel else [])
+    graph.output.append(helper.make_tensor_value_info("label", label_type, shape))
+    onnx.checker.check_model(model)
+    return model.SerializeToString()

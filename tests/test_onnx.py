@@ -36,7 +36,8 @@ def _check(est, X, shapes=((5, 17), (9, 6)), **kwargs):
     session = _session(est, **kwargs)
     for batch, time in shapes:  # neither is the export shape (2, 3)
         x, lengths, seqs = _inputs(X, batch, time)
-        got = session.run(None, {"x": x, "lengths": lengths})[0]
+        outputs = session.run(None, {"x": x, "lengths": lengths})
+        got = outputs[0]
         if isinstance(est, RNNClassifier):
             expected = est.predict_proba(seqs)
         else:
@@ -45,6 +46,12 @@ def _check(est, X, shapes=((5, 17), (9, 6)), **kwargs):
             expected = np.concatenate(expected)
         expected = expected.reshape(len(got), -1)
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
+        if isinstance(est, RNNClassifier):  # the labels predict gives
+            labels = est.predict(seqs)
+            if est._per_step:
+                labels = np.concatenate(labels)
+            assert [o.name for o in session.get_outputs()] == ["y", "label"]
+            np.testing.assert_array_equal(outputs[1], labels)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
@@ -111,3 +118,14 @@ def test_poisson_regressor_exports_its_log_link():
     X, _, _ = ragged(high=20)
     y = np.random.RandomState(0).poisson(3.0, size=len(X)).astype(float)
     _check(RNNRegressor(loss="poisson", **TINY).fit(X, y), X)
+
+
+def test_classifier_labels_come_out_as_strings_too():
+    X, _, y = ragged(high=20)
+    labels = np.array(["down", "up"])[y]
+    clf = RNNClassifier(**TINY).fit(X, labels)
+    _check(clf, X)
+    session = _session(clf)
+    x, lengths, seqs = _inputs(X, 4, 19)
+    got = session.run(["label"], {"x": x, "lengths": lengths})[0]
+    assert list(got) == list(clf.predict(seqs))
