@@ -16,7 +16,6 @@ from sklearn.utils.validation import _check_sample_weight
 
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
 from ._classifier import RNNClassifier
-from ._data import step_offsets
 from ._formats import is_long_frame
 from ._regressor import RNNRegressor
 
@@ -27,17 +26,6 @@ _PER_STEP_CONSTRAINTS = {
     for name, constraint in BaseRNN._parameter_constraints.items()
     if name not in SEQUENCE_OUTPUT_CONSTRAINTS
 }
-
-
-def _positions(seqs):
-    """``(rows, columns)`` of every real step in ``X`` as given (an array):
-    the sequences' steps one after the other."""
-    lengths = seqs.lengths
-    rows = np.repeat(np.arange(len(lengths)), lengths)
-    shift = step_offsets(lengths)
-    if seqs.starts is not None:
-        shift = shift - seqs.starts
-    return rows, np.arange(lengths.sum()) - np.repeat(shift, lengths)
 
 
 def _is_list(X):
@@ -102,7 +90,7 @@ def per_step_targets(y, seqs, estimator):
         raise ValueError(
             f"y has {len(y)} sequences of targets, but X has {len(lengths)}."
         )
-    rows, columns = _positions(seqs)
+    rows, columns = seqs.input_positions()
     ends = lengths if seqs.starts is None else seqs.starts + lengths
     short = np.flatnonzero(ends > y.shape[1])
     if len(short):
@@ -126,7 +114,7 @@ def per_step_output(flat, seqs, as_list):
     kind = flat.dtype.kind
     dtype = flat.dtype if kind == "f" else np.float64 if kind in "biu" else object
     out = np.full((n, width, *flat.shape[1:]), np.nan, dtype=dtype)
-    out[_positions(seqs)] = flat
+    out[seqs.input_positions()] = flat
     return out
 
 

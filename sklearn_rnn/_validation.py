@@ -27,6 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array, validate_data
 
+from ._data import step_offsets
 from ._formats import is_long_frame, long_frame_to_list
 from ._utils import warn_user
 
@@ -62,6 +63,16 @@ class Sequences(NamedTuple):
     def mask(self) -> np.ndarray:
         """``(n_samples, max_length)`` bool: True on real (not padding) steps."""
         return np.arange(self.values.shape[1]) < self.lengths[:, None]
+
+    def input_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows, columns)`` of every real step in ``X`` as given (an
+        array, after any leading padding): the sequences' steps one after
+        the other, the order of ``values[mask]``."""
+        rows = np.repeat(np.arange(len(self.lengths)), self.lengths)
+        shift = step_offsets(self.lengths)
+        if self.starts is not None:
+            shift = shift - self.starts
+        return rows, np.arange(len(rows)) - np.repeat(shift, self.lengths)
 
 
 def check_sequences(

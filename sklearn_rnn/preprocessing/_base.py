@@ -92,11 +92,10 @@ def _output(values, is_2d):
 
 
 def _realign(values, seqs):
-    """Move each sequence of ``values`` (aligned to step 0) back to its start
-    in the input: after its leading padding."""
+    """Move each sequence of ``values`` (aligned to step 0) back to where its
+    steps were in the input: after its leading padding."""
     out = np.full_like(values, np.nan)
-    rows, steps = np.nonzero(seqs.mask)
-    out[rows, steps + seqs.starts[rows]] = values[rows, steps]
+    out[seqs.input_positions()] = values[seqs.mask]
     return out
 
 
