@@ -94,38 +94,39 @@ class LoopRecurrence(nn.Module):
         return self.use_autograd_steps or torch.jit.is_tracing()
 
     def forward(self, x):
-        act = ACTIVATIONS[self.activation]
         for layer in range(self.num_layers):
             if layer:
                 x = F.dropout(x, self.dropout, self.training)
-            w_hh = getattr(self, f"weight_hh_l{layer}")
-            b_hh = getattr(self, f"bias_hh_l{layer}")
             if torch.onnx.is_in_onnx_export() and not self.use_autograd_steps:
                 # ONNX's own LSTM/GRU/RNN operator, with a dynamic time axis.
-                w_ih = getattr(self, f"weight_ih_l{layer}")
-                b_ih = getattr(self, f"bias_ih_l{layer}")
-                x = onnx_recurrence(self, x, w_ih, w_hh, b_ih, b_hh)
-                continue
-            if self.cell == "lstm" and not self.autograd_steps:
-                w_ih = getattr(self, f"weight_ih_l{layer}")
-                b = getattr(self, f"bias_ih_l{layer}") + b_hh
-                x = lstm_layer(x, w_ih, b, w_hh, self.activation)
-                continue
-            # The input projection of all steps is one matrix product; only
-            # the hidden-to-hidden product is sequential.
-            xw = F.linear(
-                x,
-                getattr(self, f"weight_ih_l{layer}"),
-                getattr(self, f"bias_ih_l{layer}"),
-            ).unbind(1)
-            h = x.new_zeros(x.shape[0], self.hidden_size)
-            c = torch.zeros_like(h)
-            outputs = []
-            for xw_t in xw:
-                h, c = self._step(xw_t, F.linear(h, w_hh, b_hh), h, c, act)
-                outputs.append(h)
-            x = torch.stack(outputs, 1)
+                x = onnx_recurrence(self, x, layer)
+            elif self.cell == "lstm" and not self.autograd_steps:
+                w_ih, w_hh, b_ih, b_hh = self._weights(layer)
+                x = lstm_layer(x, w_ih, b_ih + b_hh, w_hh, self.activation)
+            else:
+                x = self.python_steps(x, *self._weights(layer))
         return x
+
+    def _weights(self, layer):
+        """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of ``layer``."""
+        names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        return tuple(getattr(self, f"{name}_l{layer}") for name in names)
+
+    def python_steps(self, x, w_ih, w_hh, b_ih, b_hh):
+        """The hidden states ``(B, T, H)`` of one layer with these weights
+        from its batch-first input ``x``, stepped in Python (under autograd
+        when it records)."""
+        act = ACTIVATIONS[self.activation]
+        # The input projection of all steps is one matrix product; only the
+        # hidden-to-hidden product is sequential.
+        xw = F.linear(x, w_ih, b_ih).unbind(1)
+        h = x.new_zeros(x.shape[0], self.hidden_size)
+        c = torch.zeros_like(h)
+        outputs = []
+        for xw_t in xw:
+            h, c = self._step(xw_t, F.linear(h, w_hh, b_hh), h, c, act)
+            outputs.append(h)
+        return torch.stack(outputs, 1)
 
     def _step(self, xw, hw, h, c, act):
         if self.cell == "rnn":
@@ -155,43 +156,38 @@ _ONNX_ACTIVATIONS = {
 }
 
 
-def onnx_recurrence(recurrence, x, w_ih, w_hh, b_ih, b_hh):
-    """One layer of ``recurrence`` as ONNX's LSTM, GRU or RNN operator (used
+def _permute_gates(w, order):
+    """The gate blocks of ``w`` (stacked along its first axis) in ``order``."""
+    blocks = w.chunk(len(order), 0)
+    return torch.cat([blocks[i] for i in order])
+
+
+def onnx_recurrence(recurrence, x, layer):
+    """``layer`` of ``recurrence`` as ONNX's LSTM, GRU or RNN operator (used
     while exporting): batch-first ``x`` in, hidden states out."""
     order = _ONNX_CELLS[recurrence.cell][1]
+    w_ih, w_hh, b_ih, b_hh = recurrence._weights(layer)
 
     def gates(w):  # PyTorch's gate blocks in ONNX's order, one direction
-        blocks = w.chunk(len(order), 0)
-        return torch.cat([blocks[i] for i in order]).unsqueeze(0)
+        return _permute_gates(w, order).unsqueeze(0)
 
     bias = torch.cat([gates(b_ih), gates(b_hh)], 1)
-    out = _OnnxRecurrence.apply(
+    hidden = _OnnxRecurrence.apply(
         x.transpose(0, 1), gates(w_ih), gates(w_hh), bias, recurrence
     )
-    return out.transpose(0, 1)
+    return hidden.transpose(0, 1)
 
 
 class _OnnxRecurrence(torch.autograd.Function):
-    """Computes the layer step by step; exports as one ONNX operator."""
+    """The layer's own steps (``python_steps``), time-major, for the tracer's
+    shapes; exported as one ONNX operator on the weights in ONNX's order."""
 
     @staticmethod
     def forward(ctx, x, w, r, bias, recurrence):
-        act = ACTIVATIONS[recurrence.activation]
-        name, order, _ = _ONNX_CELLS[recurrence.cell]
+        order = _ONNX_CELLS[recurrence.cell][1]
         back = [order.index(i) for i in range(len(order))]  # ONNX -> PyTorch
-        w_ih, w_hh = (
-            torch.cat([m[0].chunk(len(order))[i] for i in back]) for m in (w, r)
-        )
-        b_ih, b_hh = (
-            torch.cat([b.chunk(len(order))[i] for i in back]) for b in bias[0].chunk(2)
-        )
-        h = x.new_zeros(x.shape[1], recurrence.hidden_size)
-        c, outputs = torch.zeros_like(h), []
-        for x_t in x:
-            xw, hw = F.linear(x_t, w_ih, b_ih), F.linear(h, w_hh, b_hh)
-            h, c = recurrence._step(xw, hw, h, c, act)
-            outputs.append(h)
-        return torch.stack(outputs)
+        weights = [_permute_gates(m, back) for m in (w[0], r[0], *bias[0].chunk(2))]
+        return recurrence.python_steps(x.transpose(0, 1), *weights).transpose(0, 1)
 
     @staticmethod
     def symbolic(g, x, w, r, bias, recurrence):
