@@ -170,13 +170,16 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     }
 
     def __new__(cls, *args, **kwargs):
-        accepted = cls._get_param_names()
-        for name in kwargs:
-            if name in KERAS_NAMES and name not in accepted:
-                raise TypeError(
-                    f"{cls.__name__}.__init__() got an unexpected keyword argument "
-                    f"{name!r}: Keras' {name} is {KERAS_NAMES[name]} here."
-                )
+        keras = [name for name in kwargs if name in KERAS_NAMES]
+        if keras:  # the signature is read only then: clone constructs often
+            accepted = cls._get_param_names()
+            for name in keras:
+                if name not in accepted:
+                    raise TypeError(
+                        f"{cls.__name__}.__init__() got an unexpected keyword "
+                        f"argument {name!r}: Keras' {name} is "
+                        f"{KERAS_NAMES[name]} here."
+                    )
         return super().__new__(cls)
 
     @abstractmethod

@@ -15,6 +15,7 @@ import io
 import warnings
 from functools import partial
 
+import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
@@ -156,7 +157,6 @@ def _with_labels(data, estimator):
     """The classifier's graph with a second output ``label``: the predicted
     class of each row (``classes_[argmax]``, strings included), or for
     multilabel targets the 0/1 indicator row, as ``predict`` returns them."""
-    import numpy as np
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
