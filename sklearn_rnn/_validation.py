@@ -191,11 +191,25 @@ def _check_frame_names(estimator, frame, reset):
     (one column per feature): the names it would record with ``reset``, else
     its error for other names or another order, and its warnings when only one
     of the fit and ``frame`` has names."""
-    scratch = copy.copy(estimator) if reset else estimator
     if not reset and getattr(estimator, "_fitted_on_2d", False):
         return None  # a width of timesteps, not of the frame's columns
-    validate_data(scratch, frame, reset=reset, skip_check_array=True)
-    return getattr(scratch, "feature_names_in_", None) if reset else None
+    _, attributes = _validate(estimator, frame, reset, skip_check_array=True)
+    return attributes and attributes["feature_names_in_"]
+
+
+def _validate(owner, X, reset, **kwargs):
+    """scikit-learn's ``validate_data`` for ``owner``: ``(its result, the input
+    attributes it would set)``. With ``reset`` it runs on a shallow copy, so that a fit
+    that fails later leaves the estimator's previous fit intact."""
+    if not reset:
+        return validate_data(owner, X, reset=False, **kwargs), None
+    scratch = copy.copy(owner)
+    result = validate_data(scratch, X, reset=True, **kwargs)
+    attributes = {
+        "n_features_in_": scratch.n_features_in_,
+        "feature_names_in_": getattr(scratch, "feature_names_in_", None),
+    }
+    return result, attributes
 
 
 def _is_ragged(X):
@@ -255,17 +269,8 @@ def _check_array_input(estimator, X, dtypes, reset):
     # its messages, feature names and width checks apply unchanged. A model
     # fitted on 3D input reads 2D input as univariate sequences of any length.
     attributes = None
-    if reset:
-        # A shallow copy receives what validate_data sets, so that a fit that
-        # fails later leaves the estimator's previous fit intact.
-        scratch = copy.copy(estimator)
-        values = validate_data(scratch, X, reset=True, **kwargs)
-        attributes = {
-            "n_features_in_": scratch.n_features_in_,
-            "feature_names_in_": getattr(scratch, "feature_names_in_", None),
-        }
-    elif getattr(estimator, "_fitted_on_2d", True):
-        values = validate_data(estimator, X, reset=False, **kwargs)
+    if reset or getattr(estimator, "_fitted_on_2d", True):
+        values, attributes = _validate(estimator, X, reset, **kwargs)
     else:
         values = check_array(X, input_name="X", **kwargs)
     return np.ascontiguousarray(values)[:, :, None], True, attributes
