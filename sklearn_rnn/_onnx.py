@@ -17,6 +17,7 @@ from functools import partial
 
 import numpy as np
 import torch
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
@@ -24,23 +25,88 @@ from ._base import BaseRNN
 from ._classifier import RNNClassifier, to_probabilities
 from ._regressor import to_target_units
 from ._utils import warn_user
+from .preprocessing import SequenceImputer, SequenceScaler
+from .preprocessing._imputer import fill_missing, missing_indicator
+from .preprocessing._scaler import scale_values
 
 __all__ = ["to_onnx"]
 
 
+class _Scale(nn.Module):
+    """A fitted ``SequenceScaler`` in the graph."""
+
+    def __init__(self, scaler):
+        super().__init__()
+        self.register_buffer("center", torch.as_tensor(scaler.center_).float())
+        self.register_buffer("scale", torch.as_tensor(scaler.scale_).float())
+        self.clip_value = scaler.clip_value
+
+    def forward(self, x, mask):
+        return scale_values(x, self.center, self.scale, self.clip_value)
+
+
+class _Impute(nn.Module):
+    """A fitted ``SequenceImputer`` in the graph."""
+
+    def __init__(self, imputer):
+        super().__init__()
+        self.register_buffer("stats", torch.as_tensor(imputer.statistics_).float())
+        self.strategy = imputer.strategy
+        self.add_indicator = imputer.add_indicator
+
+    def forward(self, x, mask):
+        filled = fill_missing(x, mask, self.strategy, self.stats)
+        if self.add_indicator:
+            filled = torch.cat([filled, missing_indicator(x, mask)], dim=2)
+        return filled
+
+
+_TRANSFORMERS = {SequenceScaler: _Scale, SequenceImputer: _Impute}
+
+
+def _preprocessing(pipeline):
+    """``(modules for the transformers, the graph's input width or None,
+    the final estimator)`` of a Pipeline."""
+    *steps, (_, final) = pipeline.steps
+    modules, width = [], None
+    for name, step in steps:
+        if step is None or (isinstance(step, str) and step == "passthrough"):
+            continue
+        if type(step) not in _TRANSFORMERS:
+            raise TypeError(
+                f"to_onnx exports pipelines whose steps before the estimator are "
+                f"SequenceImputer or SequenceScaler; step {name!r} is "
+                f"{type(step).__name__}. Apply it before the graph, or export "
+                "the estimator alone."
+            )
+        check_is_fitted(step)
+        modules.append(_TRANSFORMERS[type(step)](step))
+        width = width or step.n_channels_in_
+    return modules, width, final
+
+
 class _Served(nn.Module):
     """The trained module between the estimator's own input and output
-    mappings: category codes to their indices, raw outputs to predictions."""
+    mappings: the pipeline's transformers and category codes to their
+    indices before it, raw outputs to predictions after it."""
 
-    def __init__(self, module, to_output, categorical=(), categories=()):
+    def __init__(
+        self, module, to_output, categorical=(), categories=(), preprocessing=()
+    ):
         super().__init__()
         self.module = module
         self.to_output = to_output
+        self.preprocessing = nn.ModuleList(preprocessing)
         self.categorical = list(categorical)
         for k, codes in enumerate(categories):
             self.register_buffer(f"codes_{k}", torch.as_tensor(codes).float())
 
     def forward(self, x, lengths):
+        if len(self.preprocessing):
+            mask = torch.arange(x.shape[1], device=x.device) < lengths[:, None]
+            for step in self.preprocessing:
+                x = step(x, mask)
+            x = torch.where(mask[:, :, None], x, 0.0)  # zero padding again
         if self.categorical:
             columns = list(x.unbind(2))
             for k, j in enumerate(self.categorical):
@@ -60,9 +126,12 @@ def to_onnx(estimator, file, *, max_timesteps=None, opset_version=17):
 
     Parameters
     ----------
-    estimator : RNNRegressor, RNNClassifier, RNNTimestepRegressor or \
-RNNTimestepClassifier
-        A fitted estimator.
+    estimator : RNNRegressor, RNNClassifier, RNNTimestepRegressor, \
+RNNTimestepClassifier or Pipeline
+        A fitted estimator, or a fitted ``Pipeline`` of ``SequenceImputer`` and
+        ``SequenceScaler`` steps ending with one: the transformers then run
+        inside the graph, which takes the raw sequences (NaN where a value is
+        missing).
     file : str, path-like or binary file object
         Where to write the ONNX model.
     max_timesteps : int, default=None
@@ -87,6 +156,9 @@ RNNTimestepClassifier
     dynamic. Needs onnx, onnxruntime and onnxscript (the ``onnx`` extra:
     ``pip install -e ".[onnx]"`` from a checkout).
     """
+    preprocessing, width = [], None
+    if isinstance(estimator, Pipeline):
+        preprocessing, width, estimator = _preprocessing(estimator)
     if not isinstance(estimator, BaseRNN):
         raise TypeError(
             "to_onnx exports the recurrent estimators of sklearn-rnn (RNNRegressor, "
@@ -124,8 +196,9 @@ RNNTimestepClassifier
         to_output,
         estimator._categorical_,
         getattr(estimator, "categories_", ()),
+        preprocessing,
     )
-    x = torch.zeros(2, 3, estimator.n_channels_in_)
+    x = torch.zeros(2, 3, width or estimator.n_channels_in_)
     lengths = torch.tensor([3, 1])
     rows = "steps" if estimator._per_step else "batch"  # per step: sum(lengths)
     axes = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}, "y": {0: rows}}

@@ -6,12 +6,16 @@ import sys
 import numpy as np
 import pytest
 from conftest import TINY, ragged
+from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import (
     RNNClassifier,
     RNNRegressor,
     RNNTimestepClassifier,
     RNNTimestepRegressor,
+    SequenceImputer,
+    SequencePadder,
+    SequenceScaler,
     to_onnx,
 )
 
@@ -129,3 +133,36 @@ def test_classifier_labels_come_out_as_strings_too():
     x, lengths, seqs = _inputs(X, 4, 19)
     got = session.run(["label"], {"x": x, "lengths": lengths})[0]
     assert list(got) == list(clf.predict(seqs))
+
+
+@pytest.mark.parametrize("strategy", ["ffill", "bfill", "linear", "median"])
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier])
+def test_a_pipeline_exports_with_its_transformers_inside_the_graph(strategy, Est):
+    X, y_reg, y_cls = ragged(n=30)
+    rng = np.random.RandomState(0)
+    X = [x.copy() for x in X]
+    for x in X:  # missing values in the second feature (a step missing all
+        x[rng.rand(len(x)) < 0.4, 1] = np.nan  # its values at the end is padding)
+    pipe = make_pipeline(
+        SequenceImputer(strategy=strategy, add_indicator=True),
+        SequenceScaler(method="robust", clip_value=2.0),
+        Est(**TINY),
+    ).fit(X, y_cls if Est is RNNClassifier else y_reg)
+    session = _session(pipe)
+    for batch, time in ((5, 17), (9, 6)):
+        x, lengths, seqs = _inputs(X, batch, time)
+        assert np.isnan(x).any()  # NaN goes in where a value is missing
+        outputs = session.run(None, {"x": x, "lengths": lengths})
+        if Est is RNNClassifier:
+            expected = pipe.predict_proba(seqs)
+            np.testing.assert_array_equal(outputs[1], pipe.predict(seqs))
+        else:
+            expected = pipe.predict(seqs).reshape(len(seqs), -1)
+        np.testing.assert_allclose(outputs[0], expected, rtol=0, atol=1e-5)
+
+
+def test_a_pipeline_with_other_steps_is_refused_with_the_step_named():
+    X, y, _ = ragged()
+    pipe = make_pipeline(SequencePadder(), RNNRegressor(**TINY)).fit(X, y)
+    with pytest.raises(TypeError, match="step 'sequencepadder' is SequencePadder"):
+        to_onnx(pipe, io.BytesIO())

@@ -3,11 +3,12 @@
 from numbers import Real
 
 import numpy as np
+import torch
 from sklearn.utils._param_validation import StrOptions
 
 from ._base import SequenceTransformer, real_steps
 
-__all__ = ["SequenceImputer"]
+__all__ = ["SequenceImputer", "fill_missing", "missing_indicator"]
 
 _FILL_STRATEGIES = {"ffill", "bfill", "linear", "mean", "median", "constant"}
 
@@ -95,40 +96,56 @@ default='ffill'
         self.statistics_ = stats
 
     def _transform(self, seqs):
-        values, mask = seqs.values, seqs.mask
-        missing = np.isnan(values) & mask[:, :, None]
-        filled = values.copy()
-        if missing.any():
-            fill = self._fill_values(values, missing, mask)
-            filled[missing] = fill[missing]
+        values = torch.from_numpy(seqs.values)
+        mask = torch.from_numpy(seqs.mask)
+        stats = torch.from_numpy(self.statistics_.astype(seqs.values.dtype))
+        filled = fill_missing(values, mask, self.strategy, stats)
         if self.add_indicator:
-            filled = np.concatenate([filled, missing.astype(filled.dtype)], axis=2)
-            filled[~mask] = np.nan
-        return filled
+            filled = torch.cat([filled, missing_indicator(values, mask)], dim=2)
+            filled[~mask] = torch.nan
+        return filled.numpy()
 
-    def _fill_values(self, values, missing, mask):
-        stats = self.statistics_.astype(values.dtype)
-        if self.strategy in ("mean", "median", "constant"):
-            return np.broadcast_to(stats, values.shape)
-        observed = ~np.isnan(values) & mask[:, :, None]
-        T = values.shape[1]
-        t = np.arange(T)[None, :, None]
-        before = np.maximum.accumulate(np.where(observed, t, -1), axis=1)
-        after = np.minimum.accumulate(np.where(observed, t, T)[:, ::-1], axis=1)[
-            :, ::-1
-        ]
-        has_before, has_after = before >= 0, after < T
-        previous = np.take_along_axis(values, before.clip(0, T - 1), axis=1)
-        following = np.take_along_axis(values, after.clip(0, T - 1), axis=1)
-        if self.strategy == "ffill":
-            fill = np.where(has_before, previous, following)
-        elif self.strategy == "bfill":
-            fill = np.where(has_after, following, previous)
+
+def missing_indicator(values, mask):
+    """1.0 where a real step's value is NaN, else 0.0."""
+    return (torch.isnan(values) & mask[:, :, None]).to(values.dtype)
+
+
+def fill_missing(values, mask, strategy, stats):
+    """``values`` ``(n, T, d)`` with the NaN of real steps (``mask``) filled
+    as ``SequenceImputer(strategy)`` fills them; padding is left as it is.
+
+    Written with operators that ONNX exports (cumulative sums, scatter and
+    gather along time, no loop), so that ``to_onnx`` of a pipeline runs this
+    same function inside the graph.
+    """
+    real = mask[:, :, None]
+    observed = ~torch.isnan(values) & real
+    if strategy in ("mean", "median", "constant"):
+        fill = stats.expand_as(values)
+    else:
+        n, T, d = values.shape
+        seen = observed.long()
+        count = seen.cumsum(1)  # observations up to and including step t
+        t = torch.arange(T, device=values.device).view(1, T, 1).expand(n, T, d)
+        # Slot k holds the step of the k-th observation (slot 0: unobserved).
+        slots = torch.zeros(n, T + 1, d, dtype=torch.long, device=values.device)
+        slots = slots.scatter(1, count * seen, t)
+        following_k = count - seen + 1  # the first observation at or after t
+        has_before = count > 0
+        has_after = following_k <= count[:, -1:]
+        before = slots.gather(1, count).clamp(max=T - 1)
+        after = slots.gather(1, following_k.clamp(max=T)).clamp(max=T - 1)
+        previous, following = values.gather(1, before), values.gather(1, after)
+        if strategy == "ffill":
+            fill = torch.where(has_before, previous, following)
+        elif strategy == "bfill":
+            fill = torch.where(has_after, following, previous)
         else:
-            span = np.where(after > before, after - before, 1)
-            weight = np.where(has_before & has_after, (t - before) / span, 0.0)
-            base = np.where(has_before, previous, following)
-            step = np.where(has_before & has_after, following - previous, 0.0)
-            fill = base + weight * step
-        never = ~(has_before | has_after)
-        return np.where(never, stats, fill).astype(values.dtype)
+            both = has_before & has_after
+            span = torch.where(after > before, after - before, 1).to(values.dtype)
+            weight = torch.where(both, (t - before).to(values.dtype) / span, 0.0)
+            base = torch.where(has_before, previous, following)
+            fill = base + weight * torch.where(both, following - previous, 0.0)
+        fill = torch.where(has_before | has_after, fill, stats)
+    return torch.where(observed | ~real, values, fill)

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import SequenceTransformer, real_steps
 
-__all__ = ["SequenceScaler"]
+__all__ = ["SequenceScaler", "scale_values"]
 
 _SCALING = {"standard", "robust", "minmax"}
 
@@ -92,10 +92,8 @@ class SequenceScaler(SequenceTransformer):
     def _transform(self, seqs):
         # NaN (padding and missing values) stays NaN through the arithmetic.
         dtype = seqs.values.dtype
-        out = (seqs.values - self.center_.astype(dtype)) / self.scale_.astype(dtype)
-        if self.clip_value is not None:
-            out = np.clip(out, -self.clip_value, self.clip_value)
-        return out
+        center, scale = self.center_.astype(dtype), self.scale_.astype(dtype)
+        return scale_values(seqs.values, center, scale, self.clip_value)
 
     def inverse_transform(self, X):
         """Undo the scaling (values clipped by ``clip`` stay clipped).
@@ -116,6 +114,13 @@ class SequenceScaler(SequenceTransformer):
     def _inverse_transform(self, seqs):
         dtype = seqs.values.dtype
         return seqs.values * self.scale_.astype(dtype) + self.center_.astype(dtype)
+
+
+def scale_values(values, center, scale, clip_value):
+    """``(values - center) / scale``, clipped to ``±clip_value`` unless None:
+    numpy arrays in ``transform``, torch tensors in ``to_onnx``'s graph."""
+    out = (values - center) / scale
+    return out if clip_value is None else out.clip(-clip_value, clip_value)
 
 
 def _constant(var, mean, n):
