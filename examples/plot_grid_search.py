@@ -45,7 +45,9 @@ ax.set(
     title="Cross-validated accuracy",
 )
 for (i, j), value in np.ndenumerate(scores):
-    ax.text(j, i, f"{value:.2f}", ha="center", va="center", color="w")
+    # Dark text on the light (high) end of viridis, light text on the dark end.
+    color = "k" if value > 0.6 else "w"
+    ax.text(j, i, f"{value:.2f}", ha="center", va="center", color=color, size=12)
 fig.colorbar(image)
 fig.tight_layout()
-fig.savefig("grid_search.png", dpi=80)
+fig.savefig("grid_search.png", dpi=100)

@@ -66,6 +66,9 @@ ax.barh(
 ax.axvline(1 / 3, color="k", ls=":", label="chance")
 ax.set(xlabel="cross-validated accuracy", xlim=(0, 1))
 ax.invert_yaxis()
-ax.legend()
+for i, n in enumerate(names):  # the score at the end of each bar
+    ax.text(0.02, i, f"{scores[n].mean():.2f}", va="center", color="w")
+# Above the axes, where no bar can be hidden by it.
+ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False)
 fig.tight_layout()
-fig.savefig("model_comparison.png", dpi=80)
+fig.savefig("model_comparison.png", dpi=100)

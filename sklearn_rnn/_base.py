@@ -60,6 +60,9 @@ __all__ = ["ARCHITECTURE", "BaseRNN", "SEQUENCE_OUTPUT_CONSTRAINTS"]
 # steps for the recurrence: after a learned strided convolution, and after
 # block means (the docstring of downsample gives the measurements).
 AUTO_STEPS_CONV, AUTO_STEPS_MEAN = 64, 256
+# early_stopping='auto': on from this many training sequences (a validation
+# split of 100 at the default validation_fraction).
+AUTO_EARLY_STOPPING = 1000
 
 # Parameters that shape the network or the encoding of its targets:
 # warm_start and partial_fit cannot change them.
@@ -72,6 +75,7 @@ ARCHITECTURE = (
     "pooling",
     "conv_filters",
     "conv_kernel_size",
+    "conv_layout",
     "downsample",
     "categorical_features",
     "embedding_dim",
@@ -134,6 +138,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     # Whether the network predicts at every real step (the timestep estimators)
     # rather than once per sequence.
     _per_step = False
+    # Whether the running fit stops on a validation split (early_stopping
+    # resolved, 'auto' included); False for a loaded model.
+    _early_stopping = False
 
     _parameter_constraints: dict = {
         "cell": [StrOptions(set(CELLS))],
@@ -144,6 +151,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "activation": [StrOptions(set(ACTIVATIONS))],
         "conv_filters": [Interval(Integral, 0, None, closed="left"), tuple, list],
         "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "conv_layout": [StrOptions({"serial", "parallel"})],
         "categorical_features": ["array-like", None],
         "embedding_dim": [
             Interval(Integral, 1, None, closed="left"),
@@ -155,7 +163,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
-        "early_stopping": ["boolean"],
+        "early_stopping": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -194,6 +202,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         activation,
         conv_filters,
         conv_kernel_size,
+        conv_layout,
         categorical_features,
         embedding_dim,
         alpha,
@@ -223,6 +232,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.activation = activation
         self.conv_filters = conv_filters
         self.conv_kernel_size = conv_kernel_size
+        self.conv_layout = conv_layout
         self.categorical_features = categorical_features
         self.embedding_dim = embedding_dim
         self.alpha = alpha
@@ -326,7 +336,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             values, seqs.lengths, target, weight, seqs.offsets, self._per_step
         )
         valid = None
-        if self.early_stopping and not incremental:  # as MLP: not in partial_fit
+        # As MLP: no early stopping in partial_fit.
+        self._early_stopping = not incremental and (
+            self.early_stopping is True
+            or (self.early_stopping == "auto" and len(data) >= AUTO_EARLY_STOPPING)
+        )
+        if self._early_stopping:
             data, valid = self._split_validation(data, target, seed)
             valid = valid.on_device(device)
         data = data.on_device(device)  # once per fit, not once per batch
@@ -335,8 +350,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             for name, value in target_attributes.items():
                 setattr(self, name, value)
             self._rng = rng
+            # Parallel convolutions read every step: only serial ones shorten
+            # the recurrence's input themselves.
+            serial = conv_filters if self.conv_layout == "serial" else ()
             self.downsample_ = self._resolve_downsample(
-                seqs.lengths, raw_weight, conv_filters
+                seqs.lengths, raw_weight, serial
             )
             self._categorical_ = categorical
             self.is_categorical_ = None
@@ -432,6 +450,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 categorical=self._categorical_,
                 n_categories=n_categories,
                 embedding_dims=embedding_dims(n_categories, self.embedding_dim),
+                conv_parallel=self.conv_layout == "parallel",
             )
             if self.weight_init == "keras":
                 keras_initialise(module)
@@ -476,7 +495,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         callbacks = [("divergence_guard", DivergenceGuard())]
         if self.verbose and is_terminal(sys.stdout):
             callbacks.append(("progress", SlowEpochProgress()))
-        early = self.early_stopping and not incremental
+        early = self._early_stopping
         if early:
             callbacks.append(("valid_score", ValidationScore(self._validation_score)))
         if not incremental and self.n_iter_no_change is not None:
@@ -541,7 +560,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.n_iter_ = len(self.loss_curve_)
         # As MLPRegressor: None without early stopping (never a stale list).
         self.validation_scores_ = self.best_validation_score_ = None
-        if self.early_stopping:
+        if self._early_stopping or self.early_stopping is True:  # [] in partial_fit
             self.validation_scores_ = _history_column(history, "valid_score")
             self.best_validation_score_ = max(self.validation_scores_, default=None)
         ran_all = self.n_iter_ - done_before == epochs

@@ -84,6 +84,14 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Number of timesteps each convolution reads (8: the first layer of the
         fully convolutional network of Wang et al. 2017).
 
+    conv_layout : {'serial', 'parallel'}, default='serial'
+        Where the convolutions of ``conv_filters`` run: 'serial' before the
+        recurrence, which reads their outputs; 'parallel' beside it, on the
+        input at full resolution, their outputs (averaged over the real steps,
+        or per step for the per-step estimators) joined to the recurrence's
+        before the output layer, as in LSTM-FCN. 'serial' by default: the
+        measurements of both are in the benchmarks README.
+
     downsample : int or 'auto', default='auto'
         The recurrence reads one step for every ``downsample`` input steps,
         ``ceil(length / downsample)`` steps in all: the output of the first
@@ -159,15 +167,18 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         length, see ``batch_size``). With ``False`` the batches follow the
         order of ``X``.
 
-    early_stopping : bool, default=False
+    early_stopping : 'auto' or bool, default='auto'
         Whether to set aside ``validation_fraction`` of the training data
         (stratified for classifiers) and stop when the validation score has not
         improved by ``tol`` for ``n_iter_no_change`` epochs, restoring the best
         weights (the score: accuracy for classifiers, R² for the squared
         error, else the validation loss). Without it, training stops when the
         training loss has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs. As in
-        ``MLPRegressor``, it does not apply to ``partial_fit``.
+        improved by ``tol`` for ``n_iter_no_change`` epochs. 'auto' enables it
+        when ``fit`` gets at least 1,000 sequences (a validation split of 100 or
+        more), as ``HistGradientBoostingRegressor`` does from 10,000 rows: on the
+        noisy-sine forecast it stopped at a third of the epochs with no loss of
+        accuracy. As in ``MLPRegressor``, it does not apply to ``partial_fit``.
 
     validation_fraction : float, default=0.1
         Share of the training data set aside when ``early_stopping=True``.
@@ -322,6 +333,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         pooling="max",
         conv_filters=0,
         conv_kernel_size=8,
+        conv_layout="serial",
         downsample="auto",
         categorical_features=None,
         embedding_dim="auto",
@@ -331,7 +343,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         learning_rate_init=3e-3,
         max_iter=300,
         shuffle=True,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=30,
         tol=1e-4,
@@ -354,6 +366,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             activation=activation,
             conv_filters=conv_filters,
             conv_kernel_size=conv_kernel_size,
+            conv_layout=conv_layout,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,
             alpha=alpha,

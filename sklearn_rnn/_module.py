@@ -303,6 +303,13 @@ def last_steps(outputs, lengths):
 POOLING = ("last", "mean", "max", "attention")
 
 
+def mean_steps(outputs, lengths):
+    """The mean of ``outputs`` over each sequence's real steps, read from a
+    cumulative sum at its last one (the same whatever the batch's padding)."""
+    total = last_steps(outputs.cumsum(1), lengths)
+    return total / lengths.unsqueeze(1).to(outputs.dtype)
+
+
 class FrontEnd(nn.Module):
     """Causal downsampling and 1D convolutions before the recurrence.
 
@@ -404,6 +411,7 @@ class RecurrentNet(nn.Module):
         categorical=(),
         n_categories=(),
         embedding_dims=(),
+        conv_parallel=False,
     ):
         super().__init__()
         self.bidirectional = bidirectional
@@ -415,7 +423,13 @@ class RecurrentNet(nn.Module):
                 input_size, categorical, n_categories, embedding_dims
             )
             input_size = self.embedding.output_size
-        self.front_end = None
+        self.front_end = self.branch = None
+        branch_width = 0
+        if conv_parallel and conv_filters:
+            # Beside the recurrence (LSTM-FCN): causal convolutions over the
+            # input at full resolution, their outputs joined to the encoder's.
+            self.branch = FrontEnd(input_size, conv_filters, conv_kernel_size, 1)
+            branch_width, conv_filters = conv_filters[-1], ()
         if conv_filters or downsample > 1:
             self.front_end = FrontEnd(
                 input_size, conv_filters, conv_kernel_size, downsample
@@ -441,7 +455,7 @@ class RecurrentNet(nn.Module):
         if pooling == "attention":
             self.attention = nn.Linear(width, 1)
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(width, n_outputs)
+        self.head = nn.Linear(width + branch_width, n_outputs)
 
     def set_dropout(self, p):
         """Change the dropout probability of every layer (weights unchanged)."""
@@ -463,12 +477,17 @@ class RecurrentNet(nn.Module):
     def forward(self, x, lengths):
         if self.embedding is not None:
             x = self.embedding(x)
+        beside = None
+        if self.branch is not None:
+            beside = self.branch(x, lengths)[0]
+            if not self.per_step:  # the mean over the real steps
+                beside = mean_steps(beside, lengths)
         if self.front_end is not None:
             x, lengths = self.front_end(x, lengths)
         if not self.bidirectional:
             outputs = self.encoder(x)
             if self.pooling == "last":
-                return self.head(self.dropout(last_steps(outputs, lengths)))
+                return self._head(last_steps(outputs, lengths), beside)
         else:
             for i, (forward_rnn, backward_rnn) in enumerate(self.layers):
                 if i:
@@ -480,14 +499,19 @@ class RecurrentNet(nn.Module):
                 x = torch.cat([ahead, behind], 2)
             if self.pooling == "last":
                 features = torch.cat([last_steps(ahead, lengths), behind[:, 0]], 1)
-                return self.head(self.dropout(features))
+                return self._head(features, beside)
             outputs = x
         if self.per_step:
             # The head runs on every step, padding too: a matrix product over
             # all rows of the batch rounds each row as any other batch would.
             real = torch.arange(outputs.shape[1], device=x.device) < lengths[:, None]
-            return self.head(self.dropout(outputs))[real]
-        return self.head(self.dropout(self._pool(outputs, lengths)))
+            return self._head(outputs, beside)[real]
+        return self._head(self._pool(outputs, lengths), beside)
+
+    def _head(self, features, beside):
+        if beside is not None:
+            features = torch.cat([features, beside], -1)
+        return self.head(self.dropout(features))
 
     def _pool(self, outputs, lengths):
         """Mean, max or attention over the real steps of ``outputs``.
@@ -502,8 +526,7 @@ class RecurrentNet(nn.Module):
         if self.pooling == "max":
             return outputs.masked_fill(~real, float("-inf")).amax(1)
         if self.pooling == "mean":
-            total = last_steps(outputs.cumsum(1), lengths)
-            return total / lengths.unsqueeze(1).to(outputs.dtype)
+            return mean_steps(outputs, lengths)
         scores = self.attention(outputs).masked_fill(~real, float("-inf"))
         # A softmax over the real steps (0 on padding, also in the gradient).
         weights = torch.exp(scores - scores.amax(1, keepdim=True))

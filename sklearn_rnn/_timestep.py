@@ -213,6 +213,14 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
         Number of timesteps each convolution reads (8: the first layer of the
         fully convolutional network of Wang et al. 2017).
 
+    conv_layout : {'serial', 'parallel'}, default='serial'
+        Where the convolutions of ``conv_filters`` run: 'serial' before the
+        recurrence, which reads their outputs; 'parallel' beside it, on the
+        input at full resolution, their outputs (averaged over the real steps,
+        or per step for the per-step estimators) joined to the recurrence's
+        before the output layer, as in LSTM-FCN. 'serial' by default: the
+        measurements of both are in the benchmarks README.
+
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
         product codes...): their indices, a boolean mask over the features,
@@ -274,7 +282,7 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
         length, see ``batch_size``). With ``False`` the batches follow the
         order of ``X``.
 
-    early_stopping : bool, default=False
+    early_stopping : 'auto' or bool, default='auto'
         Whether to set aside ``validation_fraction`` of the training sequences
         (whole sequences, not stratified: the labels are per step) and stop
         when the validation score has not
@@ -282,8 +290,9 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
         weights (the score: accuracy for classifiers, R² for the squared
         error, else the validation loss). Without it, training stops when the
         training loss has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs. As in
-        ``MLPRegressor``, it does not apply to ``partial_fit``.
+        improved by ``tol`` for ``n_iter_no_change`` epochs. 'auto' enables it
+        when ``fit`` gets at least 1,000 sequences, as for the sequence
+        estimators. As in ``MLPRegressor``, it does not apply to ``partial_fit``.
 
     validation_fraction : float, default=0.1
         Share of the training data set aside when ``early_stopping=True``.
@@ -452,6 +461,7 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
         activation="tanh",
         conv_filters=0,
         conv_kernel_size=8,
+        conv_layout="serial",
         categorical_features=None,
         embedding_dim="auto",
         alpha=1e-4,
@@ -460,7 +470,7 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
         learning_rate_init=3e-3,
         max_iter=300,
         shuffle=True,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=30,
         tol=1e-4,
@@ -486,6 +496,7 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
             activation=activation,
             conv_filters=conv_filters,
             conv_kernel_size=conv_kernel_size,
+            conv_layout=conv_layout,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,
             alpha=alpha,
@@ -689,6 +700,14 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
         Number of timesteps each convolution reads (8: the first layer of the
         fully convolutional network of Wang et al. 2017).
 
+    conv_layout : {'serial', 'parallel'}, default='serial'
+        Where the convolutions of ``conv_filters`` run: 'serial' before the
+        recurrence, which reads their outputs; 'parallel' beside it, on the
+        input at full resolution, their outputs (averaged over the real steps,
+        or per step for the per-step estimators) joined to the recurrence's
+        before the output layer, as in LSTM-FCN. 'serial' by default: the
+        measurements of both are in the benchmarks README.
+
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
         product codes...): their indices, a boolean mask over the features,
@@ -750,7 +769,7 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
         length, see ``batch_size``). With ``False`` the batches follow the
         order of ``X``.
 
-    early_stopping : bool, default=False
+    early_stopping : 'auto' or bool, default='auto'
         Whether to set aside ``validation_fraction`` of the training sequences
         (whole sequences, not stratified: the labels are per step) and stop
         when the validation score has not
@@ -758,8 +777,9 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
         weights (the score: accuracy for classifiers, R² for the squared
         error, else the validation loss). Without it, training stops when the
         training loss has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs. As in
-        ``MLPRegressor``, it does not apply to ``partial_fit``.
+        improved by ``tol`` for ``n_iter_no_change`` epochs. 'auto' enables it
+        when ``fit`` gets at least 1,000 sequences, as for the sequence
+        estimators. As in ``MLPRegressor``, it does not apply to ``partial_fit``.
 
     validation_fraction : float, default=0.1
         Share of the training data set aside when ``early_stopping=True``.
@@ -909,6 +929,7 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
         activation="tanh",
         conv_filters=0,
         conv_kernel_size=8,
+        conv_layout="serial",
         categorical_features=None,
         embedding_dim="auto",
         alpha=1e-4,
@@ -917,7 +938,7 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
         learning_rate_init=3e-3,
         max_iter=300,
         shuffle=True,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=30,
         tol=1e-4,
@@ -941,6 +962,7 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
             activation=activation,
             conv_filters=conv_filters,
             conv_kernel_size=conv_kernel_size,
+            conv_layout=conv_layout,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,
             alpha=alpha,

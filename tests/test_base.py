@@ -437,6 +437,9 @@ ARCHITECTURES = {
     "downsample": dict(conv_filters=0, downsample=4),
     "conv": dict(conv_filters=(4, 3), conv_kernel_size=3, downsample=3),
     "conv stride > kernel": dict(conv_filters=4, conv_kernel_size=2, downsample=5),
+    "parallel conv": dict(
+        conv_filters=(4, 3), conv_kernel_size=3, conv_layout="parallel", downsample=3
+    ),
 }
 
 

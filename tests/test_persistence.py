@@ -49,7 +49,9 @@ def _fitted(name):
         ), complete
     if name == "multilabel":
         Y = np.stack([y_clf, 1 - y_clf, y_clf], axis=1)
-        return RNNClassifier(conv_filters=(3,), **TINY).fit(complete, Y), complete
+        return RNNClassifier(conv_filters=(3,), conv_layout="parallel", **TINY).fit(
+            complete, Y
+        ), complete
     if name == "pipeline":
         pipe = make_pipeline(
             SequenceImputer(add_indicator=True),

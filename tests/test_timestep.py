@@ -148,9 +148,16 @@ def test_length_mismatch_names_the_sequence(Est):
 @pytest.mark.parametrize("Est", TIMESTEP)
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_unidirectional_models_are_causal(Est, cell, activation):
+@pytest.mark.parametrize("conv_layout", ["serial", "parallel"])
+def test_unidirectional_models_are_causal(Est, cell, activation, conv_layout):
     X, y_reg, y_clf = per_step_data()
-    est = Est(cell=cell, activation=activation, conv_filters=(4,), **TINY)
+    est = Est(
+        cell=cell,
+        activation=activation,
+        conv_filters=(4,),
+        conv_layout=conv_layout,
+        **TINY,
+    )
     est.fit(X, per_step_targets_for(Est, y_reg, y_clf))
     x = np.random.RandomState(1).normal(size=(12, 2))
     changed = x.copy()
@@ -175,14 +182,22 @@ def test_bidirectional_models_read_the_whole_sequence(Est):
 
 @pytest.mark.parametrize("Est", TIMESTEP)
 @pytest.mark.parametrize("bidirectional", [False, True])
-@pytest.mark.parametrize("cell, activation", [("lstm", "tanh"), ("gru", "relu")])
-def test_padding_never_changes_a_prediction(Est, bidirectional, cell, activation):
+@pytest.mark.parametrize(
+    "cell, activation, conv",
+    [
+        ("lstm", "tanh", {}),
+        ("gru", "relu", {}),
+        ("gru", "tanh", dict(conv_filters=(3, 2), conv_layout="parallel")),
+    ],
+)
+def test_padding_never_changes_a_prediction(Est, bidirectional, cell, activation, conv):
     X, y_reg, y_clf = per_step_data()
     est = Est(
         cell=cell,
         activation=activation,
         bidirectional=bidirectional,
         num_layers=2,
+        **conv,
         **TINY,
     ).fit(X, per_step_targets_for(Est, y_reg, y_clf))
     for dtype, tol in [(np.float64, INVARIANCE_ATOL), (np.float32, INVARIANCE_ATOL)]:
