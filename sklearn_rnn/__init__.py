@@ -6,7 +6,12 @@ from ._onnx import to_onnx
 from ._persistence import load, save
 from ._regressor import RNNRegressor
 from ._timestep import RNNTimestepClassifier, RNNTimestepRegressor
-from .preprocessing import SequenceImputer, SequencePadder, SequenceScaler
+from .preprocessing import (
+    SequenceImputer,
+    SequencePadder,
+    SequenceScaler,
+    StepTransformer,
+)
 
 __all__ = [
     "RNNClassifier",
@@ -16,6 +21,7 @@ __all__ = [
     "SequenceImputer",
     "SequencePadder",
     "SequenceScaler",
+    "StepTransformer",
     "channels_last",
     "from_long_format",
     "load",

@@ -339,7 +339,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         # As MLP: no early stopping in partial_fit.
         self._early_stopping = not incremental and (
             self.early_stopping is True
-            or (self.early_stopping == "auto" and len(data) >= AUTO_EARLY_STOPPING)
+            or (
+                self.early_stopping == "auto"
+                and self.n_iter_no_change is not None  # None: every epoch runs
+                and len(data) >= AUTO_EARLY_STOPPING
+            )
         )
         if self._early_stopping:
             data, valid = self._split_validation(data, target, seed)

@@ -11,7 +11,12 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["check_categorical_features", "embedding_dims", "encode_categories"]
+__all__ = [
+    "check_categorical_features",
+    "check_columns",
+    "embedding_dims",
+    "encode_categories",
+]
 
 # Codes travel through the float32 arrays of the data path; every integer up
 # to 2**24 is exact there.
@@ -23,58 +28,63 @@ AUTO_MAX_DIM = 8
 def check_categorical_features(
     categorical_features, n_features, name, feature_names=None
 ):
-    """The sorted column indices that ``categorical_features`` names: indices,
-    a boolean mask, or column names of a DataFrame ``X`` (``feature_names``)."""
-    if categorical_features is None:
+    """The sorted column indices that ``categorical_features`` names."""
+    return check_columns(
+        categorical_features, n_features, name, feature_names, "categorical_features"
+    )
+
+
+def check_columns(columns, n_features, name, feature_names, param):
+    """The sorted column indices that the parameter ``param`` (value
+    ``columns``) names: indices, a boolean mask, or column names of a DataFrame
+    ``X`` (``feature_names``); ``()`` for None."""
+    if columns is None:
         return ()
-    mask = np.asarray(categorical_features)
+    mask = np.asarray(columns)
     if mask.dtype.kind in "UO" and len(mask):
-        mask = _indices_of_names(mask, feature_names, n_features, name)
+        mask = _indices_of_names(mask, feature_names, n_features, name, param)
     if mask.ndim != 1:
         raise ValueError(
-            "categorical_features must be a 1D array-like of feature indices or a "
+            f"{param} must be a 1D array-like of feature indices or a "
             f"boolean mask, got an array of shape {mask.shape}."
         )
     if mask.dtype == bool:
         if len(mask) != n_features:
             raise ValueError(
-                f"categorical_features is a boolean mask of length {len(mask)}, "
+                f"{param} is a boolean mask of length {len(mask)}, "
                 f"but X has {n_features} features per timestep; give one entry "
                 "per feature."
             )
         return tuple(int(j) for j in np.flatnonzero(mask))
     if len(mask) and not all(isinstance(j, Integral) for j in mask.tolist()):
         raise ValueError(
-            "categorical_features must hold integer feature indices or booleans, "
-            f"got {categorical_features!r}."
+            f"{param} must hold integer feature indices or booleans, got {columns!r}."
         )
     indices = sorted({int(j) for j in mask.tolist()})
     if len(indices) != len(mask):
-        raise ValueError(
-            f"categorical_features lists a feature twice: {categorical_features!r}."
-        )
+        raise ValueError(f"{param} lists a feature twice: {columns!r}.")
     bad = [j for j in indices if not 0 <= j < n_features]
     if bad:
         raise ValueError(
-            f"categorical_features holds index {bad[0]}, but X has {n_features} "
+            f"{param} holds index {bad[0]}, but X has {n_features} "
             f"features per timestep (valid indices: 0 to {n_features - 1}), as "
             f"required by {name}."
         )
     return tuple(indices)
 
 
-def _indices_of_names(names, feature_names, n_features, name):
+def _indices_of_names(names, feature_names, n_features, name, param):
     if feature_names is None or len(feature_names) != n_features:
         raise ValueError(
-            f"categorical_features names columns ({list(names)}), but X has no "
-            f"column names: name the categorical features by index, or pass X "
+            f"{param} names columns ({[str(c) for c in names]}), but X has no "
+            f"column names: name the features by index, or pass X "
             f"as a DataFrame with an (id, time) MultiIndex, as required by {name}."
         )
     known = {str(c): j for j, c in enumerate(feature_names)}
-    missing = [c for c in names if str(c) not in known]
+    missing = [str(c) for c in names if str(c) not in known]
     if missing:
         raise ValueError(
-            f"categorical_features names {missing}, which are not columns of X "
+            f"{param} names {missing}, which are not columns of X "
             f"(its columns: {list(feature_names)})."
         )
     return np.array([known[str(c)] for c in names])

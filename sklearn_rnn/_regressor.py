@@ -173,7 +173,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         training loss has not
         improved by ``tol`` for ``n_iter_no_change`` epochs. 'auto' enables it
         when ``fit`` gets at least 1,000 sequences (a validation split of 100 or
-        more), as ``HistGradientBoostingRegressor`` does from 10,000 rows: on the
+        more) and ``n_iter_no_change`` is not None, as
+        ``HistGradientBoostingRegressor`` does from 10,000 rows: on the
         noisy-sine forecast it stopped at a third of the epochs with no loss of
         accuracy. As in ``MLPRegressor``, it does not apply to ``partial_fit``.
 

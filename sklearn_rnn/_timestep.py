@@ -291,8 +291,9 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
         error, else the validation loss). Without it, training stops when the
         training loss has not
         improved by ``tol`` for ``n_iter_no_change`` epochs. 'auto' enables it
-        when ``fit`` gets at least 1,000 sequences, as for the sequence
-        estimators. As in ``MLPRegressor``, it does not apply to ``partial_fit``.
+        when ``fit`` gets at least 1,000 sequences and ``n_iter_no_change`` is
+        not None, as for the sequence estimators. As in ``MLPRegressor``, it
+        does not apply to ``partial_fit``.
 
     validation_fraction : float, default=0.1
         Share of the training data set aside when ``early_stopping=True``.
@@ -778,8 +779,9 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
         error, else the validation loss). Without it, training stops when the
         training loss has not
         improved by ``tol`` for ``n_iter_no_change`` epochs. 'auto' enables it
-        when ``fit`` gets at least 1,000 sequences, as for the sequence
-        estimators. As in ``MLPRegressor``, it does not apply to ``partial_fit``.
+        when ``fit`` gets at least 1,000 sequences and ``n_iter_no_change`` is
+        not None, as for the sequence estimators. As in ``MLPRegressor``, it
+        does not apply to ``partial_fit``.
 
     validation_fraction : float, default=0.1
         Share of the training data set aside when ``early_stopping=True``.

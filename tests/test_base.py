@@ -678,3 +678,28 @@ def test_downsample_auto_warns_when_it_averages_blocks():
         RNNRegressor(downsample=1, **TINY).fit(X, y)  # asked for: no warning
         RNNRegressor(conv_filters=4, **TINY).fit(X, y)  # learned: no warning
         RNNRegressor(**TINY).fit(X[:, :200], y)  # short: read as they are
+
+
+# -- early_stopping="auto" (issue 19) ---------------------------------------------
+
+
+def _many_short_sequences(n):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(n, 3, 1)).astype(np.float32)
+    return X, X[:, -1, 0], (X[:, -1, 0] > 0).astype(int)
+
+
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier])
+def test_auto_splits_off_a_validation_set_from_1000_sequences(Est):
+    small, big = _many_short_sequences(999), _many_short_sequences(1000)
+    pick = 1 if Est is RNNRegressor else 2
+    params = dict(TINY, max_iter=2)
+    assert Est(**params).fit(small[0], small[pick]).validation_scores_ is None
+    est = Est(**params).fit(big[0], big[pick])
+    assert len(est.validation_scores_) == est.n_iter_ == 2
+    # Asking for every epoch (n_iter_no_change=None, the Keras habit) trains on
+    # all the data, as Keras' fit does without validation_split.
+    every = Est(n_iter_no_change=None, **params).fit(big[0], big[pick])
+    assert every.validation_scores_ is None
+    off = Est(early_stopping=False, **params).fit(big[0], big[pick])
+    assert off.validation_scores_ is None

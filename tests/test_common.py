@@ -1,6 +1,7 @@
 """scikit-learn's estimator checks on every public estimator."""
 
 import numpy as np
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_rnn import (
@@ -11,6 +12,7 @@ from sklearn_rnn import (
     SequenceImputer,
     SequencePadder,
     SequenceScaler,
+    StepTransformer,
 )
 
 # The estimators at every default: check_estimator(RNNRegressor()) passes, and
@@ -24,6 +26,7 @@ ESTIMATORS = [
     SequenceImputer(strategy="linear", add_indicator=True),
     SequenceScaler(),
     SequenceScaler(method="robust", clip_value=3.0),
+    StepTransformer(StandardScaler()),
 ]
 
 # Reasons scikit-learn itself accepts for its own estimators.

@@ -1,19 +1,26 @@
-"""What the three sequence transformers share (SequenceTransformer)."""
+"""What the sequence transformers share (SequenceTransformer)."""
 
 import numpy as np
 import pytest
 from conftest import ragged
+from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import (
     SequenceImputer,
     SequencePadder,
     SequenceScaler,
+    StepTransformer,
 )
 
 nan = np.nan
 
 
-TRANSFORMERS = [SequencePadder(), SequenceImputer(), SequenceScaler()]
+TRANSFORMERS = [
+    SequencePadder(),
+    SequenceImputer(),
+    SequenceScaler(),
+    StepTransformer(StandardScaler()),
+]
 
 
 @pytest.mark.parametrize("transformer", TRANSFORMERS, ids=lambda t: type(t).__name__)

@@ -1,7 +1,9 @@
-"""Sequence transformers: padding/truncation, imputation and robust scaling."""
+"""Sequence transformers: padding/truncation, imputation, robust scaling, and
+any scikit-learn transformer applied step by step."""
 
 from ._imputer import SequenceImputer
 from ._padder import SequencePadder
 from ._scaler import SequenceScaler
+from ._step import StepTransformer
 
-__all__ = ["SequenceImputer", "SequencePadder", "SequenceScaler"]
+__all__ = ["SequenceImputer", "SequencePadder", "SequenceScaler", "StepTransformer"]

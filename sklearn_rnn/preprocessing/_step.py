@@ -1,0 +1,130 @@
+"""StepTransformer: a scikit-learn transformer applied to every timestep."""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.utils._param_validation import HasMethods
+
+from .._categories import check_columns
+from ._base import SequenceTransformer, real_steps
+
+__all__ = ["StepTransformer"]
+
+
+class StepTransformer(SequenceTransformer):
+    """Apply a scikit-learn transformer to every timestep of every sequence.
+
+    scikit-learn's transformers refuse 3D input, and flattening the time axis
+    mixes different steps into one row. This wrapper fits ``transformer`` on
+    the real steps of all training sequences stacked as rows (padding
+    skipped), then transforms each step on its own: lengths, padding and the
+    input form are kept, the number of features may change (``PCA``,
+    ``OneHotEncoder``, ``SplineTransformer``...).
+
+    Parameters
+    ----------
+    transformer : transformer object
+        A scikit-learn transformer (``fit`` and ``transform``), cloned in
+        ``fit``. It must return one row per row it is given.
+
+    features : array-like of int, bool or str, default=None
+        The features it reads: indices, a boolean mask, or column names when
+        ``X`` is an ``(id, time)`` DataFrame. Its output comes first, then the
+        other features unchanged, in their order (as ``ColumnTransformer``
+        with ``remainder='passthrough'``). None: every feature.
+
+    Attributes
+    ----------
+    transformer_ : transformer object
+        The fitted clone of ``transformer``.
+
+    n_features_in_ : int
+        Width of 2D ``X`` seen in ``fit``, else the number of features per step.
+
+    n_channels_in_ : int
+        Number of features per timestep.
+
+    feature_names_in_ : ndarray of shape (n_channels_in_,)
+        Column names of an ``(id, time)`` DataFrame seen in ``fit``.
+
+    See Also
+    --------
+    SequenceScaler : Scale each feature, with statistics over the real steps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn_rnn import StepTransformer
+    >>> rng = np.random.RandomState(0)
+    >>> X = [rng.normal(size=(5, 4)), rng.normal(size=(3, 4))]
+    >>> X_out = StepTransformer(PCA(n_components=2)).fit_transform(X)
+    >>> X_out.shape  # NaN-padded: the second sequence keeps its 3 steps
+    (2, 5, 2)
+    >>> np.isnan(X_out[1, 3:]).all()
+    np.True_
+    """
+
+    _parameter_constraints: dict = {
+        "transformer": [HasMethods(["fit", "transform"])],
+        "features": ["array-like", None],
+    }
+
+    def __init__(self, transformer, *, features=None):
+        self.transformer = transformer
+        self.features = features
+
+    def _fit(self, seqs):
+        steps = real_steps(seqs)
+        self._read = self._columns(seqs, steps.shape[1])
+        self.transformer_ = clone(self.transformer).fit(steps[:, self._read])
+
+    def _columns(self, seqs, width):
+        names = (seqs.input_attributes or {}).get("feature_names_in_")
+        read = check_columns(
+            self.features, width, type(self).__name__, names, "features"
+        )
+        return np.array(read if self.features is not None else range(width), int)
+
+    def _transform(self, seqs):
+        steps = real_steps(seqs)
+        out = self.transformer_.transform(steps[:, self._read])
+        if sp.issparse(out):
+            out = out.toarray()
+        out = np.asarray(out)
+        if out.ndim != 2 or len(out) != len(steps):
+            raise ValueError(
+                f"{type(self.transformer_).__name__} returned an array of shape "
+                f"{out.shape} for {len(steps)} timesteps: StepTransformer needs "
+                "one output row per timestep (a transformer that adds or drops "
+                "rows cannot run per step)."
+            )
+        kept = np.setdiff1d(np.arange(steps.shape[1]), self._read)
+        joined = np.hstack([out.astype(steps.dtype, copy=False), steps[:, kept]])
+        values = np.full(seqs.mask.shape + (joined.shape[1],), np.nan, steps.dtype)
+        values[seqs.mask] = joined
+        return values
+
+    def get_feature_names_out(self, input_features=None):
+        """The output features: the transformer's, then the ones passed through.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Input feature names; by default ``feature_names_in_`` if set, else
+            ``x0``, ``x1``...
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            The transformer's own output names followed by the names of the
+            features it did not read.
+        """
+        if input_features is None:
+            input_features = getattr(self, "feature_names_in_", None)
+        if input_features is None:
+            input_features = [f"x{j}" for j in range(self.n_channels_in_)]
+        names = np.asarray(input_features, dtype=object)
+        kept = np.setdiff1d(np.arange(len(names)), self._read)
+        own = self.transformer_.get_feature_names_out(names[self._read])
+        return np.concatenate([np.asarray(own, dtype=object), names[kept]])
