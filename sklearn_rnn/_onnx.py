@@ -39,10 +39,12 @@ class _Scale(nn.Module):
         super().__init__()
         self.register_buffer("center", torch.as_tensor(scaler.center_).float())
         self.register_buffer("scale", torch.as_tensor(scaler.scale_).float())
+        self.register_buffer("read", torch.as_tensor(scaler._read_mask()))
         self.clip_value = scaler.clip_value
 
     def forward(self, x, mask):
-        return scale_values(x, self.center, self.scale, self.clip_value)
+        scaled = scale_values(x, self.center, self.scale, self.clip_value)
+        return torch.where(self.read, scaled, x)  # features not read pass
 
 
 class _Impute(nn.Module):
@@ -51,13 +53,15 @@ class _Impute(nn.Module):
     def __init__(self, imputer):
         super().__init__()
         self.register_buffer("stats", torch.as_tensor(imputer.statistics_).float())
+        self.register_buffer("read", torch.as_tensor(imputer._read_columns()))
         self.strategy = imputer.strategy
         self.add_indicator = imputer.add_indicator
 
     def forward(self, x, mask):
-        filled = fill_missing(x, mask, self.strategy, self.stats)
+        filled = fill_missing(x, mask, self.strategy, self.stats, self.read)
         if self.add_indicator:
-            filled = torch.cat([filled, missing_indicator(x, mask)], dim=2)
+            indicator = missing_indicator(x, mask, self.read)
+            filled = torch.cat([filled, indicator], dim=2)
         return filled
 
 

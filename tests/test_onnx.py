@@ -152,7 +152,7 @@ def test_a_pipeline_exports_with_its_transformers_inside_the_graph(strategy, Est
         x[rng.rand(len(x)) < 0.4, 1] = np.nan  # its values at the end is padding)
     pipe = make_pipeline(
         SequenceImputer(strategy=strategy, add_indicator=True),
-        SequenceScaler(method="robust", clip_value=2.0),
+        SequenceScaler(method="robust", clip_value=2.0, features=[1, 2]),
         Est(**TINY),
     ).fit(X, y_cls if Est is RNNClassifier else y_reg)
     session = _session(pipe)

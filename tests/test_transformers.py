@@ -47,3 +47,20 @@ def test_univariate_2d_in_2d_out():
     out = SequenceScaler().fit_transform(X)
     assert out.shape == (3, 4) and np.isnan(out[0, 3])
     assert SequencePadder().fit_transform(X).shape == (3, 4, 1)
+
+
+def test_features_limits_scaler_and_imputer_to_some_columns():
+    rng = np.random.RandomState(0)
+    X = [np.column_stack([rng.normal(5, 2, n), rng.randint(4, size=n)]) for n in (5, 7)]
+    X[0][2, 0] = nan
+    scaled = SequenceScaler(clip_value=1.0, features=[0]).fit(X)
+    assert scaled.center_[1] == 0.0 and scaled.scale_[1] == 1.0
+    out = scaled.transform(X)
+    for row, x in zip(out, X):  # the codes pass unscaled and unclipped
+        np.testing.assert_array_equal(row[: len(x), 1], x[:, 1])
+    assert np.nanmax(np.abs(out[:, :, 0])) <= 1.0
+    X[1][3, 1] = nan
+    filled = SequenceImputer(features=[0], add_indicator=True).fit_transform(X)
+    assert filled.shape == (2, 7, 3)  # one indicator: the feature read
+    assert filled[0, 2, 0] == X[0][1, 0] and filled[0, 2, 2] == 1.0
+    assert np.isnan(filled[1, 3, 1])  # a feature not read stays as it was

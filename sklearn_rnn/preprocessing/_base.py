@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
+from .._categories import check_columns
 from .._validation import check_sequences, commit_input_attributes
 
 __all__ = ["SequenceTransformer", "real_steps"]
@@ -78,6 +79,29 @@ class SequenceTransformer(TransformerMixin, BaseEstimator):
         if seqs.starts is not None and self._keeps_alignment:
             values = _realign(values, seqs)
         return _output(values, seqs.is_2d and self._keeps_2d)
+
+    def _read_columns(self, seqs=None):
+        """Indices of the features named by ``features`` (all when None):
+        from ``seqs`` during ``fit``, from the fitted attributes after it."""
+        if seqs is not None:
+            width = seqs.values.shape[2]
+            names = (seqs.input_attributes or {}).get("feature_names_in_")
+        else:
+            width = self.n_channels_in_
+            names = getattr(self, "feature_names_in_", None)
+        if self.features is None:
+            return np.arange(width)
+        read = check_columns(
+            self.features, width, type(self).__name__, names, "features"
+        )
+        return np.array(read, dtype=int)
+
+    def _read_mask(self, seqs=None):
+        """``_read_columns`` as a boolean mask over the features."""
+        width = seqs.values.shape[2] if seqs is not None else self.n_channels_in_
+        mask = np.zeros(width, dtype=bool)
+        mask[self._read_columns(seqs)] = True
+        return mask
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -42,6 +42,13 @@ default='ffill'
         value was missing and 0 where it was observed (NaN on padding): the
         pattern of missingness is information an RNN can use.
 
+    features : array-like of int, bool or str, default=None
+        The features it fills (and indicates, with ``add_indicator``):
+        indices, a boolean mask, or column names when ``X`` is an
+        ``(id, time)`` DataFrame; the others pass through unchanged
+        (e.g. categorical codes for ``categorical_features``). None: every
+        feature.
+
     Attributes
     ----------
     statistics_ : ndarray of shape (n_channels_in_,)
@@ -76,14 +83,19 @@ default='ffill'
         "strategy": [StrOptions(_FILL_STRATEGIES)],
         "fill_value": [Real],
         "add_indicator": ["boolean"],
+        "features": ["array-like", None],
     }
 
-    def __init__(self, *, strategy="ffill", fill_value=0.0, add_indicator=False):
+    def __init__(
+        self, *, strategy="ffill", fill_value=0.0, add_indicator=False, features=None
+    ):
         self.strategy = strategy
         self.fill_value = fill_value
         self.add_indicator = add_indicator
+        self.features = features
 
     def _fit(self, seqs):
+        self._read_columns(seqs)  # checks features
         steps = real_steps(seqs)
         if self.strategy == "constant":
             stats = np.full(steps.shape[1], self.fill_value, dtype=np.float64)
@@ -99,28 +111,35 @@ default='ffill'
         values = torch.from_numpy(seqs.values)
         mask = torch.from_numpy(seqs.mask)
         stats = torch.from_numpy(self.statistics_.astype(seqs.values.dtype))
-        filled = fill_missing(values, mask, self.strategy, stats)
+        read = torch.from_numpy(self._read_columns())
+        filled = fill_missing(values, mask, self.strategy, stats, read)
         if self.add_indicator:
-            filled = torch.cat([filled, missing_indicator(values, mask)], dim=2)
+            indicator = missing_indicator(values, mask, read)
+            filled = torch.cat([filled, indicator], dim=2)
             filled[~mask] = torch.nan
         return filled.numpy()
 
 
-def missing_indicator(values, mask):
-    """1.0 where a real step's value is NaN, else 0.0."""
+def missing_indicator(values, mask, read):
+    """1.0 where a real step's value of a feature in ``read`` is NaN, else 0.0."""
+    values = values.index_select(2, read)
     return (torch.isnan(values) & mask[:, :, None]).to(values.dtype)
 
 
-def fill_missing(values, mask, strategy, stats):
-    """``values`` ``(n, T, d)`` with the NaN of real steps (``mask``) filled
-    as ``SequenceImputer(strategy)`` fills them; padding is left as it is.
+def fill_missing(values, mask, strategy, stats, read):
+    """``values`` ``(n, T, d)`` with the NaN of real steps (``mask``) in the
+    features ``read`` (indices) filled as ``SequenceImputer(strategy)`` fills
+    them; padding and the other features are left as they are.
 
     Written with operators that ONNX exports (cumulative sums, scatter and
     gather along time, no loop), so that ``to_onnx`` of a pipeline runs this
     same function inside the graph.
     """
     real = mask[:, :, None]
-    observed = ~torch.isnan(values) & real
+    # Features not read count as observed everywhere: left as they are.
+    left = torch.ones(values.shape[2], dtype=torch.bool, device=values.device)
+    left[read] = False
+    observed = (~torch.isnan(values) & real) | left
     if strategy in ("mean", "median", "constant"):
         fill = stats.expand_as(values)
     else:

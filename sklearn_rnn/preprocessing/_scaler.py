@@ -29,10 +29,17 @@ class SequenceScaler(SequenceTransformer):
         recovered by ``inverse_transform``. It is not named ``clip``, which in
         ``MinMaxScaler`` is a bool.
 
+    features : array-like of int, bool or str, default=None
+        The features it scales: indices, a boolean mask, or column names when
+        ``X`` is an ``(id, time)`` DataFrame; the others pass through unchanged
+        (e.g. categorical codes for ``categorical_features``). None: every
+        feature.
+
     Attributes
     ----------
     center_ : ndarray of shape (n_channels_in_,)
-        Per-feature value subtracted (mean, median or minimum).
+        Per-feature value subtracted (mean, median or minimum; 0 for the
+        features ``features`` leaves out, whose ``scale_`` is 1).
     scale_ : ndarray of shape (n_channels_in_,)
         Per-feature divisor (standard deviation, inter-quartile range or
         range): for every method ``X_scaled = (X - center_) / scale_``, the
@@ -61,11 +68,13 @@ class SequenceScaler(SequenceTransformer):
     _parameter_constraints: dict = {
         "method": [StrOptions(_SCALING)],
         "clip_value": [Interval(Real, 0, None, closed="neither"), None],
+        "features": ["array-like", None],
     }
 
-    def __init__(self, *, method="standard", clip_value=None):
+    def __init__(self, *, method="standard", clip_value=None, features=None):
         self.method = method
         self.clip_value = clip_value
+        self.features = features
 
     def _fit(self, seqs):
         steps = real_steps(seqs).astype(np.float64)
@@ -87,13 +96,20 @@ class SequenceScaler(SequenceTransformer):
         center = np.where(np.isfinite(center), center, 0.0)
         tiny = 10 * np.finfo(np.float64).eps
         scale = np.where(np.isfinite(scale) & (scale >= tiny), scale, 1.0)
-        self.center_, self.scale_ = center, scale
+        read = self._read_mask(seqs)  # the features passed through: 0 and 1
+        self.center_, self.scale_ = (
+            np.where(read, center, 0.0),
+            np.where(read, scale, 1.0),
+        )
 
     def _transform(self, seqs):
         # NaN (padding and missing values) stays NaN through the arithmetic.
         dtype = seqs.values.dtype
         center, scale = self.center_.astype(dtype), self.scale_.astype(dtype)
-        return scale_values(seqs.values, center, scale, self.clip_value)
+        scaled = scale_values(seqs.values, center, scale, self.clip_value)
+        if self.features is None:
+            return scaled
+        return np.where(self._read_mask(), scaled, seqs.values)
 
     def inverse_transform(self, X):
         """Undo the scaling (values clipped by ``clip`` stay clipped).

@@ -5,7 +5,6 @@ import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods
 
-from .._categories import check_columns
 from ._base import SequenceTransformer, real_steps
 
 __all__ = ["StepTransformer"]
@@ -75,20 +74,13 @@ class StepTransformer(SequenceTransformer):
         self.features = features
 
     def _fit(self, seqs):
-        steps = real_steps(seqs)
-        self._read = self._columns(seqs, steps.shape[1])
-        self.transformer_ = clone(self.transformer).fit(steps[:, self._read])
-
-    def _columns(self, seqs, width):
-        names = (seqs.input_attributes or {}).get("feature_names_in_")
-        read = check_columns(
-            self.features, width, type(self).__name__, names, "features"
-        )
-        return np.array(read if self.features is not None else range(width), int)
+        read = self._read_columns(seqs)
+        self.transformer_ = clone(self.transformer).fit(real_steps(seqs)[:, read])
 
     def _transform(self, seqs):
         steps = real_steps(seqs)
-        out = self.transformer_.transform(steps[:, self._read])
+        read = self._read_columns()
+        out = self.transformer_.transform(steps[:, read])
         if sp.issparse(out):
             out = out.toarray()
         out = np.asarray(out)
@@ -99,7 +91,7 @@ class StepTransformer(SequenceTransformer):
                 "one output row per timestep (a transformer that adds or drops "
                 "rows cannot run per step)."
             )
-        kept = np.setdiff1d(np.arange(steps.shape[1]), self._read)
+        kept = np.setdiff1d(np.arange(steps.shape[1]), read)
         joined = np.hstack([out.astype(steps.dtype, copy=False), steps[:, kept]])
         values = np.full(seqs.mask.shape + (joined.shape[1],), np.nan, steps.dtype)
         values[seqs.mask] = joined
@@ -125,6 +117,7 @@ class StepTransformer(SequenceTransformer):
         if input_features is None:
             input_features = [f"x{j}" for j in range(self.n_channels_in_)]
         names = np.asarray(input_features, dtype=object)
-        kept = np.setdiff1d(np.arange(len(names)), self._read)
-        own = self.transformer_.get_feature_names_out(names[self._read])
+        read = self._read_columns()
+        kept = np.setdiff1d(np.arange(len(names)), read)
+        own = self.transformer_.get_feature_names_out(names[read])
         return np.concatenate([np.asarray(own, dtype=object), names[kept]])
