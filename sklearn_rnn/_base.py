@@ -354,11 +354,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             for name, value in target_attributes.items():
                 setattr(self, name, value)
             self._rng = rng
-            # Parallel convolutions read every step: only serial ones shorten
-            # the recurrence's input themselves.
-            serial = conv_filters if self.conv_layout == "serial" else ()
             self.downsample_ = self._resolve_downsample(
-                seqs.lengths, raw_weight, serial
+                seqs.lengths, raw_weight, conv_filters
             )
             self._categorical_ = categorical
             self.is_categorical_ = None

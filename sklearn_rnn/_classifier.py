@@ -104,7 +104,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         times faster, with a ``UserWarning`` that says so. With convolutions,
         whose first layer learns what to keep of every step, 'auto' aims at
         64 steps (ceil(median / 64)): on GunPoint and ArrowHead that gave
-        0.98 and 0.77 where reading every step gave 0.96 and 0.67.
+        0.98 and 0.77 where reading every step gave 0.96 and 0.67. With
+        ``conv_layout='parallel'`` the recurrence reads block means while the
+        convolutions beside it read every step.
 
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
