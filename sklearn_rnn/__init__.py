@@ -8,6 +8,7 @@ from ._regressor import RNNRegressor
 from ._timestep import RNNTimestepClassifier, RNNTimestepRegressor
 from .preprocessing import (
     SequenceImputer,
+    SequenceOutlierFilter,
     SequencePadder,
     SequenceScaler,
     StepTransformer,
@@ -19,6 +20,7 @@ __all__ = [
     "RNNTimestepClassifier",
     "RNNTimestepRegressor",
     "SequenceImputer",
+    "SequenceOutlierFilter",
     "SequencePadder",
     "SequenceScaler",
     "StepTransformer",

@@ -10,6 +10,7 @@ from sklearn_rnn import (
     RNNTimestepClassifier,
     RNNTimestepRegressor,
     SequenceImputer,
+    SequenceOutlierFilter,
     SequencePadder,
     SequenceScaler,
     StepTransformer,
@@ -27,6 +28,8 @@ ESTIMATORS = [
     SequenceScaler(),
     SequenceScaler(method="robust", clip_value=3.0),
     StepTransformer(StandardScaler()),
+    SequenceOutlierFilter(),
+    SequenceOutlierFilter(method="iqr", action="clip"),
 ]
 
 # Reasons scikit-learn itself accepts for its own estimators.

@@ -7,6 +7,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import (
     SequenceImputer,
+    SequenceOutlierFilter,
     SequencePadder,
     SequenceScaler,
     StepTransformer,
@@ -20,6 +21,7 @@ TRANSFORMERS = [
     SequenceImputer(),
     SequenceScaler(),
     StepTransformer(StandardScaler()),
+    SequenceOutlierFilter(),
 ]
 
 

@@ -1,9 +1,16 @@
-"""Sequence transformers: padding/truncation, imputation, robust scaling, and
-any scikit-learn transformer applied step by step."""
+"""Sequence transformers: padding/truncation, imputation, outliers, robust
+scaling, and any scikit-learn transformer applied step by step."""
 
 from ._imputer import SequenceImputer
+from ._outliers import SequenceOutlierFilter
 from ._padder import SequencePadder
 from ._scaler import SequenceScaler
 from ._step import StepTransformer
 
-__all__ = ["SequenceImputer", "SequencePadder", "SequenceScaler", "StepTransformer"]
+__all__ = [
+    "SequenceImputer",
+    "SequenceOutlierFilter",
+    "SequencePadder",
+    "SequenceScaler",
+    "StepTransformer",
+]

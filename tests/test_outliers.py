@@ -1,0 +1,78 @@
+"""SequenceOutlierFilter: spikes inside sequences found, padding never read."""
+
+import numpy as np
+import pytest
+from conftest import ragged
+
+from sklearn_rnn import SequenceImputer, SequenceOutlierFilter, SequencePadder
+
+
+def _spiky(n=40, seed=0):
+    """Smooth ragged series with 3% spikes of ±20 to ±50: (X, spike masks)."""
+    rng = np.random.RandomState(seed)
+    X, spikes = [], []
+    for _ in range(n):
+        length = rng.randint(30, 80)
+        t = np.arange(length)
+        x = np.sin(0.2 * t + rng.uniform(0, 6)) + rng.normal(0, 0.1, length)
+        hit = rng.uniform(size=length) < 0.03
+        x[hit] += rng.choice([-1.0, 1.0], hit.sum()) * rng.uniform(20, 50, hit.sum())
+        X.append(x[:, None])
+        spikes.append(hit)
+    return X, spikes
+
+
+@pytest.mark.parametrize("method", ["hampel", "iqr"])
+def test_spikes_are_found_and_little_else(method):
+    X, spikes = _spiky()
+    out = SequenceOutlierFilter(method=method).fit(X).transform(X)
+    flagged = np.concatenate([np.isnan(row[: len(x), 0]) for row, x in zip(out, X)])
+    truth = np.concatenate(spikes)
+    assert flagged[truth].mean() >= 0.95  # recall
+    assert flagged[~truth].mean() <= 0.01  # false alarms
+    assert SequenceOutlierFilter(method=method).fit(X).n_outliers_[0] == flagged.sum()
+
+
+def test_padding_and_the_batch_never_change_the_hampel_filter():
+    X, _ = _spiky(n=10)
+    flt = SequenceOutlierFilter().fit(X)
+    alone = [flt.transform([x])[0][: len(x)] for x in X]
+    for padding in ("post", "pre"):
+        padded = SequencePadder(maxlen=90, padding=padding).fit_transform(X)
+        out = flt.transform(padded)
+        for row, x, ref in zip(out, X, alone):
+            real = row[90 - len(x) :] if padding == "pre" else row[: len(x)]
+            np.testing.assert_array_equal(real, ref)
+
+
+def test_clip_moves_a_spike_to_its_bound_and_features_pass_through():
+    x = np.array([1.0, 1.1, 0.9, 1.0, 25.0, 1.1, 1.0, 0.9, 1.0])
+    codes = np.array([0, 3, 1, 2, 9, 1, 0, 2, 1], dtype=float)
+    X = [np.column_stack([x, codes])]
+    out = SequenceOutlierFilter(action="clip", features=[0]).fit_transform(X)[0]
+    assert 1.0 < out[4, 0] < 2.0 and np.isfinite(out).all()
+    np.testing.assert_array_equal(out[:, 1], codes)  # 9 is no outlier here
+    fences = SequenceOutlierFilter(method="iqr", action="clip").fit(X)
+    assert fences.upper_[0] < 25.0
+    assert fences.transform(X)[0][4, 0] == fences.upper_[0]
+
+
+def test_then_the_imputer_fills_what_was_deleted():
+    X, spikes = _spiky(n=12)
+    flt = SequenceOutlierFilter().fit(X)
+    filled = SequenceImputer(strategy="linear").fit_transform(flt.transform(X))
+    for row, x, hit in zip(filled, X, spikes):
+        # (A deleted first or last value of a univariate sequence is an
+        # all-NaN step at an end: padding, by the data contract.)
+        inner = np.zeros(len(x), bool)
+        inner[1:-1] = True
+        assert np.isfinite(row[: len(x)][inner]).all()
+        assert np.abs(row[: len(x)][hit & inner, 0]).max(initial=0) < 2.0
+
+
+def test_user_arrays_are_never_written_to():
+    X, _, _ = ragged(n=8)
+    before = [x.copy() for x in X]
+    SequenceOutlierFilter(action="clip").fit_transform(X)
+    for x, b in zip(X, before):
+        np.testing.assert_array_equal(x, b)
