@@ -12,6 +12,7 @@ from .preprocessing import (
     SequencePadder,
     SequenceScaler,
     StepTransformer,
+    TimeFeatures,
 )
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "SequencePadder",
     "SequenceScaler",
     "StepTransformer",
+    "TimeFeatures",
     "channels_last",
     "from_long_format",
     "load",

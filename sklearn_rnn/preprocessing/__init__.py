@@ -6,6 +6,7 @@ from ._outliers import SequenceOutlierFilter
 from ._padder import SequencePadder
 from ._scaler import SequenceScaler
 from ._step import StepTransformer
+from ._time import TimeFeatures
 
 __all__ = [
     "SequenceImputer",
@@ -13,4 +14,5 @@ __all__ = [
     "SequencePadder",
     "SequenceScaler",
     "StepTransformer",
+    "TimeFeatures",
 ]
