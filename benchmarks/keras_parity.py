@@ -14,8 +14,10 @@ units (predicting zero gives about 1.0):
 Rows: the README's Keras-equivalent ``RNNRegressor`` with PyTorch's
 initialisation and with Keras' (``weight_init='keras'``), and Keras 3's
 ``LSTM(50, activation='relu') + Dense(1)`` (Adam, MSE, 100 epochs, batch 32)
-when keras is installed (``pip install keras``; benchmark only). Medians over
-``--seeds`` seeds, each run in this process one after the other.
+when keras is installed (``pip install keras``; benchmark only), and
+``RNNRegressor()`` at its defaults (goal 5: a default fit no slower than
+Keras' 100 epochs, at equal or lower error). Medians over ``--seeds`` seeds,
+each run in this process one after the other.
 
 ``python benchmarks/keras_parity.py [--seeds 5] [--rows ours,keras-init,keras]``
 """
@@ -101,7 +103,17 @@ def keras(X, y, X_test, seed):
     return model.predict(X_test, verbose=0)[:, 0]
 
 
-ROWS = {"ours": ours(None), "keras-init": ours("keras"), "keras": keras}
+def defaults(X, y, X_test, seed):
+    """``RNNRegressor()`` as a new user runs it (goal 5 of issue 19)."""
+    return RNNRegressor(random_state=seed).fit(X, y).predict(X_test)
+
+
+ROWS = {
+    "ours": ours(None),
+    "keras-init": ours("keras"),
+    "keras": keras,
+    "defaults": defaults,
+}
 
 
 def main(argv=None):
