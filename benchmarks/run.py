@@ -291,6 +291,7 @@ class Ours:
             conv_filters=0,
             learning_rate_init=1e-3,
             n_iter_no_change=w["epochs"],
+            early_stopping=False,  # the other rows train on every sequence
             n_threads=self.n_threads,
             random_state=seed,
         )
@@ -519,6 +520,7 @@ class OursWith(Ours):
             alpha=0.0,
             learning_rate_init=1e-3,
             n_iter_no_change=w["epochs"],
+            early_stopping=False,
             random_state=seed,
             **self.params,
         )
