@@ -34,6 +34,8 @@ def from_long_format(df, column_id, column_sort, columns=None):
     columns : list of str, default=None
         The feature columns, in this order; by default every other numeric
         column (non-numeric ones are left out with a warning that names them).
+        ``column_sort`` may be one of them (e.g. for :class:`TimeFeatures`);
+        ``datetime64`` columns become seconds since 1970-01-01 UTC.
 
     Returns
     -------
@@ -78,8 +80,21 @@ def from_long_format(df, column_id, column_sort, columns=None):
         raise ValueError(f"columns {missing} are not columns of df.")
     if not columns:
         raise ValueError("df has no feature columns besides column_id and column_sort.")
-    frame = df.set_index([column_id, column_sort])[list(columns)]
+    frame = df.set_index([column_id, column_sort], drop=False)[list(columns)]
+    for name in frame.columns:
+        if frame[name].dtype.kind == "M" or hasattr(frame[name].dtype, "tz"):
+            frame[name] = _seconds(frame[name])
     return long_frame_to_list(frame)
+
+
+def _seconds(column):
+    """A datetime64 column as float seconds since the epoch (NaT: NaN)."""
+    import pandas as pd  # a DataFrame was given: pandas is there
+
+    if column.dt.tz is not None:
+        column = column.dt.tz_convert("UTC").dt.tz_localize(None)
+    epoch = pd.Timestamp("1970-01-01")
+    return (column - epoch) / pd.Timedelta(seconds=1)
 
 
 def _is_numeric(column):

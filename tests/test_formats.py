@@ -95,3 +95,21 @@ def test_a_long_frame_records_and_checks_its_feature_names():
     with pytest.raises(ValueError, match="should match those that were passed"):
         reg.predict(frame.rename(columns={"b": "c"}))
     np.testing.assert_array_equal(reg.predict(frame), reg.predict(X))
+
+
+def test_the_sort_column_can_be_a_feature_and_datetimes_become_seconds():
+    df = pd.DataFrame(
+        {
+            "id": [1, 1, 2],
+            "time": pd.to_datetime(
+                ["2026-01-01 01:00", "2026-01-01 00:00", "2026-01-02 00:00"], utc=True
+            ),
+            "value": [2.0, 1.0, 3.0],
+        }
+    )
+    X, ids = from_long_format(df, "id", "time", columns=["time", "value"])
+    start = pd.Timestamp("2026-01-01", tz="UTC").timestamp()
+    np.testing.assert_array_equal(X[0], [[start, 1.0], [start + 3600, 2.0]])
+    naive = df.assign(time=df["time"].dt.tz_localize(None))
+    again, _ = from_long_format(naive, "id", "time", columns=["time", "value"])
+    np.testing.assert_array_equal(again[0], X[0])
