@@ -113,3 +113,13 @@ def test_a_scikit_learn_transformer_in_every_other_way():
     y = np.array([x[-1, 1] for x in X])
     pipe = make_pipeline(TimeFeatures(), SequenceScaler(), RNNRegressor(**TINY))
     assert pipe.fit(X, y).predict(X).shape == (12,)
+
+
+def test_time_since_each_feature_was_last_observed():
+    nan = np.nan
+    x = np.array([[0.0, nan, 1.0], [2.0, 5.0, nan], [3.0, nan, nan], [7.0, 6.0, 2.0]])
+    tf = TimeFeatures(spans=(), since_observed=True).fit([x])
+    out = tf.transform([x])[0]
+    np.testing.assert_array_equal(out[:, 2], [0.0, 0.0, 1.0, 0.0])  # since x1
+    np.testing.assert_array_equal(out[:, 3], [0.0, 2.0, 3.0, 0.0])  # since x2
+    assert list(tf.get_feature_names_out()) == ["x1", "x2", "since_x1", "since_x2"]

@@ -50,6 +50,13 @@ class TimeFeatures(SequenceTransformer):
         Whether to remove the timestamp column itself, whose absolute value
         rarely generalises.
 
+    since_observed : bool, default=False
+        Whether to add, for every other feature, the time since its value was
+        last observed (not NaN; 0 where it is, the time since the start before
+        its first observation): with ``SequenceImputer(add_indicator=True)``
+        after this transformer, the inputs of GRU-D (Che et al. 2018) for
+        features sampled at different times.
+
     Attributes
     ----------
     n_features_in_ : int
@@ -84,6 +91,7 @@ class TimeFeatures(SequenceTransformer):
         "spans": [tuple, list],
         "calendar": [tuple, list],
         "drop_time": ["boolean"],
+        "since_observed": ["boolean"],
     }
 
     def __init__(
@@ -93,11 +101,13 @@ class TimeFeatures(SequenceTransformer):
         spans=("delta", "elapsed"),
         calendar=(),
         drop_time=True,
+        since_observed=False,
     ):
         self.time_column = time_column
         self.spans = spans
         self.calendar = calendar
         self.drop_time = drop_time
+        self.since_observed = since_observed
 
     def _fit(self, seqs):
         self._check_choices()
@@ -162,6 +172,13 @@ class TimeFeatures(SequenceTransformer):
             parts.append((times - previous)[:, :, None])
         if "elapsed" in self.spans:
             parts.append((times - first)[:, :, None])
+        if self.since_observed:
+            others = [j for j in range(values.shape[2]) if j != index]
+            seen = np.where(np.isnan(values[:, :, others]), np.nan, times[:, :, None])
+            last = np.fmax.accumulate(seen, axis=1)  # NaN until the first
+            parts.append(
+                times[:, :, None] - np.where(np.isnan(last), first[:, :, None], last)
+            )
         for name in self.calendar:
             angle = 2 * np.pi * ((times + _EPOCH_OFFSET[name]) % _CALENDAR[name])
             angle = angle / _CALENDAR[name]
@@ -183,7 +200,8 @@ class TimeFeatures(SequenceTransformer):
         -------
         feature_names_out : ndarray of str
             The inputs kept (all but the timestamp with ``drop_time``), then
-            ``delta``, ``elapsed`` and ``<calendar>_sin``/``<calendar>_cos``.
+            ``delta``, ``elapsed``, ``since_<feature>`` and
+            ``<calendar>_sin``/``<calendar>_cos``.
         """
         if input_features is None:
             input_features = getattr(self, "feature_names_in_", None)
@@ -196,6 +214,8 @@ class TimeFeatures(SequenceTransformer):
             if j != index or not self.drop_time
         ]
         names += [s for s in ("delta", "elapsed") if s in self.spans]
+        if self.since_observed:
+            names += [f"since_{n}" for j, n in enumerate(input_features) if j != index]
         for name in self.calendar:
             names += [f"{name}_sin", f"{name}_cos"]
         return np.asarray(names, dtype=object)
