@@ -5,6 +5,7 @@ from ._formats import channels_last, from_long_format
 from ._onnx import to_onnx
 from ._persistence import load, save
 from ._regressor import RNNRegressor
+from ._stream import SequenceStream
 from ._timestep import RNNTimestepClassifier, RNNTimestepRegressor
 from .preprocessing import (
     SequenceImputer,
@@ -24,6 +25,7 @@ __all__ = [
     "SequenceOutlierFilter",
     "SequencePadder",
     "SequenceScaler",
+    "SequenceStream",
     "StepTransformer",
     "TimeFeatures",
     "channels_last",

@@ -1,0 +1,126 @@
+"""SequenceStream: predictions after every new step equal predict on the prefix."""
+
+import numpy as np
+import pytest
+from conftest import INVARIANCE_ATOL, TINY, ragged
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sklearn_rnn import (
+    RNNClassifier,
+    RNNRegressor,
+    RNNTimestepClassifier,
+    RNNTimestepRegressor,
+    SequenceStream,
+)
+
+ATOL = INVARIANCE_ATOL  # float32: the stream steps where predict runs whole
+
+
+def _fit(Est, **params):
+    X, y_reg, y_clf = ragged(n=30, high=14)
+    X = [np.column_stack([x, np.arange(len(x)) % 3]) for x in X]  # a category
+    if Est in (RNNTimestepRegressor, RNNTimestepClassifier):
+        y = [x[:, 0].cumsum() for x in X]
+        y = [t > 0 for t in y] if Est is RNNTimestepClassifier else y
+    else:
+        y = y_clf if Est is RNNClassifier else y_reg
+    return Est(categorical_features=[2], **params, **TINY).fit(X, y), X
+
+
+def _chunks(x, cuts):
+    bounds = [0, *sorted({c % len(x) for c in cuts if 0 < c % len(x)}), len(x)]
+    return [x[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    cell=st.sampled_from(["lstm", "gru", "rnn"]),
+    activation=st.sampled_from(["tanh", "relu"]),
+    num_layers=st.sampled_from([1, 2]),
+    pooling=st.sampled_from(["last", "mean", "max", "attention"]),
+    classifier=st.booleans(),
+    cuts=st.lists(st.integers(1, 20), max_size=4),
+)
+def test_the_stream_equals_predict_on_every_prefix(
+    cell, activation, num_layers, pooling, classifier, cuts
+):
+    Est = RNNClassifier if classifier else RNNRegressor
+    est, X = _fit(
+        Est, cell=cell, activation=activation, num_layers=num_layers, pooling=pooling
+    )
+    stream = SequenceStream(est)
+    a, b = X[0], X[1]
+    seen = {"a": 0, "b": 0}
+    for part_a, part_b in zip(_chunks(a, cuts), _chunks(b, cuts[::-1])):
+        got = stream.update(["a", "b"], [part_a, part_b])
+        seen["a"] += len(part_a)
+        seen["b"] += len(part_b)
+        prefixes = [a[: seen["a"]], b[: seen["b"]]]
+        if classifier:
+            np.testing.assert_allclose(
+                stream.predict_proba(["a", "b"]), est.predict_proba(prefixes), atol=ATOL
+            )
+            np.testing.assert_array_equal(got, est.predict(prefixes))
+        else:
+            np.testing.assert_allclose(got, est.predict(prefixes), atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("Est", [RNNTimestepRegressor, RNNTimestepClassifier])
+def test_per_step_estimators_predict_each_new_step(Est):
+    est, X = _fit(Est, cell="gru", num_layers=2)
+    stream = SequenceStream(est)
+    x = X[3]
+    got = stream.update(["x"], [x[:4]])[0]
+    got = np.concatenate(
+        [got, *(stream.update(["x"], [x[t : t + 1]])[0] for t in range(4, len(x)))]
+    )
+    expected = est.predict([x])[0]
+    if Est is RNNTimestepRegressor:
+        np.testing.assert_allclose(got, expected, atol=ATOL, rtol=0)
+    else:
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_starting_resetting_and_dropping_sequences():
+    est, X = _fit(RNNRegressor, pooling="mean")
+    stream = SequenceStream(est)
+    stream.update([1, 2], [X[0][:3], X[1][:2]])
+    assert stream.ids == [1, 2]
+    stream.reset([1])
+    np.testing.assert_allclose(
+        stream.update([1], [X[2][:2]]), est.predict([X[2][:2]]), atol=ATOL, rtol=0
+    )
+    stream.drop([2])
+    assert stream.ids == [1]
+    with pytest.raises(KeyError, match="No live sequence has the ids \\[2\\]"):
+        stream.predict([2])
+
+
+def test_refused_models_and_bad_calls_say_why():
+    X, y, _ = ragged()
+    bidirectional = RNNRegressor(bidirectional=True, **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="bidirectional model cannot be streamed"):
+        SequenceStream(bidirectional)
+    conv = RNNRegressor(conv_filters=4, **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="conv_filters=0 and downsample=1"):
+        SequenceStream(conv)
+    stream = SequenceStream(RNNRegressor(**TINY).fit(X, y))
+    with pytest.raises(ValueError, match="X has 3 features per timestep"):
+        stream.update(["a"], [np.zeros((2, 3))])
+    with pytest.raises(ValueError, match="2 sequences of new steps for 1 ids"):
+        stream.update(["a"], [X[0], X[1]])
+    with pytest.raises(ValueError, match="lists a sequence twice"):
+        stream.update(["a", "a"], [X[0], X[1]])
+    with pytest.raises(TypeError, match="ids must be a list"):
+        stream.update("a", [X[0]])
+
+
+def test_a_normalised_target_comes_back_in_its_units():
+    X, y, _ = ragged()
+    reg = RNNRegressor(normalize_y=True, **TINY).fit(X, 1000 + 50 * y)
+    stream = SequenceStream(reg)
+    for t in range(len(X[5])):
+        got = stream.update(["s"], [X[5][t : t + 1]])
+    np.testing.assert_allclose(got, reg.predict([X[5]]), atol=1e-3, rtol=0)
+    assert abs(got[0] - 1000) < 500
