@@ -2,6 +2,7 @@
 
 from ._classifier import RNNClassifier
 from ._formats import channels_last, from_long_format
+from ._inspection import sequence_permutation_importance
 from ._onnx import to_onnx
 from ._persistence import load, save
 from ._regressor import RNNRegressor
@@ -32,6 +33,7 @@ __all__ = [
     "from_long_format",
     "load",
     "save",
+    "sequence_permutation_importance",
     "to_onnx",
 ]
 __version__ = "0.2.0.dev0"

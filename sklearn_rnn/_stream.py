@@ -175,6 +175,7 @@ RNNTimestepClassifier
         Returns
         -------
         self : SequenceStream
+            The stream, without those sequences.
         """
         for i in self._check_ids(ids, new=False):
             del self._states[i]
