@@ -2,7 +2,7 @@
 
 from ._classifier import RNNClassifier
 from ._formats import channels_last, from_long_format
-from ._inspection import sequence_permutation_importance
+from ._inspection import integrated_gradients, sequence_permutation_importance
 from ._onnx import to_onnx
 from ._persistence import load, save
 from ._regressor import RNNRegressor
@@ -31,6 +31,7 @@ __all__ = [
     "TimeFeatures",
     "channels_last",
     "from_long_format",
+    "integrated_gradients",
     "load",
     "save",
     "sequence_permutation_importance",

@@ -18,6 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
@@ -630,6 +631,42 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         rows = min(PREDICT_BATCH_SIZE, -(-len(data) // ROW_BLOCK) * ROW_BLOCK)
         with torch_threads(self._threads(rows, device)), flush_denormals():
             return predict_batches(module, data, device), seqs
+
+    def _padded_input(self, X):
+        """``(x, lengths, seqs)``: ``X`` validated as for ``predict``, as one
+        zero-padded float32 tensor ``(n, T, d)`` with category codes encoded,
+        and its lengths, on the model's device."""
+        check_is_fitted(self)
+        seqs = check_sequences(self, X, reset=False, dtype=np.float32, pad_value=0.0)
+        values, _ = encode_categories(
+            seqs, self._categorical_, getattr(self, "categories_", None), self
+        )
+        device = next(self.module_.parameters()).device
+        x = torch.from_numpy(np.ascontiguousarray(values)).to(device)
+        return x, torch.from_numpy(seqs.lengths).to(device), seqs
+
+    @available_if(lambda est: est.pooling == "attention" and not est._per_step)
+    def attention_weights(self, X):
+        """The weights ``pooling='attention'`` gives each step of each sequence.
+
+        Parameters
+        ----------
+        X : array-like or list of array-like
+            Sequences in any form ``predict`` takes.
+
+        Returns
+        -------
+        weights : list of ndarray
+            For each sequence, one weight per step the recurrence reads (its
+            real steps, or with ``downsample_ > 1`` its blocks of steps), in
+            time order, summing to 1.
+        """
+        x, lengths, _ = self._padded_input(X)
+        with torch_threads(self._threads(len(x), x.device)), flush_denormals():
+            with torch.no_grad():
+                weights, steps = self.module_.attention_weights(x, lengths)
+        weights = weights.cpu().numpy().astype(np.float64)
+        return [w[:n] for w, n in zip(weights, steps.tolist())]
 
     def _threads(self, rows, device):
         """torch's thread count for steps of ``rows`` sequences (None: as set)."""

@@ -3,6 +3,7 @@
 from numbers import Integral
 
 import numpy as np
+import torch
 from sklearn.metrics import check_scoring
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils._param_validation import (
@@ -12,10 +13,13 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
+from ._base import BaseRNN
+from ._classifier import RNNClassifier
+from ._timestep import per_step_output
 from ._validation import check_sequences
 from .preprocessing import SequencePadder
 
-__all__ = ["sequence_permutation_importance"]
+__all__ = ["integrated_gradients", "sequence_permutation_importance"]
 
 
 @validate_params(
@@ -139,3 +143,96 @@ def sequence_permutation_importance(
     if windows is not None:
         result.windows = windows
     return result
+
+
+@validate_params(
+    {
+        "estimator": [HasMethods(["predict"])],
+        "X": ["array-like"],
+        "target": ["array-like", Integral, None],
+        "n_steps": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def integrated_gradients(estimator, X, *, target=None, n_steps=32):
+    """Integrated gradients: each step's and feature's share of a prediction.
+
+    The attribution of value ``x[t, j]`` is ``x[t, j]`` times the gradient of
+    the network's output with respect to it, averaged along the straight path
+    from an all-zero sequence (the mean of standardised inputs) to ``x``
+    (Sundararajan et al. 2017); a sequence's attributions add up to its output
+    minus the output of the zero sequence, up to the ``n_steps`` of the path.
+
+    Parameters
+    ----------
+    estimator : RNNRegressor or RNNClassifier
+        A fitted sequence estimator. For a pipeline, pass its last step and the
+        output of the steps before it.
+
+    X : array-like or list of array-like
+        Sequences in any form ``predict`` takes.
+
+    target : int or array-like of int, default=None
+        The output explained: for a regressor the index of the target (None:
+        0); for a classifier the index in ``classes_`` (None: each sequence's
+        predicted class), the logit of that class (one logit per label for
+        multilabel targets).
+
+    n_steps : int, default=32
+        Points of the path (the midpoint rule).
+
+    Returns
+    -------
+    attributions : list of ndarray or ndarray
+        One ``(length, n_features)`` array per sequence for a list ``X``, else
+        an array ``(n_samples, n_timesteps, n_features)`` aligned with ``X``,
+        NaN on padding. Categorical features stay at their codes along the
+        path and get 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNRegressor, integrated_gradients
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(100, 6, 2))
+    >>> reg = RNNRegressor(hidden_size=8, max_iter=30, n_iter_no_change=None,
+    ...                    random_state=0).fit(X, X[:, 2, 0])
+    >>> attributions = integrated_gradients(reg, X[:5])
+    >>> attributions.shape
+    (5, 6, 2)
+    """
+    if not isinstance(estimator, BaseRNN) or estimator._per_step:
+        raise TypeError(
+            "integrated_gradients explains RNNRegressor and RNNClassifier; got "
+            f"{type(estimator).__name__}. For a pipeline pass its last step and "
+            "pipeline[:-1].transform(X)."
+        )
+    x, lengths, seqs = estimator._padded_input(X)
+    module = estimator.module_
+    categorical = list(estimator._categorical_)
+    moving = torch.ones(x.shape[2], dtype=x.dtype, device=x.device)
+    moving[categorical] = 0.0
+    with torch.no_grad():
+        logits = module(x, lengths)
+    rows = torch.arange(len(x), device=x.device)
+    if target is None:
+        chosen = (
+            logits.argmax(1)
+            if isinstance(estimator, RNNClassifier) and not estimator._multilabel
+            else torch.zeros(len(x), dtype=torch.long, device=x.device)
+        )
+    else:
+        chosen = torch.as_tensor(
+            np.broadcast_to(target, len(x)).copy(), device=x.device
+        )
+    total = torch.zeros_like(x)
+    for k in range(n_steps):
+        alpha = (k + 0.5) / n_steps
+        point = (x * (alpha * moving + (1 - moving))).requires_grad_(True)
+        with torch.enable_grad():
+            output = module(point, lengths)[rows, chosen].sum()
+            (gradient,) = torch.autograd.grad(output, point)
+        total += gradient
+    attributions = (x * moving * total / n_steps).detach().cpu().numpy()
+    flat = attributions[seqs.mask].astype(np.float64)
+    return per_step_output(flat, seqs, isinstance(X, list))

@@ -484,29 +484,53 @@ class RecurrentNet(nn.Module):
                 beside = mean_steps(beside, lengths)
         if self.front_end is not None:
             x, lengths = self.front_end(x, lengths)
-        if not self.bidirectional:
-            outputs = self.encoder(x)
-            if self.pooling == "last":
+        outputs, directions = self._encode(x, lengths)
+        if self.pooling == "last":
+            if directions is None:
                 return self._head(last_steps(outputs, lengths), beside)
-        else:
-            for i, (forward_rnn, backward_rnn) in enumerate(self.layers):
-                if i:
-                    x = self.dropout(x)
-                ahead = forward_rnn(x)
-                behind = reverse_within_length(
-                    backward_rnn(reverse_within_length(x, lengths)), lengths
-                )
-                x = torch.cat([ahead, behind], 2)
-            if self.pooling == "last":
-                features = torch.cat([last_steps(ahead, lengths), behind[:, 0]], 1)
-                return self._head(features, beside)
-            outputs = x
+            ahead, behind = directions
+            features = torch.cat([last_steps(ahead, lengths), behind[:, 0]], 1)
+            return self._head(features, beside)
         if self.per_step:
             # The head runs on every step, padding too: a matrix product over
             # all rows of the batch rounds each row as any other batch would.
             real = torch.arange(outputs.shape[1], device=x.device) < lengths[:, None]
             return self._head(outputs, beside)[real]
         return self._head(self._pool(outputs, lengths), beside)
+
+    def _encode(self, x, lengths):
+        """The top layer's outputs ``(B, T, H)`` (both directions side by side
+        when bidirectional), and for a bidirectional network the top layer's
+        ``(ahead, behind)`` (else None)."""
+        if not self.bidirectional:
+            return self.encoder(x), None
+        for i, (forward_rnn, backward_rnn) in enumerate(self.layers):
+            if i:
+                x = self.dropout(x)
+            ahead = forward_rnn(x)
+            behind = reverse_within_length(
+                backward_rnn(reverse_within_length(x, lengths)), lengths
+            )
+            x = torch.cat([ahead, behind], 2)
+        return x, (ahead, behind)
+
+    def attention_weights(self, x, lengths):
+        """``pooling='attention'``'s weights ``(B, T')`` over the steps the
+        recurrence reads (after any downsampling), 0 on padding, summing to 1,
+        and those steps' lengths."""
+        if self.embedding is not None:
+            x = self.embedding(x)
+        if self.front_end is not None:
+            x, lengths = self.front_end(x, lengths)
+        outputs, _ = self._encode(x, lengths)
+        weights = self._attention(outputs, lengths)[:, :, 0]
+        return weights / last_steps(weights.cumsum(1), lengths).unsqueeze(1), lengths
+
+    def _attention(self, outputs, lengths):
+        """Unnormalised attention weights ``(B, T, 1)``, 0 on padding."""
+        real = torch.arange(outputs.shape[1], device=outputs.device) < lengths[:, None]
+        scores = self.attention(outputs).masked_fill(~real.unsqueeze(2), float("-inf"))
+        return torch.exp(scores - scores.amax(1, keepdim=True))
 
     def _head(self, features, beside):
         if beside is not None:
@@ -521,14 +545,13 @@ class RecurrentNet(nn.Module):
         its batch has (a reduction over the whole time axis rounds
         differently for different lengths of that axis).
         """
-        real = torch.arange(outputs.shape[1], device=outputs.device) < lengths[:, None]
-        real = real.unsqueeze(2)
         if self.pooling == "max":
+            real = torch.arange(outputs.shape[1], device=outputs.device)
+            real = (real < lengths[:, None]).unsqueeze(2)
             return outputs.masked_fill(~real, float("-inf")).amax(1)
         if self.pooling == "mean":
             return mean_steps(outputs, lengths)
-        scores = self.attention(outputs).masked_fill(~real, float("-inf"))
         # A softmax over the real steps (0 on padding, also in the gradient).
-        weights = torch.exp(scores - scores.amax(1, keepdim=True))
+        weights = self._attention(outputs, lengths)
         total = last_steps((weights * outputs).cumsum(1), lengths)
         return total / last_steps(weights.cumsum(1), lengths)

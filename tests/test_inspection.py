@@ -2,12 +2,14 @@
 
 import numpy as np
 import pytest
-from conftest import TINY, ragged
+from conftest import INVARIANCE_ATOL, TINY, ragged
 
 from sklearn_rnn import (
     RNNClassifier,
     RNNRegressor,
     RNNTimestepRegressor,
+    SequencePadder,
+    integrated_gradients,
     sequence_permutation_importance,
 )
 
@@ -56,3 +58,52 @@ def test_ragged_lists_and_per_step_estimators_keep_their_lengths():
     np.testing.assert_array_equal(result.importances, again.importances)
     with pytest.raises(ValueError, match="'by' parameter"):
         sequence_permutation_importance(est, X, y, by="time")
+
+
+def test_integrated_gradients_add_up_and_find_the_step_that_matters():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 8, 2))
+    y = 2.0 * X[:, 3, 0]  # one step of one feature sets the target
+    reg = RNNRegressor(
+        hidden_size=16,
+        max_iter=80,
+        n_iter_no_change=None,
+        normalize_y=False,
+        random_state=0,
+    ).fit(X, y)
+    attributions = integrated_gradients(reg, X[:20], n_steps=64)
+    assert attributions.shape == (20, 8, 2)
+    # Completeness: the attributions add up to the output's change from zero.
+    change = reg.predict(X[:20]) - reg.predict(np.zeros((20, 8, 2)))
+    np.testing.assert_allclose(attributions.sum(axis=(1, 2)), change, atol=0.05)
+    strength = np.abs(attributions).mean(axis=0)
+    assert np.unravel_index(strength.argmax(), strength.shape) == (3, 0)
+    # A ragged list comes back as a list of (length, n_features) arrays.
+    X_list = [x[: 4 + i % 4] for i, x in enumerate(X[:6])]
+    shapes = [a.shape for a in integrated_gradients(reg, X_list)]
+    assert shapes == [(len(x), 2) for x in X_list]
+
+
+def test_integrated_gradients_of_a_classifier_and_what_is_refused():
+    X, _, y = ragged(n=30)
+    clf = RNNClassifier(**TINY).fit(X, y)
+    attributions = integrated_gradients(clf, X, target=1)
+    assert len(attributions) == 30 and attributions[0].shape == X[0].shape
+    with pytest.raises(TypeError, match="explains RNNRegressor and RNNClassifier"):
+        integrated_gradients(
+            RNNTimestepRegressor(**TINY).fit(X, [x[:, 0] for x in X]), X
+        )
+
+
+@pytest.mark.parametrize("downsample", [1, 3])
+def test_attention_weights_cover_the_steps_the_recurrence_reads(downsample):
+    X, _, y = ragged(n=30, high=20)
+    clf = RNNClassifier(pooling="attention", downsample=downsample, **TINY).fit(X, y)
+    weights = clf.attention_weights(X)
+    for w, x in zip(weights, X):
+        assert w.shape == (-(-len(x) // downsample),)
+        assert np.all(w >= 0) and abs(w.sum() - 1) < 1e-5
+    padded = SequencePadder(maxlen=25, padding="pre").fit_transform(X)
+    for w, again in zip(weights, clf.attention_weights(padded)):
+        np.testing.assert_allclose(again, w, atol=INVARIANCE_ATOL, rtol=0)
+    assert not hasattr(RNNClassifier(pooling="max"), "attention_weights")
