@@ -129,18 +129,25 @@ class LoopRecurrence(nn.Module):
         return torch.stack(outputs, 1)
 
     def _step(self, xw, hw, h, c, act):
-        if self.cell == "rnn":
-            return act(xw + hw), c
-        if self.cell == "lstm":
-            i, f, g, o = (xw + hw).chunk(4, 1)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * act(g)
-            return torch.sigmoid(o) * act(c), c
-        x_r, x_z, x_n = xw.chunk(3, 1)
-        h_r, h_z, h_n = hw.chunk(3, 1)
-        r = torch.sigmoid(x_r + h_r)
-        z = torch.sigmoid(x_z + h_z)
-        n = act(x_n + r * h_n)
-        return n + z * (h - n), c
+        return cell_step(self.cell, xw, hw, h, c, act)
+
+
+def cell_step(cell, xw, hw, h, c, act):
+    """One step of a cell, PyTorch's arithmetic and gate order: ``(h, c)``
+    from the input and hidden projections ``xw``, ``hw`` (biases included)
+    and the previous ``h``, ``c`` (``c`` passes through but for the LSTM)."""
+    if cell == "rnn":
+        return act(xw + hw), c
+    if cell == "lstm":
+        i, f, g, o = (xw + hw).chunk(4, 1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * act(g)
+        return torch.sigmoid(o) * act(c), c
+    x_r, x_z, x_n = xw.chunk(3, 1)
+    h_r, h_z, h_n = hw.chunk(3, 1)
+    r = torch.sigmoid(x_r + h_r)
+    z = torch.sigmoid(x_z + h_z)
+    n = act(x_n + r * h_n)
+    return n + z * (h - n), c
 
 
 # ONNX's recurrent operators: their name, where each of PyTorch's gates goes

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import BaseRNN
 from ._categories import encode_categories
 from ._classifier import RNNClassifier, to_probabilities
-from ._module import ACTIVATIONS, LoopRecurrence
+from ._module import ACTIVATIONS, LoopRecurrence, cell_step
 from ._threads import torch_threads
 from ._utils import flush_denormals
 from ._validation import check_sequences
@@ -299,44 +299,42 @@ def _pool_value(pooling, pool, count):
 
 
 class _Layers:
-    """One step of a unidirectional stack of recurrent layers, masked."""
+    """One step of a unidirectional stack of recurrent layers, masked, written
+    with plain tensor operations (so that ONNX exports it as well)."""
 
     def __init__(self, encoder):
-        self.loop = isinstance(encoder, LoopRecurrence)
-        self.encoder = encoder if self.loop else encoder.rnn
-        self.layers = self.encoder.num_layers
-        self.size = self.encoder.hidden_size
+        if isinstance(encoder, LoopRecurrence):
+            self.cell, activation = encoder.cell, encoder.activation
+            self.size = encoder.hidden_size
+            self.weights = [encoder._weights(k) for k in range(encoder.num_layers)]
+        else:  # a torch LSTM/GRU/RNN module: the same weights, the same cell
+            rnn = encoder.rnn
+            self.size = rnn.hidden_size
+            self.cell = {"LSTM": "lstm", "GRU": "gru"}.get(rnn.mode, "rnn")
+            activation = "relu" if rnn.mode == "RNN_RELU" else "tanh"
+            names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+            self.weights = [
+                tuple(getattr(rnn, f"{n}_l{k}") for n in names)
+                for k in range(rnn.num_layers)
+            ]
+        self.act = ACTIVATIONS[activation]
+        self.layers = len(self.weights)
 
     def step(self, x_t, hidden, active):
         """``(top layer's output (B, H), new hidden)`` from the states
         ``hidden`` ``(layers, 2, B, H)`` (h and c); inactive rows keep theirs."""
         new = []
-        for layer in range(self.layers):
+        for layer, (w_ih, w_hh, b_ih, b_hh) in enumerate(self.weights):
             h, c = hidden[layer, 0], hidden[layer, 1]
-            if self.loop:
-                w_ih, w_hh, b_ih, b_hh = self.encoder._weights(layer)
-                act = ACTIVATIONS[self.encoder.activation]
-                h, c = self.encoder._step(
-                    F.linear(x_t, w_ih, b_ih), F.linear(h, w_hh, b_hh), h, c, act
-                )
-            else:
-                h, c = self._torch_step(x_t, h, c, layer)
+            h, c = cell_step(
+                self.cell,
+                F.linear(x_t, w_ih, b_ih),
+                F.linear(h, w_hh, b_hh),
+                h,
+                c,
+                self.act,
+            )
             new.append(torch.stack([h, c]))
             x_t = h
-        new = torch.stack(new)
-        keep = active.view(1, 1, -1, 1)
-        hidden = torch.where(keep, new, hidden)
+        hidden = torch.where(active.view(1, 1, -1, 1), torch.stack(new), hidden)
         return hidden[-1, 0], hidden
-
-    def _torch_step(self, x_t, h, c, layer):
-        """One step of layer ``layer`` of a torch LSTM/GRU/RNN module, with its
-        own functional cell (the same weights and arithmetic)."""
-        rnn = self.encoder
-        weights = [getattr(rnn, f"{n}_l{layer}") for n in ("weight_ih", "weight_hh")]
-        biases = [getattr(rnn, f"{n}_l{layer}") for n in ("bias_ih", "bias_hh")]
-        if rnn.mode == "LSTM":
-            return torch.lstm_cell(x_t, (h, c), *weights, *biases)
-        if rnn.mode == "GRU":
-            return torch.gru_cell(x_t, h, *weights, *biases), c
-        cell = torch.rnn_tanh_cell if rnn.mode == "RNN_TANH" else torch.rnn_relu_cell
-        return cell(x_t, h, *weights, *biases), c
