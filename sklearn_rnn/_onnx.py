@@ -24,6 +24,7 @@ from torch import nn
 from ._base import BaseRNN
 from ._classifier import RNNClassifier, to_probabilities
 from ._regressor import to_target_units
+from ._stream import SequenceStream, StepLayers, pool_add, pool_start, pool_value
 from ._utils import warn_user
 from .preprocessing import SequenceImputer, SequenceScaler
 from .preprocessing._imputer import fill_missing, missing_indicator
@@ -89,21 +90,40 @@ def _preprocessing(pipeline):
     return modules, width, final
 
 
+class _Codes(nn.Module):
+    """Category codes to their indices (1..n of a known code, 0 for any other,
+    as ``encode_categories``), by a comparison with every known code, which
+    ONNX runs without a lookup operator."""
+
+    def __init__(self, categorical, categories):
+        super().__init__()
+        self.categorical = list(categorical)
+        for k, codes in enumerate(categories):
+            self.register_buffer(f"codes_{k}", torch.as_tensor(codes).float())
+
+    def forward(self, x):
+        if not self.categorical:
+            return x
+        columns = list(x.unbind(2))
+        for k, j in enumerate(self.categorical):
+            codes = getattr(self, f"codes_{k}")
+            found = columns[j].unsqueeze(2) == codes
+            steps = torch.arange(1, len(codes) + 1, device=x.device)
+            columns[j] = (found * steps.to(x.dtype)).sum(2)
+        return torch.stack(columns, 2)
+
+
 class _Served(nn.Module):
     """The trained module between the estimator's own input and output
     mappings: the pipeline's transformers and category codes to their
     indices before it, raw outputs to predictions after it."""
 
-    def __init__(
-        self, module, to_output, categorical=(), categories=(), preprocessing=()
-    ):
+    def __init__(self, module, to_output, codes, preprocessing=()):
         super().__init__()
         self.module = module
         self.to_output = to_output
         self.preprocessing = nn.ModuleList(preprocessing)
-        self.categorical = list(categorical)
-        for k, codes in enumerate(categories):
-            self.register_buffer(f"codes_{k}", torch.as_tensor(codes).float())
+        self.codes = codes
 
     def forward(self, x, lengths):
         if len(self.preprocessing):
@@ -111,21 +131,40 @@ class _Served(nn.Module):
             for step in self.preprocessing:
                 x = step(x, mask)
             x = torch.where(mask[:, :, None], x, 0.0)  # zero padding again
-        if self.categorical:
-            columns = list(x.unbind(2))
-            for k, j in enumerate(self.categorical):
-                codes = getattr(self, f"codes_{k}")
-                # Index 1..n of a known code, 0 for any other (as
-                # encode_categories); a comparison with every known code,
-                # which ONNX runs without a lookup operator.
-                found = columns[j].unsqueeze(2) == codes
-                steps = torch.arange(1, len(codes) + 1, device=x.device)
-                columns[j] = (found * steps.to(x.dtype)).sum(2)
-            x = torch.stack(columns, 2)
-        return self.to_output(self.module(x, lengths))
+        return self.to_output(self.module(self.codes(x), lengths))
 
 
-def to_onnx(estimator, file, *, max_timesteps=None, opset_version=17):
+class _StreamStep(nn.Module):
+    """One step of :class:`~sklearn_rnn.SequenceStream` as a graph: the next
+    step ``x`` ``(B, d)`` and the state ``(hidden, pool, count)`` in, the
+    prediction and the new state out; a row whose ``count`` is 0 starts."""
+
+    def __init__(self, module, to_output, codes):
+        super().__init__()
+        self.module = module
+        self.to_output = to_output
+        self.codes = codes
+        self.layers = StepLayers(module.encoder)
+
+    def forward(self, x, hidden, pool, count):
+        module = self.module
+        x = self.codes(x.unsqueeze(1))
+        if module.embedding is not None:
+            x = module.embedding(x)
+        active = torch.ones_like(count, dtype=torch.bool)
+        start = pool_start(module.pooling, self.layers.size, x)
+        pool = torch.where((count == 0).view(1, -1, 1), start.unsqueeze(1), pool)
+        top, hidden = self.layers.step(x[:, 0], hidden, active)
+        count = count + 1
+        if module.per_step:
+            raw = module.head(top)
+        else:
+            pool = pool_add(module, pool, top, active)
+            raw = module.head(pool_value(module.pooling, pool, count))
+        return self.to_output(raw), hidden, pool, count
+
+
+def to_onnx(estimator, file, *, stateful=False, max_timesteps=None, opset_version=17):
     """Export a fitted recurrent estimator of sklearn-rnn to ONNX.
 
     Parameters
@@ -138,6 +177,16 @@ RNNTimestepClassifier or Pipeline
         missing).
     file : str, path-like or binary file object
         Where to write the ONNX model.
+    stateful : bool, default=False
+        Export one step of :class:`~sklearn_rnn.SequenceStream` instead: the
+        graph takes the next step ``x``, float32 ``(batch, n_features)``, and
+        the state of each sequence, ``hidden`` float32 ``(num_layers, 2,
+        batch, hidden_size)``, ``pool`` float32 ``(3, batch, hidden_size)``
+        and ``count`` int64 ``(batch,)`` (zeros for a new sequence), and
+        returns ``y`` for the sequences as they now stand (per step: for the
+        new step) with the new state, ``hidden_out``, ``pool_out`` and
+        ``count_out``, to feed back with the next step. Not for pipelines, nor
+        for the models ``SequenceStream`` refuses.
     max_timesteps : int, default=None
         Deprecated and ignored: every cell and activation now exports with a
         dynamic time axis (as ONNX's own LSTM, GRU or RNN operator, whose
@@ -162,6 +211,12 @@ RNNTimestepClassifier or Pipeline
     """
     preprocessing, width = [], None
     if isinstance(estimator, Pipeline):
+        if stateful:
+            raise TypeError(
+                "to_onnx(stateful=True) exports one estimator: a pipeline's "
+                "transformers read whole sequences. Export pipeline[-1] and "
+                "transform each new step before the graph."
+            )
         preprocessing, width, estimator = _preprocessing(estimator)
     if not isinstance(estimator, BaseRNN):
         raise TypeError(
@@ -170,6 +225,8 @@ RNNTimestepClassifier or Pipeline
             f"{type(estimator).__name__} instead."
         )
     check_is_fitted(estimator)
+    if stateful:
+        SequenceStream(estimator)  # refuses what cannot be streamed, saying why
     try:
         import onnx  # noqa: F401
     except ImportError:
@@ -195,28 +252,39 @@ RNNTimestepClassifier or Pipeline
         to_output = partial(
             to_target_units, loss=estimator.loss, scale=scale, mean=mean
         )
-    served = _Served(
-        module,
-        to_output,
-        estimator._categorical_,
-        getattr(estimator, "categories_", ()),
-        preprocessing,
-    )
-    x = torch.zeros(2, 3, width or estimator.n_channels_in_)
-    lengths = torch.tensor([3, 1])
-    rows = "steps" if estimator._per_step else "batch"  # per step: sum(lengths)
-    axes = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}, "y": {0: rows}}
+    codes = _Codes(estimator._categorical_, getattr(estimator, "categories_", ()))
+    width = width or estimator.n_channels_in_
+    if stateful:
+        served = _StreamStep(module, to_output, codes)
+        layers = served.layers
+        inputs = (
+            torch.zeros(2, width),
+            torch.zeros(layers.layers, 2, 2, layers.size),
+            torch.zeros(3, 2, layers.size),
+            torch.zeros(2, dtype=torch.long),
+        )
+        names = ["x", "hidden", "pool", "count"]
+        outputs = ["y", "hidden_out", "pool_out", "count_out"]
+        where = {"x": 0, "hidden": 2, "pool": 1, "count": 0, "y": 0}
+        where.update({"hidden_out": 2, "pool_out": 1, "count_out": 0})
+        axes = {name: {axis: "batch"} for name, axis in where.items()}
+    else:
+        served = _Served(module, to_output, codes, preprocessing)
+        inputs = (torch.zeros(2, 3, width), torch.tensor([3, 1]))
+        names, outputs = ["x", "lengths"], ["y"]
+        rows = "steps" if estimator._per_step else "batch"  # per step: sum(lengths)
+        axes = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}, "y": {0: rows}}
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         # The exporter's deprecation and tracer notes are not the user's business.
         warnings.simplefilter("ignore")
         torch.onnx.export(
             served,
-            (x, lengths),
+            inputs,
             buffer,
             dynamo=False,
-            input_names=["x", "lengths"],
-            output_names=["y"],
+            input_names=names,
+            output_names=outputs,
             dynamic_axes=axes,
             opset_version=opset_version,
         )

@@ -20,7 +20,7 @@ from ._threads import torch_threads
 from ._utils import flush_denormals
 from ._validation import check_sequences
 
-__all__ = ["SequenceStream"]
+__all__ = ["SequenceStream", "StepLayers", "pool_add", "pool_start", "pool_value"]
 
 
 class SequenceStream:
@@ -213,7 +213,7 @@ RNNTimestepClassifier
             [self._states[i]["count"] for i in ids], device=pool.device
         )
         with flush_denormals(), torch.no_grad():
-            return module.head(_pool_value(module.pooling, pool, count)).cpu()
+            return module.head(pool_value(module.pooling, pool, count)).cpu()
 
     def _outputs(self, raw):
         est = self.estimator
@@ -227,10 +227,10 @@ RNNTimestepClassifier
         module = self.estimator.module_
         if module.embedding is not None:
             x = module.embedding(x)
-        layers = _Layers(module.encoder)
+        layers = StepLayers(module.encoder)
         fresh = {
             "hidden": x.new_zeros(layers.layers, 2, layers.size),
-            "pool": _pool_start(module.pooling, layers.size, x),
+            "pool": pool_start(module.pooling, layers.size, x),
             "count": 0,
         }
         states = [self._states.get(i, fresh) for i in ids]
@@ -243,7 +243,7 @@ RNNTimestepClassifier
             if module.per_step:
                 outputs.append(module.head(top))
             else:
-                pool = _pool_add(module, pool, top, active)
+                pool = pool_add(module, pool, top, active)
         for b, i in enumerate(ids):
             self._states[i] = {
                 "hidden": hidden[:, :, b].clone(),
@@ -261,7 +261,7 @@ RNNTimestepClassifier
 # the weighted sum of outputs, the largest score so far, the sum of weights.
 
 
-def _pool_start(pooling, size, like):
+def pool_start(pooling, size, like):
     state = like.new_zeros(3, size)
     if pooling == "max":
         state[0] = -torch.inf
@@ -270,7 +270,7 @@ def _pool_start(pooling, size, like):
     return state
 
 
-def _pool_add(module, pool, out, active):
+def pool_add(module, pool, out, active):
     """The states ``pool`` ``(3, B, H)`` after the outputs ``out`` ``(B, H)``
     of the ``active`` rows."""
     first, second, third = pool
@@ -289,7 +289,7 @@ def _pool_add(module, pool, out, active):
     return torch.where(active.view(1, -1, 1), new, pool)
 
 
-def _pool_value(pooling, pool, count):
+def pool_value(pooling, pool, count):
     first, _, third = pool
     if pooling == "mean":
         return first / count.unsqueeze(1).to(first.dtype)
@@ -298,7 +298,7 @@ def _pool_value(pooling, pool, count):
     return first
 
 
-class _Layers:
+class StepLayers:
     """One step of a unidirectional stack of recurrent layers, masked, written
     with plain tensor operations (so that ONNX exports it as well)."""
 

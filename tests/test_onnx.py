@@ -173,3 +173,46 @@ def test_a_pipeline_with_other_steps_is_refused_with_the_step_named():
     pipe = make_pipeline(SequencePadder(), RNNRegressor(**TINY)).fit(X, y)
     with pytest.raises(TypeError, match="step 'sequencepadder' is SequencePadder"):
         to_onnx(pipe, io.BytesIO())
+
+
+@pytest.mark.parametrize(
+    "Est, params",
+    [
+        (RNNRegressor, dict(cell="gru", pooling="mean", num_layers=2)),
+        (RNNRegressor, dict(cell="lstm", activation="relu", pooling="attention")),
+        (RNNClassifier, dict(cell="rnn", pooling="max")),
+        (RNNTimestepRegressor, dict(cell="lstm")),
+    ],
+)
+def test_a_stateful_export_steps_as_the_stream_does(Est, params):
+    X, y_reg, y_clf = ragged(n=30, high=12)
+    X = [np.column_stack([x, np.arange(len(x)) % 3]) for x in X]  # a category
+    if Est is RNNTimestepRegressor:
+        y = [x[:, 0].cumsum() for x in X]
+    else:
+        y = y_clf if Est is RNNClassifier else y_reg
+    est = Est(categorical_features=[2], **params, **TINY).fit(X, y)
+    session = _session(est, stateful=True)
+    x = np.stack([s[:6] for s in X if len(s) >= 6][:4]).astype(np.float32)
+    layers = est.num_layers
+    state = {
+        "hidden": np.zeros((layers, 2, 4, est.hidden_size), np.float32),
+        "pool": np.zeros((3, 4, est.hidden_size), np.float32),
+        "count": np.zeros(4, np.int64),
+    }
+    for t in range(6):
+        y_t, *rest = session.run(
+            ["y", "hidden_out", "pool_out", "count_out"], {"x": x[:, t], **state}
+        )
+        state = dict(zip(["hidden", "pool", "count"], rest))
+        if est._per_step:
+            expected = np.stack([p[t] for p in est.predict(list(x[:, : t + 1]))])
+        elif Est is RNNClassifier:
+            expected = est.predict_proba(x[:, : t + 1])
+        else:
+            expected = est.predict(x[:, : t + 1])
+        np.testing.assert_allclose(
+            y_t.reshape(expected.shape), expected, atol=1e-5, rtol=0
+        )
+    with pytest.raises(TypeError, match="stateful=True\\) exports one estimator"):
+        to_onnx(make_pipeline(SequenceScaler(), est), io.BytesIO(), stateful=True)
