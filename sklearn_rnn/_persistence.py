@@ -34,9 +34,16 @@ from skorch.history import History
 from ._base import BaseRNN
 from ._classifier import RNNClassifier
 from ._regressor import RNNRegressor
+from ._stream import SequenceStream
 from ._timestep import RNNTimestepClassifier, RNNTimestepRegressor
 from ._utils import resolve_device
-from .preprocessing import SequenceImputer, SequencePadder, SequenceScaler
+from .preprocessing import (
+    SequenceImputer,
+    SequenceOutlierFilter,
+    SequencePadder,
+    SequenceScaler,
+    TimeFeatures,
+)
 
 __all__ = ["load", "save"]
 
@@ -60,7 +67,10 @@ CLASSES = {
         SequencePadder,
         SequenceImputer,
         SequenceScaler,
+        SequenceOutlierFilter,
+        TimeFeatures,
         Pipeline,
+        SequenceStream,
     )
 }
 # Fitted attributes of each class: always there, and there only sometimes.
@@ -77,6 +87,8 @@ FITTED = {
     "SequencePadder": _INPUT | {"maxlen_"},
     "SequenceImputer": _INPUT | {"statistics_"},
     "SequenceScaler": _INPUT | {"center_", "scale_"},
+    "SequenceOutlierFilter": _INPUT | {"lower_", "upper_", "n_outliers_"},
+    "TimeFeatures": _INPUT,
 }
 OPTIONAL = {
     "feature_names_in_",
@@ -91,10 +103,12 @@ def save(obj, file):
 
     Parameters
     ----------
-    obj : estimator, transformer or Pipeline
-        An object of this package (``RNNRegressor``, ``RNNClassifier``,
-        ``SequencePadder``, ``SequenceImputer``, ``SequenceScaler``), or a
-        ``Pipeline`` of them (e.g. a search's ``best_estimator_``).
+    obj : estimator, transformer, Pipeline or SequenceStream
+        An object of this package (the estimators, ``SequencePadder``,
+        ``SequenceImputer``, ``SequenceScaler``, ``SequenceOutlierFilter``,
+        ``TimeFeatures``), a ``Pipeline`` of them (e.g. a search's
+        ``best_estimator_``), or a ``SequenceStream`` with the state of its
+        live sequences (str or int ids).
     file : str, path-like or binary file object
         Where to write the zip.
 
@@ -219,10 +233,14 @@ def _load_document(document, tensors):
 def _encode_object(obj, prefix, tensors):
     name = type(obj).__name__
     if CLASSES.get(name) is not type(obj):
+        wrapped = " (it wraps any transformer: use pickle or joblib)"
         raise TypeError(
             f"save handles the estimators and transformers of sklearn_rnn and "
-            f"Pipelines of them. Got {type(obj).__module__}.{name} instead."
+            f"Pipelines of them. Got {type(obj).__module__}.{name} instead"
+            f"{wrapped if name == 'StepTransformer' else ''}."
         )
+    if isinstance(obj, SequenceStream):
+        return _encode_stream(obj, prefix, tensors)
     if isinstance(obj, Pipeline):
         params = obj.get_params(deep=False)
         if params["memory"] is not None or params["transform_input"] is not None:
@@ -254,6 +272,53 @@ def _encode_object(obj, prefix, tensors):
         if isinstance(obj, BaseRNN):
             entry["net"] = _encode_net(obj._net, prefix, tensors)
     return entry
+
+
+def _encode_stream(stream, prefix, tensors):
+    """A stream: its estimator and, per live sequence, its id and state."""
+    states = []
+    for k, (key, state) in enumerate(stream._states.items()):
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            raise ValueError(
+                f"The stream's id {key!r} cannot be saved as data: use str or int ids."
+            )
+        name = f"{prefix}.state.{k}"
+        tensors[f"{name}.hidden"] = state["hidden"].detach().cpu().contiguous()
+        tensors[f"{name}.pool"] = state["pool"].detach().cpu().contiguous()
+        states.append([key, name, int(state["count"])])
+    estimator = _encode_object(stream.estimator, f"{prefix}.estimator", tensors)
+    return {"class": "SequenceStream", "estimator": estimator, "states": states}
+
+
+def _decode_stream(entry, tensors, used):
+    _check_keys(entry, {"class", "estimator", "states"})
+    estimator = _decode_object(entry["estimator"], tensors, used)
+    stream = SequenceStream(estimator)
+    layers, size = estimator.num_layers, estimator.hidden_size
+    for key, name, count in entry["states"]:
+        if not isinstance(key, (str, int)) or not isinstance(name, str):
+            raise ValueError("Invalid stream state in the file.")
+        if not isinstance(count, int) or count < 0:
+            raise ValueError(f"Invalid step count {count!r} in the file.")
+        hidden, pool = (
+            _take_tensor(tensors, f"{name}.{part}", used) for part in ("hidden", "pool")
+        )
+        if hidden.shape != (layers, 2, size) or pool.shape != (3, size):
+            raise ValueError(f"Invalid stream state shapes in the file for {key!r}.")
+        device = next(estimator.module_.parameters()).device
+        stream._states[key] = {
+            "hidden": hidden.float().to(device),
+            "pool": pool.float().to(device),
+            "count": count,
+        }
+    return stream
+
+
+def _take_tensor(tensors, key, used):
+    if key not in tensors:
+        raise ValueError(f"Missing tensor {key!r} in the file.")
+    used.add(key)
+    return tensors[key]
 
 
 def _encode(value, key=None, tensors=None):
@@ -332,6 +397,8 @@ def _decode_object(entry, tensors, used):
         raise ValueError(
             f"Unknown class {name!r} in the file: only {sorted(CLASSES)} are loaded."
         )
+    if name == "SequenceStream":
+        return _decode_stream(entry, tensors, used)
     if name == "Pipeline":
         _check_keys(entry, {"class", "verbose", "steps"})
         steps = [
@@ -385,11 +452,7 @@ def _decode(value, tensors, used):
             raise ValueError(f"Invalid random generator state: {exc}") from None
         return generator
     if set(value) == {"array"}:
-        key = value["array"]
-        if key not in tensors:
-            raise ValueError(f"Missing tensor {key!r} in the file.")
-        used.add(key)
-        return tensors[key].numpy().copy()
+        return _take_tensor(tensors, value["array"], used).numpy().copy()
     if set(value) == {"values", "dtype"}:
         return np.array(value["values"], dtype=_json_dtype(value["dtype"]))
     raise ValueError(f"Unexpected value in the file: {sorted(value)}.")
@@ -412,9 +475,11 @@ def check_fitted_schema(obj):
     elif "maxlen_" in a:
         _integer(a, "maxlen_", 1)
     else:
-        for key in ("statistics_", "center_", "scale_"):
-            if key in a:
+        for key in ("statistics_", "center_", "scale_", "lower_", "upper_"):
+            if key in a and (a[key] is not None or key not in ("lower_", "upper_")):
                 _array(a, key, "f", (channels,))
+        if "n_outliers_" in a:
+            _array(a, "n_outliers_", "iu", (channels,))
 
 
 def _check_rnn_schema(obj, a, channels):

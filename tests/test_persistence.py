@@ -21,8 +21,12 @@ from sklearn_rnn import (
     RNNClassifier,
     RNNRegressor,
     SequenceImputer,
+    SequenceOutlierFilter,
     SequencePadder,
     SequenceScaler,
+    SequenceStream,
+    StepTransformer,
+    TimeFeatures,
     _persistence,
     load,
     save,
@@ -382,3 +386,34 @@ def test_a_model_whose_parameters_changed_after_fit_saves_its_fitted_network():
     loaded, _ = _round_trip(model)
     np.testing.assert_array_equal(loaded.predict(X), expected)
     assert loaded.hidden_size == 9  # the parameters as they are now
+
+
+def test_a_stream_saves_with_the_state_of_its_live_sequences():
+    X, y, _ = ragged(n=20, high=14)
+    reg = RNNRegressor(pooling="mean", num_layers=2, **TINY).fit(X, y)
+    X = [x for x in X if len(x) >= 6]
+    stream = SequenceStream(reg)
+    stream.update(["a", 7], [X[0][:4], X[1][:3]])
+    loaded, data = _round_trip(stream)
+    assert loaded.ids == ["a", 7]
+    np.testing.assert_array_equal(loaded.predict(), stream.predict())
+    after = loaded.update(["a", 7], [X[0][4:], X[1][3:]])
+    np.testing.assert_allclose(after, reg.predict(X[:2]), atol=1e-6, rtol=0)
+    stream.update([("tuple", "id")], [X[2]])
+    with pytest.raises(ValueError, match="use str or int ids"):
+        save(stream, io.BytesIO())
+
+
+def test_the_new_transformers_round_trip_and_a_wrapper_is_refused():
+    X, y, _ = ragged(n=12)
+    stamped = [np.column_stack([np.arange(len(x)) * 2.0, x]) for x in X]
+    for transformer, data in [
+        (SequenceOutlierFilter(method="iqr", action="clip", features=[0]), X),
+        (SequenceOutlierFilter(), X),
+        (TimeFeatures(calendar=("hour",)), stamped),
+    ]:
+        fitted = transformer.fit(data)
+        loaded, _ = _round_trip(fitted)
+        np.testing.assert_array_equal(loaded.transform(data), fitted.transform(data))
+    with pytest.raises(TypeError, match="use pickle or joblib"):
+        save(StepTransformer(SequenceScaler()), io.BytesIO())
