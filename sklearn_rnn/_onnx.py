@@ -227,6 +227,12 @@ RNNTimestepClassifier or Pipeline
     check_is_fitted(estimator)
     if stateful:
         SequenceStream(estimator)  # refuses what cannot be streamed, saying why
+        if estimator.module_.front_end is not None or estimator.module_.branch:
+            raise ValueError(
+                "to_onnx(stateful=True) does not export the convolutions and "
+                "downsampling before the recurrence yet (SequenceStream streams "
+                "them): fit with conv_filters=0 and downsample=1 to export."
+            )
     try:
         import onnx  # noqa: F401
     except ImportError:

@@ -277,15 +277,15 @@ def _encode_object(obj, prefix, tensors):
 def _encode_stream(stream, prefix, tensors):
     """A stream: its estimator and, per live sequence, its id and state."""
     states = []
-    for k, (key, state) in enumerate(stream._states.items()):
+    for k, key in enumerate(stream.ids):
         if not isinstance(key, (str, int)) or isinstance(key, bool):
             raise ValueError(
                 f"The stream's id {key!r} cannot be saved as data: use str or int ids."
             )
         name = f"{prefix}.state.{k}"
-        tensors[f"{name}.hidden"] = state["hidden"].detach().cpu().contiguous()
-        tensors[f"{name}.pool"] = state["pool"].detach().cpu().contiguous()
-        states.append([key, name, int(state["count"])])
+        for part, tensor in stream._state(key).items():
+            tensors[f"{name}.{part}"] = tensor.detach().cpu().contiguous()
+        states.append([key, name])
     estimator = _encode_object(stream.estimator, f"{prefix}.estimator", tensors)
     return {"class": "SequenceStream", "estimator": estimator, "states": states}
 
@@ -294,23 +294,26 @@ def _decode_stream(entry, tensors, used):
     _check_keys(entry, {"class", "estimator", "states"})
     estimator = _decode_object(entry["estimator"], tensors, used)
     stream = SequenceStream(estimator)
-    layers, size = estimator.num_layers, estimator.hidden_size
-    for key, name, count in entry["states"]:
+    device = next(estimator.module_.parameters()).device
+    # The shape and dtype of each part of a new sequence's state.
+    fresh = stream._fresh_state(device)
+    for key, name in entry["states"]:
         if not isinstance(key, (str, int)) or not isinstance(name, str):
             raise ValueError("Invalid stream state in the file.")
-        if not isinstance(count, int) or count < 0:
-            raise ValueError(f"Invalid step count {count!r} in the file.")
-        hidden, pool = (
-            _take_tensor(tensors, f"{name}.{part}", used) for part in ("hidden", "pool")
-        )
-        if hidden.shape != (layers, 2, size) or pool.shape != (3, size):
-            raise ValueError(f"Invalid stream state shapes in the file for {key!r}.")
-        device = next(estimator.module_.parameters()).device
-        stream._states[key] = {
-            "hidden": hidden.float().to(device),
-            "pool": pool.float().to(device),
-            "count": count,
-        }
+        if key in stream._rows:
+            raise ValueError(f"The stream id {key!r} appears twice in the file.")
+        state = {}
+        for part, like in fresh.items():
+            tensor = _take_tensor(tensors, f"{name}.{part}", used)
+            if tensor.shape != like.shape or tensor.dtype != like.dtype:
+                raise ValueError(
+                    f"Invalid stream state {part!r} of {key!r} in the file: "
+                    f"{tuple(tensor.shape)} {tensor.dtype}."
+                )
+            state[part] = tensor.to(device)
+        if (state["steps"] < 0).any() or (state["frames"] < 0).any():
+            raise ValueError(f"Invalid step count of {key!r} in the file.")
+        stream._add([key], state)
     return stream
 
 

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import BaseRNN
 from ._categories import encode_categories
 from ._classifier import RNNClassifier, to_probabilities
-from ._module import ACTIVATIONS, LoopRecurrence, cell_step
+from ._module import ACTIVATIONS, LoopRecurrence, cell_step, last_steps
 from ._threads import torch_threads
 from ._utils import flush_denormals
 from ._validation import check_sequences
@@ -36,10 +36,13 @@ class SequenceStream:
     ----------
     estimator : RNNRegressor, RNNClassifier, RNNTimestepRegressor or \
 RNNTimestepClassifier
-        A fitted, unidirectional estimator without convolutions or
-        downsampling (``conv_filters=0``, ``downsample_ == 1``). A
-        bidirectional network reads every sequence backwards from its last
-        step, so a new step changes all of its outputs: it is refused.
+        A fitted, unidirectional estimator. Its causal front-end
+        (``conv_filters`` in either ``conv_layout``, ``downsample``) is
+        streamed with a buffer of the steps its receptive field covers; a
+        block of ``downsample_`` steps not yet complete is read as ``predict``
+        reads it. A bidirectional network reads every sequence backwards from
+        its last step, so a new step changes all of its outputs: it is
+        refused.
 
     Attributes
     ----------
@@ -76,18 +79,15 @@ RNNTimestepClassifier
                 "step changes all earlier outputs. Fit it with "
                 "bidirectional=False to predict step by step."
             )
-        if module.front_end is not None or module.branch is not None:
-            raise ValueError(
-                "SequenceStream does not yet stream the convolutions and "
-                "downsampling before the recurrence (conv_filters, downsample); "
-                "fit the model with conv_filters=0 and downsample=1."
-            )
         self.estimator = estimator
-        self._states = {}
+        # The state of every live sequence, one row each in a tensor per part
+        # of the state (rows of reset sequences are reused after compaction).
+        self._rows = {}  # id -> row
+        self._store = None  # part -> tensor, the rows on _BATCH_AXIS
 
     @property
     def ids(self):
-        return list(self._states)
+        return list(self._rows)
 
     def update(self, ids, X):
         """Add new steps to some sequences and predict for them.
@@ -178,12 +178,75 @@ RNNTimestepClassifier
             The stream, without those sequences.
         """
         for i in self._check_ids(ids, new=False):
-            del self._states[i]
+            del self._rows[i]
+        if (
+            self._store is not None
+            and len(self._store["steps"]) > 2 * len(self._rows) + 64
+        ):
+            self._compact()
         return self
 
     drop = reset  # an id without state is simply not live any more
 
     # -- internals ---------------------------------------------------------------
+
+    def _row_index(self, ids):
+        rows = [self._rows[i] for i in ids]
+        return torch.tensor(rows, dtype=torch.long, device=self._store["steps"].device)
+
+    def _gather(self, ids):
+        """The states of ``ids`` as a batch (a copy)."""
+        index = self._row_index(ids)
+        return {
+            k: v.index_select(_BATCH_AXIS.get(k, 0), index)
+            for k, v in self._store.items()
+        }
+
+    def _scatter(self, ids, batch):
+        index = self._row_index(ids)
+        for k, v in batch.items():
+            self._store[k].index_copy_(_BATCH_AXIS.get(k, 0), index, v)
+
+    def _add(self, ids, fresh):
+        """New rows, in the state ``fresh``, for sequences ``ids``."""
+        start = 0 if self._store is None else len(self._store["steps"])
+        rows = {
+            k: torch.stack([v] * len(ids), _BATCH_AXIS.get(k, 0))
+            for k, v in fresh.items()
+        }
+        if self._store is None:
+            self._store = rows
+        else:
+            self._store = {
+                k: torch.cat([v, rows[k]], _BATCH_AXIS.get(k, 0))
+                for k, v in self._store.items()
+            }
+        self._rows.update({i: start + n for n, i in enumerate(ids)})
+
+    def _compact(self):
+        """Drop the rows of sequences that are no longer live."""
+        ids = list(self._rows)
+        if not ids:
+            self._store = None
+            return
+        self._store = self._gather(ids)
+        self._rows = {i: n for n, i in enumerate(ids)}
+
+    def _state(self, key):
+        """The state of one live sequence: part -> tensor."""
+        return {
+            k: v.select(_BATCH_AXIS.get(k, 0), self._rows[key])
+            for k, v in self._store.items()
+        }
+
+    def _fresh_state(self, device):
+        """The state of a sequence that has received no step."""
+        est = self.estimator
+        like = torch.zeros(0, 1, est.n_channels_in_, device=device)
+        module = est.module_
+        if module.embedding is not None:
+            like = module.embedding(like)
+        return _Plan(module, like).fresh()
 
     def _check_ids(self, ids, new):
         if isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__"):
@@ -192,7 +255,7 @@ RNNTimestepClassifier
         if len(set(ids)) != len(ids):
             raise ValueError("ids lists a sequence twice; give each id once.")
         if not new:
-            unknown = [i for i in ids if i not in self._states]
+            unknown = [i for i in ids if i not in self._rows]
             if unknown:
                 raise KeyError(f"No live sequence has the ids {unknown}.")
         return ids
@@ -204,16 +267,13 @@ RNNTimestepClassifier
                 "The per-step estimators predict each new step: read the "
                 "predictions update returns."
             )
-        ids = list(self._states) if ids is None else self._check_ids(ids, new=False)
+        ids = list(self._rows) if ids is None else self._check_ids(ids, new=False)
         if not ids:
             raise ValueError("No live sequences to predict.")
         module = self.estimator.module_
-        pool = torch.stack([self._states[i]["pool"] for i in ids], 1)
-        count = torch.tensor(
-            [self._states[i]["count"] for i in ids], device=pool.device
-        )
+        current = self._gather(ids)["current"]
         with flush_denormals(), torch.no_grad():
-            return module.head(pool_value(module.pooling, pool, count)).cpu()
+            return module.head(current).cpu()
 
     def _outputs(self, raw):
         est = self.estimator
@@ -223,37 +283,136 @@ RNNTimestepClassifier
 
     def _advance(self, ids, x, lengths):
         """Run the new steps ``x`` ``(B, T, d)`` of ``ids`` through the network,
-        updating their states; per-step estimators get each id's raw outputs."""
+        updating their states; per-step estimators get each id's raw outputs.
+
+        With a front-end of stride ``s`` the recurrence reads one frame per
+        block of ``s`` steps: the frame of the newest block comes from the
+        front-end run on a window of the last steps that covers its receptive
+        field (kept in ``tail``), and a block not yet complete is read as
+        ``predict`` reads it, zero-padded, without committing its step.
+        """
         module = self.estimator.module_
         if module.embedding is not None:
             x = module.embedding(x)
-        layers = StepLayers(module.encoder)
-        fresh = {
-            "hidden": x.new_zeros(layers.layers, 2, layers.size),
-            "pool": pool_start(module.pooling, layers.size, x),
-            "count": 0,
-        }
-        states = [self._states.get(i, fresh) for i in ids]
-        hidden = torch.stack([s["hidden"] for s in states], 2)
-        pool = torch.stack([s["pool"] for s in states], 1)
+        plan = _Plan(module, x)
+        new = [i for i in ids if i not in self._rows]
+        if new:
+            self._add(new, plan.fresh())
+        batch = self._gather(ids)
         outputs = []
         for t in range(x.shape[1]):
             active = t < lengths
-            top, hidden = layers.step(x[:, t], hidden, active)
+            plan.step(batch, x[:, t], active)
             if module.per_step:
-                outputs.append(module.head(top))
-            else:
-                pool = pool_add(module, pool, top, active)
-        for b, i in enumerate(ids):
-            self._states[i] = {
-                "hidden": hidden[:, :, b].clone(),
-                "pool": pool[:, b].clone(),
-                "count": states[b]["count"] + int(lengths[b]),
-            }
+                outputs.append(module.head(batch["current"]))
+        self._scatter(ids, batch)
         if not module.per_step:
             return None
         outputs = torch.stack(outputs, 1).cpu()
         return [out[:n] for out, n in zip(outputs, lengths.tolist())]
+
+
+# Where the sequences of a batch sit in each part of the state (else axis 0):
+# the layouts of StepLayers.step and pool_add.
+_BATCH_AXIS = {"hidden": 2, "pool": 1}
+
+
+class _Plan:
+    """How one step of input moves the state of a batch of live sequences.
+
+    The state (one row per sequence): ``hidden`` ``(L, 2, H)`` and ``pool``
+    ``(3, H)`` after the last complete frame, ``frames`` (their number),
+    ``steps`` (input steps received), ``tail`` (the last input steps the
+    front-ends read), ``beside`` (the running sum of the parallel branch's
+    outputs) and ``current`` (what the head reads now).
+    """
+
+    def __init__(self, module, x):
+        self.module = module
+        self.layers = StepLayers(module.encoder)
+        self.front_end, self.branch = module.front_end, module.branch
+        self.stride = self.front_end.stride if self.front_end is not None else 1
+        self.keep = max(
+            _window(self.front_end) if self.front_end is not None else 0,
+            _window(self.branch) if self.branch is not None else 0,
+            1,
+        )
+        self.width = x.shape[2]
+        self.like = x
+
+    def fresh(self):
+        x, size = self.like, self.layers.size
+        beside = self.branch.layers[-1].out_channels if self.branch is not None else 0
+        return {
+            "hidden": x.new_zeros(self.layers.layers, 2, size),
+            "pool": pool_start(self.module.pooling, size, x),
+            "frames": torch.zeros((), dtype=torch.long, device=x.device),
+            "steps": torch.zeros((), dtype=torch.long, device=x.device),
+            "tail": x.new_zeros(self.keep, self.width),
+            "beside": x.new_zeros(beside),
+            "current": x.new_zeros(size + beside),
+        }
+
+    def step(self, state, x_t, active):
+        module = self.module
+        keep = active.view(-1, 1, 1)
+        shifted = torch.cat([state["tail"][:, 1:], x_t.unsqueeze(1)], 1)
+        state["tail"] = torch.where(keep, shifted, state["tail"])
+        steps = state["steps"] + active.long()
+        state["steps"] = steps
+        frame = x_t
+        if self.front_end is not None:
+            frame = _last_frame(self.front_end, state["tail"], steps, self.stride)
+        complete = active & (steps % self.stride == 0)
+        top, hidden = self.layers.step(frame, state["hidden"], active)
+        state["hidden"] = torch.where(
+            complete.view(1, 1, -1, 1), hidden, state["hidden"]
+        )
+        parts = [top]
+        if not module.per_step:  # the newest frame counts, complete or not
+            pool = pool_add(module, state["pool"], top, active)
+            frames = state["frames"] + active.long()
+            parts = [pool_value(module.pooling, pool, frames)]
+            state["pool"] = torch.where(complete.view(1, -1, 1), pool, state["pool"])
+            state["frames"] = state["frames"] + complete.long()
+        if self.branch is not None:
+            out = _last_frame(self.branch, state["tail"], steps, 1)
+            if module.per_step:
+                parts.append(out)
+            else:
+                total = state["beside"] + torch.where(active.view(-1, 1), out, 0.0)
+                state["beside"] = total
+                parts.append(total / steps.clamp(min=1).unsqueeze(1).to(total.dtype))
+        current = torch.cat(parts, 1)
+        state["current"] = torch.where(active.view(-1, 1), current, state["current"])
+
+
+def _window(front_end):
+    """Input steps a front-end's newest frame can depend on, rounded up to
+    whole blocks, plus one block: how much of the past a stream keeps."""
+    s = front_end.stride
+    if not front_end.layers:
+        return s
+    frames = 1 + sum(k - 1 for k in front_end.kernel_sizes[1:])
+    reach = (frames - 1) * s + front_end.kernel_sizes[0]
+    return -(-reach // s) * s + s
+
+
+def _last_frame(front_end, tail, steps, stride):
+    """The front-end's output frame for the newest (possibly partial) block of
+    each row: run on the window of ``tail`` that starts at a block boundary
+    (or at the sequence's start) and covers the frame's receptive field."""
+    keep = tail.shape[1]
+    partial = (steps - 1) % stride + 1  # steps in the newest block
+    blocks = (keep - stride) // stride  # whole blocks before it, at most
+    start = torch.clamp(steps - partial - blocks * stride, min=0)
+    width = steps - start  # the window's length
+    offset = torch.arange(keep, device=tail.device)
+    index = (keep - width).unsqueeze(1) + offset
+    window = tail.gather(1, index.clamp(max=keep - 1).unsqueeze(2).expand_as(tail))
+    window = torch.where((offset < width.unsqueeze(1)).unsqueeze(2), window, 0.0)
+    out, frames = front_end(window, width.clamp(min=1))
+    return last_steps(out, frames)
 
 
 # The running pooling state of each sequence: three rows of the hidden size.

@@ -390,7 +390,9 @@ def test_a_model_whose_parameters_changed_after_fit_saves_its_fitted_network():
 
 def test_a_stream_saves_with_the_state_of_its_live_sequences():
     X, y, _ = ragged(n=20, high=14)
-    reg = RNNRegressor(pooling="mean", num_layers=2, **TINY).fit(X, y)
+    reg = RNNRegressor(  # a front-end too: the stream keeps its recent steps
+        pooling="mean", num_layers=2, conv_filters=3, downsample=2, **TINY
+    ).fit(X, y)
     X = [x for x in X if len(x) >= 6]
     stream = SequenceStream(reg)
     stream.update(["a", 7], [X[0][:4], X[1][:3]])

@@ -102,9 +102,6 @@ def test_refused_models_and_bad_calls_say_why():
     bidirectional = RNNRegressor(bidirectional=True, **TINY).fit(X, y)
     with pytest.raises(ValueError, match="bidirectional model cannot be streamed"):
         SequenceStream(bidirectional)
-    conv = RNNRegressor(conv_filters=4, **TINY).fit(X, y)
-    with pytest.raises(ValueError, match="conv_filters=0 and downsample=1"):
-        SequenceStream(conv)
     stream = SequenceStream(RNNRegressor(**TINY).fit(X, y))
     with pytest.raises(ValueError, match="X has 3 features per timestep"):
         stream.update(["a"], [np.zeros((2, 3))])
@@ -124,3 +121,56 @@ def test_a_normalised_target_comes_back_in_its_units():
         got = stream.update(["s"], [X[5][t : t + 1]])
     np.testing.assert_allclose(got, reg.predict([X[5]]), atol=1e-3, rtol=0)
     assert abs(got[0] - 1000) < 500
+
+
+FRONT_ENDS = {
+    "block means": dict(downsample=3),
+    "serial convolutions, stride 3": dict(
+        conv_filters=(4, 3), conv_kernel_size=3, downsample=3
+    ),
+    "stride above the kernel": dict(conv_filters=4, conv_kernel_size=2, downsample=5),
+    "parallel convolutions": dict(
+        conv_filters=(4, 3), conv_kernel_size=3, conv_layout="parallel", downsample=2
+    ),
+}
+
+
+@pytest.mark.parametrize("front_end", list(FRONT_ENDS))
+@pytest.mark.parametrize("pooling", ["last", "mean", "attention"])
+def test_front_ends_stream_with_their_receptive_field(front_end, pooling):
+    est, X = _fit(RNNRegressor, pooling=pooling, **FRONT_ENDS[front_end])
+    stream = SequenceStream(est)
+    long = [x for x in X if len(x) >= 9][:3]
+    for t in range(9):  # one step at a time: partial blocks in between
+        got = stream.update([0, 1, 2], [x[t : t + 1] for x in long])
+        expected = est.predict([x[: t + 1] for x in long])
+        np.testing.assert_allclose(got, expected, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("layout", ["serial", "parallel"])
+def test_per_step_estimators_stream_their_convolutions(layout):
+    est, X = _fit(
+        RNNTimestepRegressor,
+        conv_filters=(3, 2),
+        conv_kernel_size=4,
+        conv_layout=layout,
+    )
+    stream = SequenceStream(est)
+    x = max(X, key=len)
+    got = np.concatenate(
+        [stream.update(["x"], [x[t : t + 1]])[0] for t in range(len(x))]
+    )
+    np.testing.assert_allclose(got, est.predict([x])[0], atol=ATOL, rtol=0)
+
+
+def test_many_resets_compact_the_state_and_keep_the_live_sequences():
+    est, X = _fit(RNNRegressor, pooling="max")
+    stream = SequenceStream(est)
+    ids = list(range(100))
+    stream.update(ids, [X[i % len(X)] for i in ids])
+    before = stream.predict([95, 99])
+    stream.reset(ids[:90])  # most rows are now garbage: compacted
+    assert stream.ids == ids[90:]
+    np.testing.assert_array_equal(stream.predict([95, 99]), before)
+    again = stream.update([3], [X[3]])  # a reset id starts anew
+    np.testing.assert_allclose(again, est.predict([X[3]]), atol=ATOL, rtol=0)
