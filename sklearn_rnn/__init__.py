@@ -37,4 +37,4 @@ __all__ = [
     "sequence_permutation_importance",
     "to_onnx",
 ]
-__version__ = "0.2.0.dev0"
+__version__ = "0.3.0.dev0"
