@@ -283,10 +283,15 @@ def main(argv=None):
             f"{'; '.join(str(b) for b in bests)} | {statistics.mean(times):.0f} |"
         )
         print(lines[-1], flush=True)
+    report(lines, args.output)
+
+
+def report(lines, output=None):
+    """Print the table's lines, and write them to ``output`` when given."""
     text = "\n".join(lines)
     print(text)
-    if args.output:
-        with open(args.output, "w") as f:
+    if output:
+        with open(output, "w") as f:
             f.write(text + "\n")
 
 

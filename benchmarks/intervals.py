@@ -23,7 +23,6 @@ Tasks: Tecator (the sktime wheel, as in accuracy.py), ``make_sequence_regression
 
 import argparse
 import os
-import statistics
 import sys
 import warnings
 
@@ -38,7 +37,7 @@ from sklearn_rnn.datasets import make_sequence_regression
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from accuracy import load  # noqa: E402
+from accuracy import _fmt, load, report  # noqa: E402
 from keras_parity import sine  # noqa: E402
 
 LEVELS = (0.8, 0.9)
@@ -131,17 +130,10 @@ def main(argv=None):
             cells = []
             for level in LEVELS:
                 values = [run[method, level] for run in runs]
-                cells.append(
-                    f"{statistics.mean(values):.3f} "
-                    f"({min(values):.3f}–{max(values):.3f})"
-                )
+                cells.append(_fmt(values))
             lines.append(f"| {task} | {method} | {' | '.join(cells)} |")
             print(lines[-1], flush=True)
-    text = "\n".join(lines)
-    print(text)
-    if args.output:
-        with open(args.output, "w") as f:
-            f.write(text + "\n")
+    report(lines, args.output)
 
 
 if __name__ == "__main__":

@@ -80,21 +80,35 @@ class SequenceTransformer(TransformerMixin, BaseEstimator):
             values = _realign(values, seqs)
         return _output(values, seqs.is_2d and self._keeps_2d)
 
-    def _read_columns(self, seqs=None):
-        """Indices of the features named by ``features`` (all when None):
-        from ``seqs`` during ``fit``, from the fitted attributes after it."""
+    def _columns(self, param, seqs=None):
+        """The sorted feature indices the parameter ``param`` names: from
+        ``seqs`` during ``fit``, from the fitted attributes after it."""
         if seqs is not None:
             width = seqs.values.shape[2]
             names = (seqs.input_attributes or {}).get("feature_names_in_")
         else:
             width = self.n_channels_in_
             names = getattr(self, "feature_names_in_", None)
-        if self.features is None:
+        value = getattr(self, param)
+        if param == "features" and value is None:
             return np.arange(width)
-        read = check_columns(
-            self.features, width, type(self).__name__, names, "features"
-        )
-        return np.array(read, dtype=int)
+        if not isinstance(value, (list, tuple, np.ndarray)):
+            value = [value]
+        name = type(self).__name__
+        return np.array(check_columns(value, width, name, names, param), dtype=int)
+
+    def _read_columns(self, seqs=None):
+        """Indices of the features named by ``features`` (all when None)."""
+        return self._columns("features", seqs)
+
+    def _input_names(self, input_features):
+        """``input_features``, else ``feature_names_in_``, else x0, x1...:
+        scikit-learn's rule for ``get_feature_names_out``."""
+        if input_features is None:
+            input_features = getattr(self, "feature_names_in_", None)
+        if input_features is None:
+            input_features = [f"x{j}" for j in range(self.n_channels_in_)]
+        return np.asarray(input_features, dtype=object)
 
     def _read_mask(self, seqs=None):
         """``_read_columns`` as a boolean mask over the features."""

@@ -112,11 +112,7 @@ class StepTransformer(SequenceTransformer):
             The transformer's own output names followed by the names of the
             features it did not read.
         """
-        if input_features is None:
-            input_features = getattr(self, "feature_names_in_", None)
-        if input_features is None:
-            input_features = [f"x{j}" for j in range(self.n_channels_in_)]
-        names = np.asarray(input_features, dtype=object)
+        names = self._input_names(input_features)
         read = self._read_columns()
         kept = np.setdiff1d(np.arange(len(names)), read)
         own = self.transformer_.get_feature_names_out(names[read])

@@ -4,7 +4,6 @@ from numbers import Integral
 
 import numpy as np
 
-from .._categories import check_columns
 from ._base import SequenceTransformer
 
 __all__ = ["TimeFeatures"]
@@ -125,16 +124,8 @@ class TimeFeatures(SequenceTransformer):
                 )
 
     def _time_index(self, seqs=None):
-        if seqs is not None:
-            width = seqs.values.shape[2]
-            names = (seqs.input_attributes or {}).get("feature_names_in_")
-        else:
-            width = self.n_channels_in_
-            names = getattr(self, "feature_names_in_", None)
-        (index,) = check_columns(
-            [self.time_column], width, type(self).__name__, names, "time_column"
-        )
-        return index
+        (index,) = self._columns("time_column", seqs)
+        return int(index)
 
     def _times(self, seqs, index):
         """The timestamps ``(n, T)`` of column ``index`` (NaN on padding),
@@ -203,10 +194,7 @@ class TimeFeatures(SequenceTransformer):
             ``delta``, ``elapsed``, ``since_<feature>`` and
             ``<calendar>_sin``/``<calendar>_cos``.
         """
-        if input_features is None:
-            input_features = getattr(self, "feature_names_in_", None)
-        if input_features is None:
-            input_features = [f"x{j}" for j in range(self.n_channels_in_)]
+        input_features = self._input_names(input_features)
         index = self._time_index()
         names = [
             str(n)
