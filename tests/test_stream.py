@@ -33,7 +33,7 @@ def _chunks(x, cuts):
     return [x[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(
     cell=st.sampled_from(["lstm", "gru", "rnn"]),
     activation=st.sampled_from(["tanh", "relu"]),
