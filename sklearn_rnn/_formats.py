@@ -82,7 +82,7 @@ def from_long_format(df, column_id, column_sort, columns=None):
         raise ValueError("df has no feature columns besides column_id and column_sort.")
     frame = df.set_index([column_id, column_sort], drop=False)[list(columns)]
     for name in frame.columns:
-        if frame[name].dtype.kind == "M" or hasattr(frame[name].dtype, "tz"):
+        if frame[name].dtype.kind == "M":  # tz-aware ones too
             frame[name] = _seconds(frame[name])
     return long_frame_to_list(frame)
 

@@ -126,10 +126,10 @@ RNNTimestepClassifier
             with torch.no_grad():
                 x = torch.from_numpy(values).to(device)
                 lengths = torch.from_numpy(seqs.lengths).to(device)
-                steps = self._advance(ids, x, lengths)
+                raw = self._advance(ids, x, lengths)
         if est._per_step:
-            return [self._outputs(s) for s in steps]
-        return self.predict(ids)
+            return [self._outputs(r) for r in raw]
+        return self._outputs(raw)
 
     def predict(self, ids=None):
         """``predict`` on sequences as they stand (not the per-step estimators).
@@ -283,7 +283,8 @@ RNNTimestepClassifier
 
     def _advance(self, ids, x, lengths):
         """Run the new steps ``x`` ``(B, T, d)`` of ``ids`` through the network,
-        updating their states; per-step estimators get each id's raw outputs.
+        updating their states: the head's raw outputs for the sequences as
+        they now stand (per-step estimators: a list, each id's new steps').
 
         With a front-end of stride ``s`` the recurrence reads one frame per
         block of ``s`` steps: the frame of the newest block comes from the
@@ -306,8 +307,8 @@ RNNTimestepClassifier
             if module.per_step:
                 outputs.append(module.head(batch["current"]))
         self._scatter(ids, batch)
-        if not module.per_step:
-            return None
+        if not module.per_step:  # what predict(ids) would read back
+            return module.head(batch["current"]).cpu()
         outputs = torch.stack(outputs, 1).cpu()
         return [out[:n] for out, n in zip(outputs, lengths.tolist())]
 
