@@ -212,19 +212,15 @@ def integrated_gradients(estimator, X, *, target=None, n_steps=32):
     categorical = list(estimator._categorical_)
     moving = torch.ones(x.shape[2], dtype=x.dtype, device=x.device)
     moving[categorical] = 0.0
-    with torch.no_grad():
-        logits = module(x, lengths)
     rows = torch.arange(len(x), device=x.device)
-    if target is None:
-        chosen = (
-            logits.argmax(1)
-            if isinstance(estimator, RNNClassifier) and not estimator._multilabel
-            else torch.zeros(len(x), dtype=torch.long, device=x.device)
-        )
-    else:
+    chosen = torch.zeros(len(x), dtype=torch.long, device=x.device)
+    if target is not None:
         chosen = torch.as_tensor(
             np.broadcast_to(target, len(x)).copy(), device=x.device
         )
+    elif isinstance(estimator, RNNClassifier) and not estimator._multilabel:
+        with torch.no_grad():  # each sequence's predicted class
+            chosen = module(x, lengths).argmax(1)
     total = torch.zeros_like(x)
     for k in range(n_steps):
         alpha = (k + 0.5) / n_steps
