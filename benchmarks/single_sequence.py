@@ -12,7 +12,8 @@ import time
 import numpy as np
 import torch
 
-from sklearn_rnn import RNNRegressor, _data
+from sklearn_rnn import RNNRegressor
+from sklearn_rnn._training import _data
 
 
 def _median_ms(reg, x, repeats=5):

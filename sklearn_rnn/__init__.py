@@ -1,13 +1,13 @@
 """Recurrent neural networks (LSTM, GRU, Elman RNN) as scikit-learn estimators."""
 
-from ._classifier import RNNClassifier
-from ._formats import channels_last, from_long_format
-from ._inspection import integrated_gradients, sequence_permutation_importance
-from ._onnx import to_onnx
-from ._persistence import load, save
-from ._regressor import RNNRegressor
-from ._stream import SequenceStream
-from ._timestep import RNNTimestepClassifier, RNNTimestepRegressor
+from ._estimators._classifier import RNNClassifier
+from ._estimators._regressor import RNNRegressor
+from ._estimators._timestep import RNNTimestepClassifier, RNNTimestepRegressor
+from ._fitted._inspection import integrated_gradients, sequence_permutation_importance
+from ._fitted._onnx import to_onnx
+from ._fitted._persistence import load, save
+from ._fitted._stream import SequenceStream
+from ._input._formats import channels_last, from_long_format
 from .preprocessing import (
     SequenceImputer,
     SequenceOutlierFilter,

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_rnn import RNNRegressor, _data
-from sklearn_rnn._data import SequenceData, batch_order
+from sklearn_rnn import RNNRegressor
+from sklearn_rnn._training import _data
+from sklearn_rnn._training._data import SequenceData, batch_order
 
 
 def _fixed(weighted):

@@ -74,8 +74,8 @@ def test_a_slow_epoch_shows_a_progress_bar_on_a_terminal_only(monkeypatch):
     import io
     from functools import partial
 
-    from sklearn_rnn import _base
-    from sklearn_rnn._callbacks import SlowEpochProgress
+    from sklearn_rnn._estimators import _base
+    from sklearn_rnn._training._callbacks import SlowEpochProgress
 
     X, y = _plateau()
     quiet = RNNRegressor(verbose=1, batch_size=8, **TINY).fit(X, y)

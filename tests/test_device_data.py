@@ -10,7 +10,7 @@ further copies; otherwise each batch is copied on its own.
 import numpy as np
 import torch
 
-from sklearn_rnn._data import SequenceData, batch_order
+from sklearn_rnn._training._data import SequenceData, batch_order
 
 META = torch.device("meta")
 

@@ -12,8 +12,8 @@ import textwrap
 import pytest
 import torch
 
-from sklearn_rnn import _kernel_build
-from sklearn_rnn._kernel_build import KernelUnavailable, load_kernel
+from sklearn_rnn._nn import _kernel_build
+from sklearn_rnn._nn._kernel_build import KernelUnavailable, load_kernel
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX compilers and locks")
 
@@ -79,7 +79,7 @@ def test_concurrent_builders_compile_once(fake, tmp_path):
         """\
         import torch
         torch.ops.load_library = lambda path: None
-        from sklearn_rnn._kernel_build import load_kernel
+        from sklearn_rnn._nn._kernel_build import load_kernel
         load_kernel()
         """
     )

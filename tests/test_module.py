@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_rnn import RNNRegressor, _lstm_loop
-from sklearn_rnn._module import (
+from sklearn_rnn import RNNRegressor
+from sklearn_rnn._nn import _lstm_loop
+from sklearn_rnn._nn._module import (
     CELLS,
     FrontEnd,
     LoopRecurrence,

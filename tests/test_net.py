@@ -10,7 +10,7 @@ from skorch.callbacks import Callback
 from sklearn_rnn import (
     RNNRegressor,
 )
-from sklearn_rnn._net import EVENTS, SequenceNet
+from sklearn_rnn._training._net import EVENTS, SequenceNet
 
 nan = np.nan
 

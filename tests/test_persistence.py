@@ -27,10 +27,10 @@ from sklearn_rnn import (
     SequenceStream,
     StepTransformer,
     TimeFeatures,
-    _persistence,
     load,
     save,
 )
+from sklearn_rnn._fitted import _persistence
 
 
 def _round_trip(obj):

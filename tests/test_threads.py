@@ -10,7 +10,8 @@ from conftest import TINY, ragged
 from sklearn.base import clone
 from skorch.callbacks import Callback
 
-from sklearn_rnn import RNNClassifier, RNNRegressor, _threads, _utils
+from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn._training import _runtime, _threads
 
 
 class _RecordThreads(Callback):
@@ -194,7 +195,7 @@ def test_attention_over_relu_outputs_with_long_padding_trains():
 
 class _RecordFlushing(Callback):
     def on_epoch_end(self, net, **kwargs):
-        net.history.record("flushing", _utils._flushing())
+        net.history.record("flushing", _runtime._flushing())
 
 
 @pytest.mark.parametrize("caller_flushes", [False, True])
@@ -204,8 +205,8 @@ def test_denormals_are_flushed_while_fitting_and_the_setting_restored(caller_flu
     try:
         reg = RNNRegressor(callbacks=[_RecordFlushing()], **TINY).fit(X, y)
         assert reg.history_[:, "flushing"] == [True, True, True]
-        assert _utils._flushing() == caller_flushes
+        assert _runtime._flushing() == caller_flushes
         reg.predict(X)
-        assert _utils._flushing() == caller_flushes
+        assert _runtime._flushing() == caller_flushes
     finally:
         torch.set_flush_denormal(False)

@@ -15,8 +15,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
-from .._categories import check_columns
-from .._validation import check_sequences, commit_input_attributes
+from .._input._categories import check_columns
+from .._input._validation import check_sequences, commit_input_attributes
 
 __all__ = ["SequenceTransformer", "real_steps"]
 

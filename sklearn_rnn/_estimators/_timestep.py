@@ -14,9 +14,9 @@ from sklearn.base import _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils.validation import _check_sample_weight
 
+from .._input._formats import is_long_frame
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
 from ._classifier import RNNClassifier
-from ._formats import is_long_frame
 from ._regressor import RNNRegressor
 
 __all__ = ["RNNTimestepClassifier", "RNNTimestepRegressor"]

@@ -44,7 +44,7 @@ from pathlib import Path
 
 import torch
 
-from ._utils import warn_user
+from .._warnings import warn_user
 
 __all__ = ["KernelUnavailable", "load_kernel"]
 

@@ -8,7 +8,7 @@ Every estimator and transformer of sklearn-rnn reads its ``X`` through
 - a list (or 1D object array) of 2D arrays ``(length_i, n_features)`` or of 1D
   arrays ``(length_i,)``, of possibly different lengths;
 - a pandas DataFrame with an ``(id, time)`` MultiIndex (a long table, see
-  :mod:`sklearn_rnn._formats`);
+  :mod:`sklearn_rnn._input._formats`);
 
 and returns one internal form: a 3D padded array and the length of each
 sequence. Timesteps that are NaN in every feature at the end of a sequence are
@@ -27,9 +27,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array, validate_data
 
-from ._data import step_offsets
+from .._training._data import step_offsets
+from .._warnings import warn_user
 from ._formats import is_long_frame, long_frame_to_list
-from ._utils import warn_user
 
 __all__ = ["Sequences", "check_sequences", "commit_input_attributes"]
 

@@ -62,7 +62,7 @@ class SequenceData(Dataset):
     every weight is 1. With ``per_step``, ``y`` and ``sample_weight`` hold one
     row per real step, the sequences' steps one after the other, and a batch's
     targets are those of its real steps in the same order (the order of the
-    outputs of a per-step :class:`~sklearn_rnn._module.RecurrentNet`). It is a
+    outputs of a per-step :class:`~sklearn_rnn._nn._module.RecurrentNet`). It is a
     torch ``Dataset``, so skorch takes it as is; batches come from
     :meth:`batch`, never one sample at a time.
     """

@@ -13,11 +13,11 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
-from ._base import BaseRNN
-from ._classifier import RNNClassifier
-from ._timestep import per_step_output
-from ._validation import check_sequences
-from .preprocessing import SequencePadder
+from .._estimators._base import BaseRNN
+from .._estimators._classifier import RNNClassifier
+from .._estimators._timestep import per_step_output
+from .._input._validation import check_sequences
+from ..preprocessing import SequencePadder
 
 __all__ = ["integrated_gradients", "sequence_permutation_importance"]
 

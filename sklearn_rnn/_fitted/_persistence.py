@@ -31,19 +31,19 @@ from safetensors.torch import save as save_tensors
 from sklearn.pipeline import Pipeline
 from skorch.history import History
 
-from ._base import BaseRNN
-from ._classifier import RNNClassifier
-from ._regressor import RNNRegressor
-from ._stream import SequenceStream
-from ._timestep import RNNTimestepClassifier, RNNTimestepRegressor
-from ._utils import resolve_device
-from .preprocessing import (
+from .._estimators._base import BaseRNN
+from .._estimators._classifier import RNNClassifier
+from .._estimators._regressor import RNNRegressor
+from .._estimators._timestep import RNNTimestepClassifier, RNNTimestepRegressor
+from .._training._runtime import resolve_device
+from ..preprocessing import (
     SequenceImputer,
     SequenceOutlierFilter,
     SequencePadder,
     SequenceScaler,
     TimeFeatures,
 )
+from ._stream import SequenceStream
 
 __all__ = ["load", "save"]
 
@@ -635,6 +635,6 @@ def _take(tensors, prefix, used):
 
 
 def _library_version():
-    from . import __version__
+    from .. import __version__
 
     return __version__

@@ -9,9 +9,9 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length
 
+from .._input._formats import align_targets
+from .._nn._losses import regression_criterion
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
-from ._formats import align_targets
-from ._losses import regression_criterion
 
 __all__ = ["RNNRegressor", "to_target_units"]
 

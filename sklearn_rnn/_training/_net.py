@@ -2,9 +2,9 @@
 
 skorch runs the loop (epochs, callbacks, history, early stopping, checkpoints,
 the epoch table). Everything here goes through skorch's documented extension
-points: data come in as a :class:`~sklearn_rnn._data.SequenceData` (a torch
+points: data come in as a :class:`~sklearn_rnn._training._data.SequenceData` (a torch
 ``Dataset``, which skorch takes as is) and are batched by ``iterator_train`` /
-``iterator_valid`` (:class:`~sklearn_rnn._data.SequenceBatches`); the
+``iterator_valid`` (:class:`~sklearn_rnn._training._data.SequenceBatches`); the
 validation set is skorch's ``predefined_split``; ``infer``, ``get_loss`` and
 ``train_step`` are overridden as skorch's documentation suggests.
 

@@ -21,14 +21,14 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ._base import BaseRNN
-from ._classifier import RNNClassifier, to_probabilities
-from ._regressor import to_target_units
+from .._estimators._base import BaseRNN
+from .._estimators._classifier import RNNClassifier, to_probabilities
+from .._estimators._regressor import to_target_units
+from .._warnings import warn_user
+from ..preprocessing import SequenceImputer, SequenceScaler
+from ..preprocessing._imputer import fill_missing, missing_indicator
+from ..preprocessing._scaler import scale_values
 from ._stream import SequenceStream, StepLayers, pool_add, pool_start, pool_value
-from ._utils import warn_user
-from .preprocessing import SequenceImputer, SequenceScaler
-from .preprocessing._imputer import fill_missing, missing_indicator
-from .preprocessing._scaler import scale_values
 
 __all__ = ["to_onnx"]
 

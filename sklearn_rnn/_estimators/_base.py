@@ -27,7 +27,20 @@ from sklearn.utils.validation import (
 from skorch.callbacks import GradientNormClipping, LRScheduler
 from skorch.helper import predefined_split
 
-from ._callbacks import (
+from .._input._categories import (
+    check_categorical_features,
+    embedding_dims,
+    encode_categories,
+)
+from .._input._formats import align_targets
+from .._input._validation import (
+    _MANY_FEATURES,
+    check_sequences,
+    commit_input_attributes,
+)
+from .._nn._lstm_loop import prepare_kernel
+from .._nn._module import ACTIVATIONS, CELLS, POOLING, RecurrentNet, keras_initialise
+from .._training._callbacks import (
     Diverged,
     DivergenceGuard,
     SlowEpochProgress,
@@ -35,25 +48,17 @@ from ._callbacks import (
     ValidationScore,
     is_terminal,
 )
-from ._categories import (
-    check_categorical_features,
-    embedding_dims,
-    encode_categories,
-)
-from ._data import (
+from .._training._data import (
     PREDICT_BATCH_SIZE,
     ROW_BLOCK,
     SequenceBatches,
     SequenceData,
     predict_batches,
 )
-from ._formats import align_targets
-from ._lstm_loop import prepare_kernel
-from ._module import ACTIVATIONS, CELLS, POOLING, RecurrentNet, keras_initialise
-from ._net import SequenceNet
-from ._threads import auto_threads, torch_threads
-from ._utils import flush_denormals, resolve_device, seeded_torch, warn_user
-from ._validation import _MANY_FEATURES, check_sequences, commit_input_attributes
+from .._training._net import SequenceNet
+from .._training._runtime import flush_denormals, resolve_device, seeded_torch
+from .._training._threads import auto_threads, torch_threads
+from .._warnings import warn_user
 
 __all__ = ["ARCHITECTURE", "BaseRNN", "SEQUENCE_OUTPUT_CONSTRAINTS"]
 
@@ -609,11 +614,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _forward(self, X):
         """``(raw network outputs, validated sequences)``; for per-step
         estimators one row per real step (see
-        :class:`~sklearn_rnn._module.RecurrentNet`).
+        :class:`~sklearn_rnn._nn._module.RecurrentNet`).
 
         The network runs in float32 whatever the dtype of ``X``, as it was
         trained: in batches of a multiple of 32 rows (see
-        :func:`~sklearn_rnn._data.predict_batches`), so no output depends on
+        :func:`~sklearn_rnn._training._data.predict_batches`), so no output depends on
         the other sequences of its batch.
         """
         check_is_fitted(self)

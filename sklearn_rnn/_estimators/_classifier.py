@@ -10,9 +10,9 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_array
 from torch import nn
 
+from .._input._formats import align_targets
+from .._warnings import warn_user
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
-from ._formats import align_targets
-from ._utils import warn_user
 
 __all__ = ["RNNClassifier", "to_probabilities"]
 

@@ -1,6 +1,6 @@
 """Sequences as they arrive: long tables and channels-first arrays.
 
-The data contract (:mod:`sklearn_rnn._validation`) reads batch-first sequences,
+The data contract (:mod:`sklearn_rnn._input._validation`) reads batch-first sequences,
 ``(n_samples, n_timesteps, n_features)``. Two other layouts are common:
 
 - a long table with one row per (sequence, time) pair, as tsfresh reads it,
@@ -14,7 +14,7 @@ The data contract (:mod:`sklearn_rnn._validation`) reads batch-first sequences,
 
 import numpy as np
 
-from ._utils import warn_user
+from .._warnings import warn_user
 
 __all__ = ["channels_last", "from_long_format", "is_long_frame", "long_frame_to_list"]
 

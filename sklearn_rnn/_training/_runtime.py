@@ -1,14 +1,11 @@
-"""Small helpers shared by the estimators: devices, seeding, warnings."""
+"""The runtime of fit and predict: the device, torch's seeds, denormal floats."""
 
-import os
-import sys
-import warnings
 from contextlib import contextmanager
 
 import torch
 from sklearn.utils._param_validation import InvalidParameterError
 
-__all__ = ["flush_denormals", "resolve_device", "seeded_torch", "warn_user"]
+__all__ = ["flush_denormals", "resolve_device", "seeded_torch"]
 
 
 def resolve_device(device, name):
@@ -48,19 +45,6 @@ def seeded_torch(seed, device):
         yield
 
 
-# Frames in these packages are skipped, so that a warning points at the line of
-# the user's code that called into them (also through Pipeline or a search).
-_INTERNAL = tuple(
-    os.path.dirname(module.__file__) + os.sep
-    for module in (
-        sys.modules[__name__.rpartition(".")[0]],
-        __import__("sklearn"),
-        __import__("skorch"),
-        __import__("joblib"),
-    )
-)
-
-
 @contextmanager
 def flush_denormals():
     """Compute with denormal floats read and written as zero on this thread,
@@ -86,12 +70,3 @@ def flush_denormals():
 def _flushing():
     # 1e-39 is denormal in float32: it survives the product unless flushed.
     return torch.tensor([1e-39]).mul(1.0).item() == 0.0
-
-
-def warn_user(message, category):
-    """``warnings.warn`` with the stack level of the first frame outside the
-    libraries above, whatever the call path."""
-    frame, level = sys._getframe(1), 2
-    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, category, stacklevel=level)

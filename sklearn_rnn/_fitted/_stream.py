@@ -12,13 +12,13 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseRNN
-from ._categories import encode_categories
-from ._classifier import RNNClassifier, to_probabilities
-from ._module import ACTIVATIONS, LoopRecurrence, cell_step, last_steps
-from ._threads import torch_threads
-from ._utils import flush_denormals
-from ._validation import check_sequences
+from .._estimators._base import BaseRNN
+from .._estimators._classifier import RNNClassifier, to_probabilities
+from .._input._categories import encode_categories
+from .._input._validation import check_sequences
+from .._nn._module import ACTIVATIONS, LoopRecurrence, cell_step, last_steps
+from .._training._runtime import flush_denormals
+from .._training._threads import torch_threads
 
 __all__ = ["SequenceStream", "StepLayers", "pool_add", "pool_start", "pool_value"]
 

@@ -46,7 +46,7 @@ def uses_fused_kernel(cell, activation):
 class LoopRecurrence(nn.Module):
     """A stack of LSTM/GRU/Elman layers with any activation, stepped through time.
 
-    LSTM layers run in :func:`~sklearn_rnn._lstm_loop.lstm_layer` (forward and
+    LSTM layers run in :func:`~sklearn_rnn._nn._lstm_loop.lstm_layer` (forward and
     backward written out and compiled), except under export; GRU and Elman
     layers step in Python under autograd.
 

@@ -10,7 +10,7 @@ one of two implementations:
 
 - ``_lstm_kernel.cpp``, a small C++ operator library compiled on first use and
   kept in a private cache folder (about 10-15 s, once per machine, torch
-  version and CPU; :mod:`~sklearn_rnn._kernel_build`): each
+  version and CPU; :mod:`~sklearn_rnn._nn._kernel_build`): each
   step is one matrix product and one vectorized pass over the gates. On the
   CPU this trains within 1.15x of PyTorch's fused tanh kernel and predicts
   faster (``benchmarks/README.md``).
@@ -28,8 +28,8 @@ from functools import cache
 
 import torch
 
+from .._warnings import warn_user
 from ._kernel_build import load_kernel
-from ._utils import warn_user
 
 __all__ = ["KINDS", "lstm_layer", "prepare_kernel"]
 
@@ -156,7 +156,7 @@ def prepare_kernel(verbose):
 @cache
 def _kernel():
     """``torch.ops.sklearn_rnn`` once the compiled kernel is loaded (built
-    first where the cache has none, see :mod:`~sklearn_rnn._kernel_build`);
+    first where the cache has none, see :mod:`~sklearn_rnn._nn._kernel_build`);
     ``None``, with one warning that says why, where it cannot be."""
     try:
         return load_kernel(_announce)

@@ -1,0 +1,2 @@
+"""A fitted model beyond predict: save and load, ONNX export, live streams,
+explanations."""
