@@ -9,6 +9,7 @@ import matplotlib
 import numpy as np
 import pytest
 import torch
+from sklearn.base import is_regressor
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
 
@@ -74,12 +75,12 @@ def ragged(n=30, n_features=2, low=2, high=12, seed=0):
 
 def targets(Est, y_reg, y_clf):
     """The target of ``ragged`` that suits the estimator class."""
-    return y_reg if issubclass(Est, RNNRegressor) else y_clf
+    return y_reg if is_regressor(Est) else y_clf
 
 
 def outputs(est, X):
     """What the estimator outputs: predictions, or class probabilities."""
-    return est.predict(X) if isinstance(est, RNNRegressor) else est.predict_proba(X)
+    return est.predict(X) if is_regressor(est) else est.predict_proba(X)
 
 
 def nan_padded(X, length, pre=False):

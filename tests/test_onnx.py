@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pytest
 from conftest import TINY, ragged
+from sklearn.base import is_classifier
 from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import (
@@ -42,17 +43,18 @@ def _check(est, X, shapes=((5, 17), (9, 6)), **kwargs):
         x, lengths, seqs = _inputs(X, batch, time)
         outputs = session.run(None, {"x": x, "lengths": lengths})
         got = outputs[0]
-        if isinstance(est, RNNClassifier):
+        if is_classifier(est):
             expected = est.predict_proba(seqs)
         else:
             expected = est.predict(seqs)
-        if est._per_step:  # one row per real step, a sequence after another
+        per_step = isinstance(est, (RNNTimestepClassifier, RNNTimestepRegressor))
+        if per_step:  # one row per real step, a sequence after another
             expected = np.concatenate(expected)
         expected = expected.reshape(len(got), -1)
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
-        if isinstance(est, RNNClassifier):  # the labels predict gives
+        if is_classifier(est):  # the labels predict gives
             labels = est.predict(seqs)
-            if est._per_step:
+            if per_step:
                 labels = np.concatenate(labels)
             assert [o.name for o in session.get_outputs()] == ["y", "label"]
             np.testing.assert_array_equal(outputs[1], labels)
@@ -205,7 +207,7 @@ def test_a_stateful_export_steps_as_the_stream_does(Est, params):
             ["y", "hidden_out", "pool_out", "count_out"], {"x": x[:, t], **state}
         )
         state = dict(zip(["hidden", "pool", "count"], rest))
-        if est._per_step:
+        if isinstance(est, (RNNTimestepClassifier, RNNTimestepRegressor)):
             expected = np.stack([p[t] for p in est.predict(list(x[:, : t + 1]))])
         elif Est is RNNClassifier:
             expected = est.predict_proba(x[:, : t + 1])

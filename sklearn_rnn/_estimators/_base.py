@@ -32,9 +32,7 @@ from .._input._categories import (
     embedding_dims,
     encode_categories,
 )
-from .._input._formats import align_targets
 from .._input._validation import (
-    _MANY_FEATURES,
     check_sequences,
     commit_input_attributes,
 )
@@ -124,16 +122,18 @@ def _history_column(history, key):
 
 
 class BaseRNN(BaseEstimator, metaclass=ABCMeta):
-    """Shared logic of :class:`RNNRegressor` and :class:`RNNClassifier`.
+    """Shared logic of the four estimators: validation, transactional fit,
+    training and the forward pass.
 
-    Hooks for subclasses:
+    A class sets ``_targets`` (where its targets sit, see ``_targets.py``) and
+    the hooks of its target kind (regression or classification):
 
     - ``_validate_targets(y, seqs, *, first, incremental, classes,
       sample_weight)`` returns ``(target, class_weight or None, attributes)``:
-      the encoded target (for per-step estimators one row per real step of the
-      validated sequences ``seqs``), and the fitted attributes a first fit
-      commits (``classes_``, ``n_outputs_``, target statistics weighted by the
-      per-sequence ``sample_weight``); it must not write to ``self``;
+      the encoded target from the rows ``y`` of the loss (``_targets.rows``) and
+      their weights ``sample_weight``, and the fitted attributes a first fit
+      commits (``classes_``, ``n_outputs_``, target statistics weighted by
+      ``sample_weight``); it must not write to ``self``;
     - ``_n_outputs()``: width of the network's output layer;
     - ``_criterion()``: an unreduced torch loss;
     - ``_validation_score(y_pred, y_true, weight)``: the early-stopping score;
@@ -141,9 +141,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
       stratified by the encoded target.
     """
 
-    # Whether the network predicts at every real step (the timestep estimators)
-    # rather than once per sequence.
-    _per_step = False
+    # Where the targets sit (a strategy of ._targets: SEQUENCE or STEP), set by
+    # each estimator class.
+    _targets = None
     # Whether the running fit stops on a validation split (early_stopping
     # resolved, 'auto' included); False for a loaded model.
     _early_stopping = False
@@ -305,14 +305,13 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        if not self._per_step:
-            y = align_targets(X, y)
+        y = self._targets.align(X, y)
         seqs = check_sequences(
             self, X, reset=first, dtype=np.float32, pad_value=0.0, flat=True
         )
         n_channels = seqs.values.shape[-1]
-        if first and not self._per_step:
-            _check_sequence_shapes(X, y, seqs, self)
+        if first:
+            self._targets.check_shapes(X, y, seqs, self)
         raw_weight = _check_sample_weight(
             sample_weight, seqs.lengths, dtype=np.float64, ensure_non_negative=True
         )
@@ -322,24 +321,29 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         values, categories = encode_categories(
             seqs, categorical, categories, self, learn_from=raw_weight > 0
         )
+        row_weight = self._targets.row_weights(raw_weight, seqs)
         target, class_weight, target_attributes = self._validate_targets(
-            y,
+            self._targets.rows(y, seqs, self),
             seqs,
             first=first,
             incremental=incremental,
             classes=classes,
-            sample_weight=raw_weight,
+            sample_weight=row_weight,
         )
-        if not self._per_step:
-            check_consistent_length(seqs.lengths, target)
-        weight = self._sample_weights(raw_weight, class_weight, seqs, incremental)
+        check_consistent_length(row_weight, target)
+        weight = self._sample_weights(row_weight, class_weight, incremental)
         device = resolve_device(self.device, type(self).__name__)
         # One generator, drawn from random_state once per fit, feeds every later
         # seed (torch, shuffling, validation split).
         rng = self._rng if not first else _fit_rng(self.random_state)
         seed = int(rng.integers(2**31 - 1))
         data = SequenceData(
-            values, seqs.lengths, target, weight, seqs.offsets, self._per_step
+            values,
+            seqs.lengths,
+            target,
+            weight,
+            seqs.offsets,
+            self._targets.row_offsets(seqs.lengths),
         )
         valid = None
         # As MLP: no early stopping in partial_fit.
@@ -402,7 +406,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             )
 
     def _resolve_downsample(self, lengths, weight, conv_filters):
-        if self._per_step:  # one output per input step
+        if not self._targets.pools:  # one output per input step
             return 1
         if self.downsample != "auto":
             return self.downsample
@@ -450,7 +454,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 dropout=self.dropout,
                 activation=self.activation,
                 n_outputs=self._n_outputs(),
-                pooling=None if self._per_step else self.pooling,
+                pooling=self.pooling if self._targets.pools else None,
                 conv_filters=conv_filters,
                 conv_kernel_size=self.conv_kernel_size,
                 downsample=self.downsample_,
@@ -579,7 +583,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             )
 
     def _split_validation(self, data, target, seed):
-        stratify = target if self._stratify_validation(target) else None
+        stratified = self._targets.stratify and self._stratify_validation(target)
+        stratify = target if stratified else None
         try:
             train, valid = train_test_split(
                 np.arange(len(data)),
@@ -596,11 +601,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             ) from None
         return data.subset(np.sort(train)), data.subset(np.sort(valid))
 
-    def _sample_weights(self, weight, class_weight, seqs, incremental):
-        """Per-sequence (per-step) training weights from the validated
-        ``sample_weight`` and the targets' class weights."""
-        if self._per_step:  # each step weighs as its sequence
-            weight = np.repeat(weight, seqs.lengths)
+    def _sample_weights(self, weight, class_weight, incremental):
+        """Training weights of the target rows from the validated
+        ``sample_weight`` of each row and the targets' class weights."""
         if class_weight is not None:
             weight = weight * class_weight
         total = _check_positive_total(weight)
@@ -650,7 +653,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         x = torch.from_numpy(np.ascontiguousarray(values)).to(device)
         return x, torch.from_numpy(seqs.lengths).to(device), seqs
 
-    @available_if(lambda est: est.pooling == "attention" and not est._per_step)
+    @available_if(lambda est: est._targets.pools and est.pooling == "attention")
     def attention_weights(self, X):
         """The weights ``pooling='attention'`` gives each step of each sequence.
 
@@ -722,34 +725,6 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             seqs.values.shape[-1],
             type(self).__name__,
             feature_names=names,
-        )
-
-
-def _check_sequence_shapes(X, y, seqs, estimator):
-    """Say what a user coming from tabular data or Keras most likely meant:
-    one long series given as a single sequence with a target per step, or
-    as one-step "sequences" (an MLP on one step, not a recurrent model)."""
-    name = type(estimator).__name__
-    lengths = seqs.lengths
-    n_targets = len(y) if hasattr(y, "__len__") else None
-    if len(lengths) == 1 and lengths[0] > 1 and n_targets == lengths[0]:
-        raise ValueError(
-            f"X holds one sequence of {lengths[0]} timesteps and y {n_targets} "
-            f"targets. {name} predicts one target per sequence: to forecast a "
-            "series from its past, cut it into windows with "
-            "sklearn_rnn.datasets.make_windows(series, window=...); for a target "
-            f"at every step, use {name.replace('RNN', 'RNNTimestep')}."
-        )
-    if len(lengths) > 1 and lengths.max() == 1 and np.ndim(X) in (2, 3):
-        if np.ndim(X) == 3 and np.shape(X)[2] >= _MANY_FEATURES:
-            return  # the channels-first warning of check_sequences said it
-        warn_user(
-            f"Every sequence of X has a single timestep (X has shape "
-            f"{np.shape(X)}): the network sees no history and is an MLP on one "
-            "step. To learn from the past of a series, cut it into windows with "
-            "sklearn_rnn.datasets.make_windows(series, window=...), giving X of "
-            "shape (n_windows, window, n_features).",
-            UserWarning,
         )
 
 

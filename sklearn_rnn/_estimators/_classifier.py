@@ -4,20 +4,183 @@ import numpy as np
 import torch
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
+from sklearn.metrics import accuracy_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array
 from torch import nn
 
-from .._input._formats import align_targets
 from .._warnings import warn_user
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
+from ._targets import SEQUENCE
 
-__all__ = ["RNNClassifier", "to_probabilities"]
+__all__ = ["BaseRNNClassifier", "RNNClassifier", "to_probabilities"]
 
 
-class RNNClassifier(ClassifierMixin, BaseRNN):
+class BaseRNNClassifier(ClassifierMixin, BaseRNN):
+    """What classification adds to :class:`BaseRNN` in both target layouts:
+    classes, class weights, probabilities, accuracy."""
+
+    _parameter_constraints: dict = {
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def predict_proba(self, X):
+        """See :class:`RNNClassifier` and :class:`RNNTimestepClassifier`."""
+        return self._predict(X, self._to_proba)
+
+    def _to_proba(self, logits):
+        """Raw network outputs (a tensor) as class probabilities."""
+        return to_probabilities(logits.double(), self._multilabel).numpy()
+
+    def predict_log_proba(self, X):
+        """See :class:`RNNClassifier` and :class:`RNNTimestepClassifier`."""
+        return self._predict(X, self._to_log_proba)
+
+    def _to_log_proba(self, logits):
+        logits = logits.double()
+        if self._multilabel:
+            return nn.functional.logsigmoid(logits).numpy()
+        return torch.log_softmax(logits, dim=1).numpy()
+
+    def predict(self, X):
+        """See :class:`RNNClassifier` and :class:`RNNTimestepClassifier`."""
+        return self._predict(X, self._to_labels)
+
+    def score(self, X, y, sample_weight=None):
+        """See :class:`RNNClassifier` and :class:`RNNTimestepClassifier`."""
+        return self._targets.score(
+            self, X, y, sample_weight, accuracy_score, self._to_labels
+        )
+
+    def _predict(self, X, to_output):
+        out, seqs = self._forward(X)
+        return self._targets.output(to_output(out), seqs, X)
+
+    def _to_labels(self, logits):
+        """Raw network outputs (a tensor) as predicted labels."""
+        if self._multilabel:
+            return (logits > 0).numpy().astype(int)
+        return self.classes_[logits.argmax(dim=1).numpy()]
+
+    def _validate_targets(self, y, seqs, *, first, incremental, classes, sample_weight):
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y", estimator=self)
+        check_classification_targets(y)
+        kind = type_of_target(y, input_name="y")
+        if kind == "multilabel-indicator":
+            return self._validate_multilabel(y, first)
+        if kind not in ("binary", "multiclass"):
+            raise ValueError(
+                f"{type(self).__name__} supports binary, multiclass and multilabel "
+                f"(indicator matrix) targets. Got {kind} targets instead."
+            )
+        if y.ndim == 2:
+            warn_user(
+                "A column-vector y was passed when a 1d array was expected. Please "
+                "change the shape of y to (n_samples,), for example using ravel().",
+                DataConversionWarning,
+            )
+            y = y.ravel()
+        if first and incremental and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if incremental and isinstance(self.class_weight, str):  # 'balanced'
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit, which "
+                "sees one batch at a time. Compute the weights once with "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y) on the whole training target (or a large "
+                "sample of it) and pass them as a dict to class_weight."
+            )
+        if not first and self._multilabel:
+            raise ValueError(
+                f"y holds {kind} labels, but {type(self).__name__} was fitted on "
+                "multilabel (indicator matrix) targets."
+            )
+        labels = np.unique(y if classes is None else classes)
+        if first:
+            if len(labels) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in "
+                    f"the data, but the data contains only one class: {labels[0]!r}."
+                )
+        elif classes is not None and not np.array_equal(labels, self.classes_):
+            raise ValueError(
+                f"classes={labels.tolist()} is not the same as on the first call "
+                f"to partial_fit: {self.classes_.tolist()}."
+            )
+        known = labels if first else self.classes_
+        unseen = np.setdiff1d(y, known)
+        if len(unseen):
+            raise ValueError(
+                f"y contains labels {unseen.tolist()} that are not in classes_ "
+                f"{known.tolist()}."
+            )
+        encoded = np.searchsorted(known, y).astype(np.int64)
+        attributes = {"classes_": known, "_multilabel": False, "n_outputs_": 1}
+        return encoded, self._class_weights(known, encoded), attributes
+
+    def _validate_multilabel(self, y, first):
+        if first and y.shape[1] > 1 and np.all(np.asarray(y).sum(axis=1) == 1):
+            warn_user(
+                "y looks one-hot encoded (each row holds exactly one 1), as "
+                "keras.utils.to_categorical makes it: a 2D indicator y is read as "
+                f"multilabel, so {type(self).__name__} trains one independent "
+                "yes/no output per column and predict returns indicator rows. For "
+                "one class per sample, pass the labels instead, e.g. "
+                "y.argmax(axis=1).",
+                UserWarning,
+            )
+        if self.class_weight is not None:
+            raise ValueError(
+                "class_weight is not supported for multilabel y; weight the "
+                "samples with sample_weight instead."
+            )
+        if not first and (not self._multilabel or y.shape[1] != len(self.classes_)):
+            raise ValueError(
+                f"y has {y.shape[1]} labels, but {type(self).__name__} was fitted "
+                f"with {len(self.classes_)} classes."
+            )
+        attributes = {
+            "classes_": np.arange(y.shape[1]),
+            "_multilabel": True,
+            "n_outputs_": y.shape[1],
+        }
+        return np.asarray(y, dtype=np.float32), None, attributes
+
+    def _class_weights(self, classes, encoded):
+        if self.class_weight is None:
+            return None
+        per_class = compute_class_weight(
+            self.class_weight, classes=classes, y=classes[encoded]
+        )
+        return per_class[encoded]
+
+    def _n_outputs(self):
+        return len(self.classes_)
+
+    def _criterion(self):
+        if self._multilabel:
+            return nn.BCEWithLogitsLoss(reduction="none")
+        return nn.CrossEntropyLoss(reduction="none")
+
+    def _validation_score(self, y_pred, y_true, weight):
+        if self._multilabel:
+            hit = ((y_pred > 0).float() == y_true).all(dim=1)
+        else:
+            hit = y_pred.argmax(dim=1) == y_true
+        return float((hit.double() * weight).sum() / weight.sum())
+
+    def _stratify_validation(self, target):
+        return target.ndim == 1
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class RNNClassifier(BaseRNNClassifier):
     """Recurrent neural network classifier (LSTM, GRU or Elman RNN).
 
     Pools the outputs of the recurrence over each sequence's real steps and
@@ -318,10 +481,11 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     (2, 2)
     """
 
+    _targets = SEQUENCE
     _parameter_constraints: dict = {
         **BaseRNN._parameter_constraints,
         **SEQUENCE_OUTPUT_CONSTRAINTS,
-        "class_weight": [dict, StrOptions({"balanced"}), None],
+        **BaseRNNClassifier._parameter_constraints,
     }
 
     def __init__(
@@ -471,11 +635,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class; for multilabel targets, of each label.
         """
-        return self._to_proba(self._forward(X)[0])
-
-    def _to_proba(self, logits):
-        """Raw network outputs (a tensor) as class probabilities."""
-        return to_probabilities(logits.double(), self._multilabel).numpy()
+        return super().predict_proba(X)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities for sequences ``X``.
@@ -494,13 +654,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probability of each class (or label).
         """
-        return self._to_log_proba(self._forward(X)[0])
-
-    def _to_log_proba(self, logits):
-        logits = logits.double()
-        if self._multilabel:
-            return nn.functional.logsigmoid(logits).numpy()
-        return torch.log_softmax(logits, dim=1).numpy()
+        return super().predict_log_proba(X)
 
     def predict(self, X):
         """Predict class labels for sequences ``X``.
@@ -519,7 +673,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Predicted labels (an indicator matrix for multilabel targets).
         """
-        return self._to_labels(self._forward(X)[0])
+        return super().predict(X)
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy of ``predict`` on sequences ``X``.
@@ -540,128 +694,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         score : float
             Accuracy of ``self.predict(X)`` against ``y``.
         """
-        return super().score(X, align_targets(X, y), sample_weight)
-
-    def _to_labels(self, logits):
-        """Raw network outputs (a tensor) as predicted labels."""
-        if self._multilabel:
-            return (logits > 0).numpy().astype(int)
-        return self.classes_[logits.argmax(dim=1).numpy()]
-
-    def _validate_targets(self, y, seqs, *, first, incremental, classes, sample_weight):
-        y = check_array(y, ensure_2d=False, dtype=None, input_name="y", estimator=self)
-        check_classification_targets(y)
-        kind = type_of_target(y, input_name="y")
-        if kind == "multilabel-indicator":
-            return self._validate_multilabel(y, first)
-        if kind not in ("binary", "multiclass"):
-            raise ValueError(
-                f"{type(self).__name__} supports binary, multiclass and multilabel "
-                f"(indicator matrix) targets. Got {kind} targets instead."
-            )
-        if y.ndim == 2:
-            warn_user(
-                "A column-vector y was passed when a 1d array was expected. Please "
-                "change the shape of y to (n_samples,), for example using ravel().",
-                DataConversionWarning,
-            )
-            y = y.ravel()
-        if first and incremental and classes is None:
-            raise ValueError("classes must be passed on the first call to partial_fit.")
-        if incremental and isinstance(self.class_weight, str):  # 'balanced'
-            raise ValueError(
-                "class_weight 'balanced' is not supported for partial_fit, which "
-                "sees one batch at a time. Compute the weights once with "
-                "sklearn.utils.class_weight.compute_class_weight('balanced', "
-                "classes=classes, y=y) on the whole training target (or a large "
-                "sample of it) and pass them as a dict to class_weight."
-            )
-        if not first and self._multilabel:
-            raise ValueError(
-                f"y holds {kind} labels, but {type(self).__name__} was fitted on "
-                "multilabel (indicator matrix) targets."
-            )
-        labels = np.unique(y if classes is None else classes)
-        if first:
-            if len(labels) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes in "
-                    f"the data, but the data contains only one class: {labels[0]!r}."
-                )
-        elif classes is not None and not np.array_equal(labels, self.classes_):
-            raise ValueError(
-                f"classes={labels.tolist()} is not the same as on the first call "
-                f"to partial_fit: {self.classes_.tolist()}."
-            )
-        known = labels if first else self.classes_
-        unseen = np.setdiff1d(y, known)
-        if len(unseen):
-            raise ValueError(
-                f"y contains labels {unseen.tolist()} that are not in classes_ "
-                f"{known.tolist()}."
-            )
-        encoded = np.searchsorted(known, y).astype(np.int64)
-        attributes = {"classes_": known, "_multilabel": False, "n_outputs_": 1}
-        return encoded, self._class_weights(known, encoded), attributes
-
-    def _validate_multilabel(self, y, first):
-        if first and y.shape[1] > 1 and np.all(np.asarray(y).sum(axis=1) == 1):
-            warn_user(
-                "y looks one-hot encoded (each row holds exactly one 1), as "
-                "keras.utils.to_categorical makes it: a 2D indicator y is read as "
-                f"multilabel, so {type(self).__name__} trains one independent "
-                "yes/no output per column and predict returns indicator rows. For "
-                "one class per sample, pass the labels instead, e.g. "
-                "y.argmax(axis=1).",
-                UserWarning,
-            )
-        if self.class_weight is not None:
-            raise ValueError(
-                "class_weight is not supported for multilabel y; weight the "
-                "samples with sample_weight instead."
-            )
-        if not first and (not self._multilabel or y.shape[1] != len(self.classes_)):
-            raise ValueError(
-                f"y has {y.shape[1]} labels, but {type(self).__name__} was fitted "
-                f"with {len(self.classes_)} classes."
-            )
-        attributes = {
-            "classes_": np.arange(y.shape[1]),
-            "_multilabel": True,
-            "n_outputs_": y.shape[1],
-        }
-        return np.asarray(y, dtype=np.float32), None, attributes
-
-    def _class_weights(self, classes, encoded):
-        if self.class_weight is None:
-            return None
-        per_class = compute_class_weight(
-            self.class_weight, classes=classes, y=classes[encoded]
-        )
-        return per_class[encoded]
-
-    def _n_outputs(self):
-        return len(self.classes_)
-
-    def _criterion(self):
-        if self._multilabel:
-            return nn.BCEWithLogitsLoss(reduction="none")
-        return nn.CrossEntropyLoss(reduction="none")
-
-    def _validation_score(self, y_pred, y_true, weight):
-        if self._multilabel:
-            hit = ((y_pred > 0).float() == y_true).all(dim=1)
-        else:
-            hit = y_pred.argmax(dim=1) == y_true
-        return float((hit.double() * weight).sum() / weight.sum())
-
-    def _stratify_validation(self, target):
-        return target.ndim == 1
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        return tags
+        return super().score(X, y, sample_weight)
 
 
 def to_probabilities(logits, multilabel):

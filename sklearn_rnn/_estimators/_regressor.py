@@ -9,14 +9,117 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from .._input._formats import align_targets
 from .._nn._losses import regression_criterion
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
+from ._targets import SEQUENCE
 
-__all__ = ["RNNRegressor", "to_target_units"]
+__all__ = ["BaseRNNRegressor", "RNNRegressor", "to_target_units"]
 
 
-class RNNRegressor(RegressorMixin, BaseRNN):
+class BaseRNNRegressor(RegressorMixin, BaseRNN):
+    """What regression adds to :class:`BaseRNN` in both target layouts: the
+    losses, ``normalize_y``, predictions in the units of ``y``, R²."""
+
+    _parameter_constraints: dict = {
+        "loss": [
+            StrOptions(
+                {"squared_error", "absolute_error", "huber", "poisson", "quantile"}
+            )
+        ],
+        "quantile": [Interval(Real, 0, 1, closed="neither"), None],
+        "normalize_y": ["boolean"],
+    }
+
+    def predict(self, X):
+        """See :class:`RNNRegressor` and :class:`RNNTimestepRegressor`."""
+        out, seqs = self._forward(X)
+        return self._targets.output(self._to_targets(out), seqs, X)
+
+    def score(self, X, y, sample_weight=None):
+        """See :class:`RNNRegressor` and :class:`RNNTimestepRegressor`."""
+        return self._targets.score(
+            self, X, y, sample_weight, r2_score, self._to_targets
+        )
+
+    def _to_targets(self, out):
+        """Raw network outputs (a tensor) as predictions in the units of y."""
+        scale, mean = (torch.from_numpy(a) for a in (self._y_scale, self._y_mean))
+        flat = to_target_units(out.double(), self.loss, scale, mean).numpy()
+        return flat[:, 0] if self._y_1d else flat
+
+    def _validate_targets(self, y, seqs, *, first, incremental, classes, sample_weight):
+        y = check_array(
+            y, ensure_2d=False, dtype="numeric", input_name="y", estimator=self
+        )
+        if y.ndim > 2:
+            raise ValueError(
+                f"y must be 1D (n_samples,) or 2D (n_samples, n_outputs). Got an "
+                f"array with {y.ndim} dimensions instead."
+            )
+        y_2d = y.reshape(len(y), -1).astype(np.float64)
+        check_consistent_length(y_2d, sample_weight)  # before weighting by it
+        self._check_loss(y_2d)
+        if not first:
+            if y_2d.shape[1] != self.n_outputs_:
+                raise ValueError(
+                    f"y has {y_2d.shape[1]} outputs, but {type(self).__name__} was "
+                    f"fitted with {self.n_outputs_}."
+                )
+            mean, scale = self._y_mean, self._y_scale
+        elif self.normalize_y:  # weighted: a weight-0 target is not there
+            mean = np.average(y_2d, axis=0, weights=sample_weight)
+            if self.loss == "poisson":
+                # Dividing by the mean keeps the targets non-negative.
+                mean, scale = np.zeros_like(mean), mean
+                scale[scale <= 0] = 1.0
+            else:
+                variance = np.average((y_2d - mean) ** 2, axis=0, weights=sample_weight)
+                scale = np.sqrt(variance)
+                scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
+        else:
+            mean, scale = np.zeros(y_2d.shape[1]), np.ones(y_2d.shape[1])
+        attributes = {
+            "_y_1d": y.ndim == 1,
+            "n_outputs_": y_2d.shape[1],
+            "_y_mean": mean,
+            "_y_scale": scale,
+        }
+        target = ((y_2d - mean) / scale).astype(np.float32)
+        return target, None, attributes
+
+    def _n_outputs(self):
+        return self.n_outputs_
+
+    def _check_loss(self, y):
+        if self.loss == "quantile" and self.quantile is None:
+            raise ValueError(
+                "loss='quantile' needs the quantile to predict: set quantile to a "
+                "float in (0, 1), e.g. quantile=0.9."
+            )
+        if self.loss == "poisson" and (np.any(y < 0) or not np.all(y.sum(0) > 0)):
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for Poisson "
+                "regression, or y sums to zero: loss='poisson' needs non-negative "
+                "targets with a positive sum."
+            )
+
+    def _criterion(self):
+        return regression_criterion(self.loss, self.quantile)
+
+    def _validation_score(self, y_pred, y_true, weight):
+        if self.loss == "squared_error":  # R², as MLPRegressor
+            return r2_score(
+                y_true.numpy(), y_pred.numpy(), sample_weight=weight.numpy()
+            )
+        # Other losses: the validation loss itself (negated: higher is better).
+        losses = self._criterion()(y_pred, y_true).mean(dim=1).double()
+        return float(-(losses * weight).sum() / weight.sum())
+
+    def _stratify_validation(self, target):
+        return False
+
+
+class RNNRegressor(BaseRNNRegressor):
     """Recurrent neural network regressor (LSTM, GRU or Elman RNN).
 
     Pools the outputs of the recurrence over each sequence's real steps and
@@ -331,16 +434,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     (2,)
     """
 
+    _targets = SEQUENCE
     _parameter_constraints: dict = {
         **BaseRNN._parameter_constraints,
         **SEQUENCE_OUTPUT_CONSTRAINTS,
-        "loss": [
-            StrOptions(
-                {"squared_error", "absolute_error", "huber", "poisson", "quantile"}
-            )
-        ],
-        "quantile": [Interval(Real, 0, 1, closed="neither"), None],
-        "normalize_y": ["boolean"],
+        **BaseRNNRegressor._parameter_constraints,
     }
 
     def __init__(
@@ -490,7 +588,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             Predicted values.
         """
-        return self._to_targets(self._forward(X)[0])
+        return super().predict(X)
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R² of ``predict`` on sequences ``X``.
@@ -511,84 +609,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         score : float
             R² of ``self.predict(X)`` against ``y``.
         """
-        return super().score(X, align_targets(X, y), sample_weight)
-
-    def _to_targets(self, out):
-        """Raw network outputs (a tensor) as predictions in the units of y."""
-        scale, mean = (torch.from_numpy(a) for a in (self._y_scale, self._y_mean))
-        flat = to_target_units(out.double(), self.loss, scale, mean).numpy()
-        return flat[:, 0] if self._y_1d else flat
-
-    def _validate_targets(self, y, seqs, *, first, incremental, classes, sample_weight):
-        y = check_array(
-            y, ensure_2d=False, dtype="numeric", input_name="y", estimator=self
-        )
-        if y.ndim > 2:
-            raise ValueError(
-                f"y must be 1D (n_samples,) or 2D (n_samples, n_outputs). Got an "
-                f"array with {y.ndim} dimensions instead."
-            )
-        y_2d = y.reshape(len(y), -1).astype(np.float64)
-        check_consistent_length(y_2d, sample_weight)  # before weighting by it
-        self._check_loss(y_2d)
-        if not first:
-            if y_2d.shape[1] != self.n_outputs_:
-                raise ValueError(
-                    f"y has {y_2d.shape[1]} outputs, but {type(self).__name__} was "
-                    f"fitted with {self.n_outputs_}."
-                )
-            mean, scale = self._y_mean, self._y_scale
-        elif self.normalize_y:  # weighted: a weight-0 target is not there
-            mean = np.average(y_2d, axis=0, weights=sample_weight)
-            if self.loss == "poisson":
-                # Dividing by the mean keeps the targets non-negative.
-                mean, scale = np.zeros_like(mean), mean
-                scale[scale <= 0] = 1.0
-            else:
-                variance = np.average((y_2d - mean) ** 2, axis=0, weights=sample_weight)
-                scale = np.sqrt(variance)
-                scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
-        else:
-            mean, scale = np.zeros(y_2d.shape[1]), np.ones(y_2d.shape[1])
-        attributes = {
-            "_y_1d": y.ndim == 1,
-            "n_outputs_": y_2d.shape[1],
-            "_y_mean": mean,
-            "_y_scale": scale,
-        }
-        target = ((y_2d - mean) / scale).astype(np.float32)
-        return target, None, attributes
-
-    def _n_outputs(self):
-        return self.n_outputs_
-
-    def _check_loss(self, y):
-        if self.loss == "quantile" and self.quantile is None:
-            raise ValueError(
-                "loss='quantile' needs the quantile to predict: set quantile to a "
-                "float in (0, 1), e.g. quantile=0.9."
-            )
-        if self.loss == "poisson" and (np.any(y < 0) or not np.all(y.sum(0) > 0)):
-            raise ValueError(
-                "Some value(s) of y are negative which is not allowed for Poisson "
-                "regression, or y sums to zero: loss='poisson' needs non-negative "
-                "targets with a positive sum."
-            )
-
-    def _criterion(self):
-        return regression_criterion(self.loss, self.quantile)
-
-    def _validation_score(self, y_pred, y_true, weight):
-        if self.loss == "squared_error":  # R², as MLPRegressor
-            return r2_score(
-                y_true.numpy(), y_pred.numpy(), sample_weight=weight.numpy()
-            )
-        # Other losses: the validation loss itself (negated: higher is better).
-        losses = self._criterion()(y_pred, y_true).mean(dim=1).double()
-        return float(-(losses * weight).sum() / weight.sum())
-
-    def _stratify_validation(self, target):
-        return False
+        return super().score(X, y, sample_weight)
 
 
 def to_target_units(out, loss, scale, mean):

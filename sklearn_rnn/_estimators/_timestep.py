@@ -1,23 +1,20 @@
-"""Estimators with one prediction per timestep: sequence labelling and
+"""The estimators with one prediction per timestep: sequence labelling and
 forecasting at every step.
 
-They are :class:`RNNRegressor` and :class:`RNNClassifier` whose network reads
-the recurrence's output at every real step instead of pooling the steps
-(``RecurrentNet(pooling=None)``). Targets are validated into one row per real
-step, the sequences one after the other, so the losses, weights, early
-stopping and target encodings of the sequence-level estimators apply to steps
-unchanged; this module only aligns targets and predictions with the input.
+They share the regression and classification logic of the sequence-level
+estimators (:class:`BaseRNNRegressor`, :class:`BaseRNNClassifier`) and hold
+the per-step target strategy (``_targets.STEP``): the network reads the
+recurrence's output at every real step instead of pooling the steps, targets
+are one row per real step, the sequences one after the other, so losses,
+weights, early stopping and target encodings apply to steps unchanged.
 """
 
-import numpy as np
 from sklearn.base import _fit_context
-from sklearn.metrics import accuracy_score, r2_score
-from sklearn.utils.validation import _check_sample_weight
 
-from .._input._formats import is_long_frame
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
-from ._classifier import RNNClassifier
-from ._regressor import RNNRegressor
+from ._classifier import BaseRNNClassifier
+from ._regressor import BaseRNNRegressor
+from ._targets import STEP
 
 __all__ = ["RNNTimestepClassifier", "RNNTimestepRegressor"]
 
@@ -28,132 +25,7 @@ _PER_STEP_CONSTRAINTS = {
 }
 
 
-def _is_list(X):
-    if isinstance(X, np.ndarray):
-        return X.dtype == object and X.ndim == 1
-    return isinstance(X, (list, tuple)) or is_long_frame(X)
-
-
-def per_step_targets(y, seqs, estimator):
-    """The targets of the real steps, one sequence after the other.
-
-    ``y`` is a list with one array ``(length_i[, n_outputs])`` per sequence
-    (for a padded array ``X``, an array as wide as ``X``'s time axis is read
-    at the sequence's steps), or an array ``(n_samples, n_timesteps[,
-    n_outputs])`` aligned with ``X``, whose values past each sequence are
-    ignored.
-    """
-    name = type(estimator).__name__
-    lengths = seqs.lengths
-    if _is_list(y):
-        if len(y) != len(lengths):
-            raise ValueError(
-                f"y holds targets for {len(y)} sequences, but X has "
-                f"{len(lengths)}: give one array of per-step targets per sequence."
-            )
-        width = seqs.values.shape[1] if seqs.offsets is None else None
-        starts = np.zeros_like(lengths) if seqs.starts is None else seqs.starts
-        parts = []
-        for i, (target, length) in enumerate(zip(y, lengths)):
-            target = np.asarray(target)
-            if target.ndim == 0 or target.ndim > 2:
-                raise ValueError(
-                    f"The targets of sequence {i} must be 1D (length,) or 2D "
-                    f"(length, n_outputs); got shape {target.shape}."
-                )
-            if len(target) == width and width != length:
-                target = target[starts[i] : starts[i] + length]
-            elif len(target) != length:
-                raise ValueError(
-                    f"Sequence {i} of X has {length} timesteps but its targets "
-                    f"in y have {len(target)}: {name} needs one target per "
-                    "timestep."
-                )
-            parts.append(target)
-        try:
-            return np.concatenate(parts)
-        except ValueError:
-            raise ValueError(
-                "The per-step targets of all sequences must have the same number "
-                "of outputs."
-            ) from None
-    y = np.asarray(y)
-    if y.ndim < 2:
-        raise ValueError(
-            f"{name} needs one target per timestep: y as a list of (length,) or "
-            "(length, n_outputs) arrays, one per sequence, or an array "
-            f"(n_samples, n_timesteps[, n_outputs]). Got an array of shape "
-            f"{y.shape} instead; for one target per sequence use "
-            f"{name.replace('Timestep', '')}."
-        )
-    if len(y) != len(lengths):
-        raise ValueError(
-            f"y has {len(y)} sequences of targets, but X has {len(lengths)}."
-        )
-    rows, columns = seqs.input_positions()
-    ends = lengths if seqs.starts is None else seqs.starts + lengths
-    short = np.flatnonzero(ends > y.shape[1])
-    if len(short):
-        i = int(short[0])
-        raise ValueError(
-            f"Sequence {i} of X has {lengths[i]} timesteps but y has only "
-            f"{y.shape[1]} per sequence: {name} needs one target per timestep."
-        )
-    return y[rows, columns]
-
-
-def per_step_output(flat, seqs, as_list):
-    """Per-step predictions in the form of ``X``: a list of ``(length_i,
-    ...)`` arrays, or an array ``(n_samples, n_timesteps, ...)`` aligned with
-    ``X`` whose padding steps are NaN."""
-    if as_list:
-        return np.split(flat, np.cumsum(seqs.lengths)[:-1])
-    n, width = len(seqs.lengths), seqs.values.shape[1]
-    if len(flat) == n * width:  # no padding: every step is real
-        return flat.reshape(n, width, *flat.shape[1:])
-    kind = flat.dtype.kind
-    dtype = flat.dtype if kind == "f" else np.float64 if kind in "biu" else object
-    out = np.full((n, width, *flat.shape[1:]), np.nan, dtype=dtype)
-    out[seqs.input_positions()] = flat
-    return out
-
-
-class _PerStepMixin:
-    """What both per-step estimators add to their sequence-level base: targets
-    validated per step, outputs shaped like ``X``, scores over all steps."""
-
-    _per_step = True
-
-    def _validate_targets(self, y, seqs, *, first, incremental, classes, sample_weight):
-        return super()._validate_targets(
-            per_step_targets(y, seqs, self),
-            seqs,
-            first=first,
-            incremental=incremental,
-            classes=classes,
-            sample_weight=np.repeat(sample_weight, seqs.lengths),  # per step
-        )
-
-    def _stratify_validation(self, target):
-        return False  # the split is by sequence, the labels are per step
-
-    def _predict_steps(self, X, to_output):
-        """``to_output`` of the network's per-step outputs, in ``X``'s form."""
-        out, seqs = self._forward(X)
-        return per_step_output(to_output(out), seqs, _is_list(X))
-
-    def _score_steps(self, X, y, sample_weight, metric, to_output):
-        """``metric`` over all real steps, each weighted as its sequence."""
-        out, seqs = self._forward(X)
-        y_true = per_step_targets(y, seqs, self)
-        weight = None
-        if sample_weight is not None:
-            weight = _check_sample_weight(sample_weight, seqs.lengths, dtype=np.float64)
-            weight = np.repeat(weight, seqs.lengths)
-        return metric(y_true, to_output(out), sample_weight=weight)
-
-
-class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
+class RNNTimestepRegressor(BaseRNNRegressor):
     """Recurrent neural network regressor with one prediction per timestep.
 
     Sequence-to-sequence regression (next-step forecasting at every step,
@@ -443,12 +315,10 @@ class RNNTimestepRegressor(_PerStepMixin, RNNRegressor):
     [(4,), (10,)]
     """
 
+    _targets = STEP
     _parameter_constraints: dict = {
         **_PER_STEP_CONSTRAINTS,
-        **{
-            name: RNNRegressor._parameter_constraints[name]
-            for name in ("loss", "quantile", "normalize_y")
-        },
+        **BaseRNNRegressor._parameter_constraints,
     }
 
     def __init__(
@@ -608,7 +478,7 @@ n_timesteps) or (n_samples, n_timesteps, n_outputs)
             array ``(n_samples, n_timesteps[, n_outputs])`` aligned with
             ``X``, NaN on its padding steps.
         """
-        return self._predict_steps(X, self._to_targets)
+        return super().predict(X)
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R² over all real steps.
@@ -639,10 +509,10 @@ n_timesteps) or (n_samples, n_timesteps, n_outputs)
             R² of the predictions of all real steps (multioutput targets:
             the uniform average over the outputs).
         """
-        return self._score_steps(X, y, sample_weight, r2_score, self._to_targets)
+        return super().score(X, y, sample_weight)
 
 
-class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
+class RNNTimestepClassifier(BaseRNNClassifier):
     """Recurrent neural network classifier with one label per timestep.
 
     Sequence labelling (activity segmentation, tagging): the output of the
@@ -915,9 +785,10 @@ class RNNTimestepClassifier(_PerStepMixin, RNNClassifier):
     [(4, 2), (10, 2)]
     """
 
+    _targets = STEP
     _parameter_constraints: dict = {
         **_PER_STEP_CONSTRAINTS,
-        "class_weight": RNNClassifier._parameter_constraints["class_weight"],
+        **BaseRNNClassifier._parameter_constraints,
     }
 
     def __init__(
@@ -1076,7 +947,7 @@ n_timesteps) or (n_samples, n_timesteps, n_outputs)
             else an array ``(n_samples, n_timesteps, n_classes)`` aligned with
             ``X``, NaN on its padding steps.
         """
-        return self._predict_steps(X, self._to_proba)
+        return super().predict_proba(X)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities at every timestep of ``X``.
@@ -1095,7 +966,7 @@ n_timesteps) or (n_samples, n_timesteps, n_outputs)
         log_proba : list of ndarray or ndarray
             As :meth:`predict_proba`, in logarithms.
         """
-        return self._predict_steps(X, self._to_log_proba)
+        return super().predict_log_proba(X)
 
     def predict(self, X):
         """Predict the label of every timestep of sequences ``X``.
@@ -1119,7 +990,7 @@ n_timesteps) or (n_samples, n_timesteps, n_outputs)
             no padding it has the dtype of ``classes_``). Multilabel targets
             give indicator rows ``(..., n_labels)``.
         """
-        return self._predict_steps(X, self._to_labels)
+        return super().predict(X)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy over all real steps.
@@ -1149,4 +1020,4 @@ n_timesteps) or (n_samples, n_timesteps, n_outputs)
         score : float
             Share of the real steps whose label is predicted right.
         """
-        return self._score_steps(X, y, sample_weight, accuracy_score, self._to_labels)
+        return super().score(X, y, sample_weight)

@@ -13,9 +13,8 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
-from .._estimators._base import BaseRNN
 from .._estimators._classifier import RNNClassifier
-from .._estimators._timestep import per_step_output
+from .._estimators._regressor import RNNRegressor
 from .._input._validation import check_sequences
 from ..preprocessing import SequencePadder
 
@@ -201,7 +200,7 @@ def integrated_gradients(estimator, X, *, target=None, n_steps=32):
     >>> attributions.shape
     (5, 6, 2)
     """
-    if not isinstance(estimator, BaseRNN) or estimator._per_step:
+    if not isinstance(estimator, (RNNRegressor, RNNClassifier)):
         raise TypeError(
             "integrated_gradients explains RNNRegressor and RNNClassifier; got "
             f"{type(estimator).__name__}. For a pipeline pass its last step and "
@@ -231,4 +230,4 @@ def integrated_gradients(estimator, X, *, target=None, n_steps=32):
         total += gradient
     attributions = (x * moving * total / n_steps).detach().cpu().numpy()
     flat = attributions[seqs.mask].astype(np.float64)
-    return per_step_output(flat, seqs, isinstance(X, list))
+    return seqs.like_input(flat, isinstance(X, list))

@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from .._estimators._base import BaseRNN
-from .._estimators._classifier import RNNClassifier, to_probabilities
+from .._estimators._classifier import BaseRNNClassifier, to_probabilities
 from .._estimators._regressor import to_target_units
 from .._warnings import warn_user
 from ..preprocessing import SequenceImputer, SequenceScaler
@@ -156,7 +156,7 @@ class _StreamStep(nn.Module):
         pool = torch.where((count == 0).view(1, -1, 1), start.unsqueeze(1), pool)
         top, hidden = self.layers.step(x[:, 0], hidden, active)
         count = count + 1
-        if module.per_step:
+        if not module.pools:
             raw = module.head(top)
         else:
             pool = pool_add(module, pool, top, active)
@@ -248,7 +248,7 @@ RNNTimestepClassifier or Pipeline
         )
     # A copy: the estimator's own module stays where and as it is.
     module = copy.deepcopy(estimator.module_).float().cpu().eval()
-    if isinstance(estimator, RNNClassifier):
+    if isinstance(estimator, BaseRNNClassifier):
         to_output = partial(to_probabilities, multilabel=estimator._multilabel)
     else:  # float32 constants keep the graph's output float32
         scale, mean = (
@@ -278,7 +278,7 @@ RNNTimestepClassifier or Pipeline
         served = _Served(module, to_output, codes, preprocessing)
         inputs = (torch.zeros(2, 3, width), torch.tensor([3, 1]))
         names, outputs = ["x", "lengths"], ["y"]
-        rows = "steps" if estimator._per_step else "batch"  # per step: sum(lengths)
+        rows = "batch" if module.pools else "steps"  # else one row per real step
         axes = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}, "y": {0: rows}}
     buffer = io.BytesIO()
     with warnings.catch_warnings():
@@ -295,7 +295,7 @@ RNNTimestepClassifier or Pipeline
             opset_version=opset_version,
         )
     data = buffer.getvalue()
-    if isinstance(estimator, RNNClassifier):
+    if isinstance(estimator, BaseRNNClassifier):
         data = _with_labels(data, estimator)
     if hasattr(file, "write"):
         file.write(data)

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from sklearn.utils.validation import check_is_fitted
 
 from .._estimators._base import BaseRNN
-from .._estimators._classifier import RNNClassifier, to_probabilities
+from .._estimators._classifier import BaseRNNClassifier, to_probabilities
 from .._input._categories import encode_categories
 from .._input._validation import check_sequences
 from .._nn._module import ACTIVATIONS, LoopRecurrence, cell_step, last_steps
@@ -127,7 +127,7 @@ RNNTimestepClassifier
                 x = torch.from_numpy(values).to(device)
                 lengths = torch.from_numpy(seqs.lengths).to(device)
                 raw = self._advance(ids, x, lengths)
-        if est._per_step:
+        if not est.module_.pools:
             return [self._outputs(r) for r in raw]
         return self._outputs(raw)
 
@@ -159,7 +159,7 @@ RNNTimestepClassifier
         proba : ndarray of shape (len(ids), n_classes)
             What ``estimator.predict_proba`` returns for those sequences.
         """
-        if not isinstance(self.estimator, RNNClassifier):
+        if not isinstance(self.estimator, BaseRNNClassifier):
             raise AttributeError("predict_proba needs a classifier.")
         logits = self._pooled(ids)
         return to_probabilities(logits, self.estimator._multilabel).numpy()
@@ -262,7 +262,7 @@ RNNTimestepClassifier
 
     def _pooled(self, ids):
         """The head's raw outputs for the sequences ``ids`` as they stand."""
-        if self.estimator._per_step:
+        if not self.estimator.module_.pools:
             raise AttributeError(
                 "The per-step estimators predict each new step: read the "
                 "predictions update returns."
@@ -277,7 +277,7 @@ RNNTimestepClassifier
 
     def _outputs(self, raw):
         est = self.estimator
-        if isinstance(est, RNNClassifier):
+        if isinstance(est, BaseRNNClassifier):
             return est._to_labels(raw)
         return est._to_targets(raw)
 
@@ -304,10 +304,10 @@ RNNTimestepClassifier
         for t in range(x.shape[1]):
             active = t < lengths
             plan.step(batch, x[:, t], active)
-            if module.per_step:
+            if not module.pools:
                 outputs.append(module.head(batch["current"]))
         self._scatter(ids, batch)
-        if not module.per_step:  # what predict(ids) would read back
+        if module.pools:  # what predict(ids) would read back
             return module.head(batch["current"]).cpu()
         outputs = torch.stack(outputs, 1).cpu()
         return [out[:n] for out, n in zip(outputs, lengths.tolist())]
@@ -370,7 +370,7 @@ class _Plan:
             complete.view(1, 1, -1, 1), hidden, state["hidden"]
         )
         parts = [top]
-        if not module.per_step:  # the newest frame counts, complete or not
+        if module.pools:  # the newest frame counts, complete or not
             pool = pool_add(module, state["pool"], top, active)
             frames = state["frames"] + active.long()
             parts = [pool_value(module.pooling, pool, frames)]
@@ -378,7 +378,7 @@ class _Plan:
             state["frames"] = state["frames"] + complete.long()
         if self.branch is not None:
             out = _last_frame(self.branch, state["tail"], steps, 1)
-            if module.per_step:
+            if not module.pools:
                 parts.append(out)
             else:
                 total = state["beside"] + torch.where(active.view(-1, 1), out, 0.0)

@@ -27,7 +27,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array, validate_data
 
-from .._training._data import step_offsets
 from .._warnings import warn_user
 from ._formats import is_long_frame, long_frame_to_list
 
@@ -36,6 +35,11 @@ __all__ = ["Sequences", "check_sequences", "commit_input_attributes"]
 # A 3D array of single-step sequences with this many features or more is most
 # likely channels-first univariate series read the wrong way round: warned.
 _MANY_FEATURES = 10
+
+
+def step_offsets(lengths):
+    """Where each sequence starts when the sequences' steps are concatenated."""
+    return np.cumsum(lengths) - lengths
 
 
 class Sequences(NamedTuple):
@@ -73,6 +77,30 @@ class Sequences(NamedTuple):
         if self.starts is not None:
             shift = shift - self.starts
         return rows, np.arange(len(rows)) - np.repeat(shift, self.lengths)
+
+    def like_input(self, flat, as_list):
+        """Values of the real steps (one row each, in the order of
+        ``values[mask]``) in the form of ``X``: a list of ``(length_i, ...)``
+        arrays, or an array ``(n_samples, n_timesteps, ...)`` aligned with
+        ``X`` whose padding steps are NaN."""
+        if as_list:
+            return np.split(flat, np.cumsum(self.lengths)[:-1])
+        n, width = len(self.lengths), self.values.shape[1]
+        if len(flat) == n * width:  # no padding: every step is real
+            return flat.reshape(n, width, *flat.shape[1:])
+        kind = flat.dtype.kind
+        dtype = flat.dtype if kind == "f" else np.float64 if kind in "biu" else object
+        out = np.full((n, width, *flat.shape[1:]), np.nan, dtype=dtype)
+        out[self.input_positions()] = flat
+        return out
+
+
+def is_sequence_list(X):
+    """Whether ``X`` is a collection of separate sequences (a list, a 1D
+    object array, a long frame) rather than one array."""
+    if isinstance(X, np.ndarray):
+        return X.dtype == object and X.ndim == 1
+    return isinstance(X, (list, tuple)) or is_long_frame(X)
 
 
 def check_sequences(

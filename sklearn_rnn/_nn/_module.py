@@ -394,7 +394,7 @@ class RecurrentNet(nn.Module):
     ``pooling`` reads the encoder's outputs at the real steps only: the last
     one ('last'; for a bidirectional layer, the backward direction's first),
     their mean, their maximum, or a softmax-weighted sum ('attention'). With
-    ``pooling=None`` (``per_step``) the head reads every real step instead and
+    ``pooling=None`` (``pools`` False) the head reads every real step instead and
     the output is ``(sum(lengths), n_outputs)``: the real steps of the first
     sequence, then of the second, and so on. ``categorical`` lists the input
     columns embedded by :class:`CategoricalEmbedding`.
@@ -423,7 +423,7 @@ class RecurrentNet(nn.Module):
         super().__init__()
         self.bidirectional = bidirectional
         self.pooling = pooling
-        self.per_step = pooling is None
+        self.pools = pooling is not None
         self.embedding = None
         if categorical:
             self.embedding = CategoricalEmbedding(
@@ -487,7 +487,7 @@ class RecurrentNet(nn.Module):
         beside = None
         if self.branch is not None:
             beside = self.branch(x, lengths)[0]
-            if not self.per_step:  # the mean over the real steps
+            if self.pools:  # the mean over the real steps
                 beside = mean_steps(beside, lengths)
         if self.front_end is not None:
             x, lengths = self.front_end(x, lengths)
@@ -498,7 +498,7 @@ class RecurrentNet(nn.Module):
             ahead, behind = directions
             features = torch.cat([last_steps(ahead, lengths), behind[:, 0]], 1)
             return self._head(features, beside)
-        if self.per_step:
+        if not self.pools:
             # The head runs on every step, padding too: a matrix product over
             # all rows of the batch rounds each row as any other batch would.
             real = torch.arange(outputs.shape[1], device=x.device) < lengths[:, None]

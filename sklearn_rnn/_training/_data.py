@@ -15,12 +15,13 @@ import torch
 from torch.nn import functional as F
 from torch.utils.data import Dataset
 
+from .._input._validation import step_offsets
+
 __all__ = [
     "PREDICT_BATCH_SIZE",
     "SequenceBatches",
     "SequenceData",
     "predict_batches",
-    "step_offsets",
 ]
 
 # Sequences are sorted by length inside pools of this many batches, so batches
@@ -59,25 +60,23 @@ class SequenceData(Dataset):
     ``values`` is either zero-padded ``(n, T, d)``, or, with ``offsets``, all
     steps concatenated ``(total + 1, d)`` with a last row of zeros that stands
     for padding (see :func:`check_sequences`). ``sample_weight`` is None when
-    every weight is 1. With ``per_step``, ``y`` and ``sample_weight`` hold one
-    row per real step, the sequences' steps one after the other, and a batch's
-    targets are those of its real steps in the same order (the order of the
-    outputs of a per-step :class:`~sklearn_rnn._nn._module.RecurrentNet`). It is a
+    every weight is 1. With ``y_offsets`` (where each sequence's rows start),
+    ``y`` and ``sample_weight`` hold ``lengths[i]`` rows for sequence ``i``,
+    the sequences one after the other, and a batch's targets are those rows
+    of its sequences in the same order (the order of the outputs of a
+    :class:`~sklearn_rnn._nn._module.RecurrentNet` that does not pool). It is a
     torch ``Dataset``, so skorch takes it as is; batches come from
     :meth:`batch`, never one sample at a time.
     """
 
     def __init__(
-        self, values, lengths, y=None, sample_weight=None, offsets=None, per_step=False
+        self, values, lengths, y=None, sample_weight=None, offsets=None, y_offsets=None
     ):
         self.values = _as_tensor(values)
         self.lengths_np = np.asarray(lengths, dtype=np.int64)
         self.lengths = torch.from_numpy(self.lengths_np)
         self.offsets = None if offsets is None else torch.from_numpy(offsets)
-        # Where each sequence's targets start in y (per_step only).
-        self.y_offsets = (
-            torch.from_numpy(step_offsets(self.lengths_np)) if per_step else None
-        )
+        self.y_offsets = None if y_offsets is None else torch.from_numpy(y_offsets)
         self.y = None if y is None else _as_tensor(y)
         # All-ones weights are dropped: the loss is then a plain mean.
         unweighted = sample_weight is None or (np.asarray(sample_weight) == 1).all()
@@ -218,11 +217,6 @@ def _move(tensor, device, pin):
     return tensor.to(device)
 
 
-def step_offsets(lengths):
-    """Where each sequence starts when the sequences' steps are concatenated."""
-    return np.cumsum(lengths) - lengths
-
-
 def real_steps(starts, lengths):
     """Rows ``starts[i] .. starts[i] + lengths[i] - 1`` of every sequence ``i``
     (tensors), one sequence after the other: where a batch's real steps are in
@@ -309,7 +303,7 @@ def predict_batches(module, data, device, batch_size=PREDICT_BATCH_SIZE):
     other (see :func:`step_offsets`).
     """
     out = None
-    per_step = getattr(module, "per_step", False)
+    every_step = not getattr(module, "pools", True)  # a row per real step
     data = data.on_device(device)
     lengths = torch.from_numpy(data.lengths_np)
     starts = torch.from_numpy(step_offsets(data.lengths_np))
@@ -323,12 +317,12 @@ def predict_batches(module, data, device, batch_size=PREDICT_BATCH_SIZE):
                 batch_lengths = F.pad(batch_lengths, (0, extra), value=1)
             # Where the outputs go: a row per sequence, or per real step.
             rows = torch.from_numpy(index)
-            if per_step:
+            if every_step:
                 rows = real_steps(starts[rows], lengths[rows])
             # The empty rows' outputs come last (per step: one row each).
             pred = module(x, batch_lengths)[: len(rows)].cpu()
             if out is None:
-                size = int(lengths.sum()) if per_step else len(data)
+                size = int(lengths.sum()) if every_step else len(data)
                 out = pred.new_empty((size, pred.shape[1]))
             out[rows] = pred
     return out
