@@ -18,7 +18,14 @@ from sklearn_rnn.datasets import make_sequence_classification
 X, y = make_sequence_classification(n_samples=240, n_classes=3, random_state=0)
 
 search = GridSearchCV(
-    RNNClassifier(cell="gru", learning_rate_init=0.01, max_iter=15, random_state=0),
+    # 15 epochs each, on purpose (n_iter_no_change=None: no warning about it).
+    RNNClassifier(
+        cell="gru",
+        learning_rate_init=0.01,
+        max_iter=15,
+        n_iter_no_change=None,
+        random_state=0,
+    ),
     param_grid={"hidden_size": [4, 8, 16], "activation": ["tanh", "relu", "sigmoid"]},
     cv=3,
     n_jobs=2,

@@ -35,13 +35,24 @@ models = {
         hidden_size=16,
         learning_rate_init=0.01,
         max_iter=25,
+        n_iter_no_change=None,  # 25 epochs on purpose: no warning about it
         random_state=0,
     ),
     "GRU": RNNClassifier(
-        cell="gru", hidden_size=16, learning_rate_init=0.01, max_iter=25, random_state=0
+        cell="gru",
+        hidden_size=16,
+        learning_rate_init=0.01,
+        max_iter=25,
+        n_iter_no_change=None,
+        random_state=0,
     ),
     "Elman RNN": RNNClassifier(
-        cell="rnn", hidden_size=16, learning_rate_init=0.01, max_iter=25, random_state=0
+        cell="rnn",
+        hidden_size=16,
+        learning_rate_init=0.01,
+        max_iter=25,
+        n_iter_no_change=None,
+        random_state=0,
     ),
     "flattened MLP": make_pipeline(
         *flat, StandardScaler(), MLPClassifier(max_iter=500, random_state=0)

@@ -40,7 +40,12 @@ model = make_pipeline(
     SequenceScaler(method="robust", clip_value=5.0),
     SequencePadder(),
     RNNClassifier(
-        cell="gru", hidden_size=16, learning_rate_init=0.01, max_iter=30, random_state=0
+        cell="gru",
+        hidden_size=16,
+        learning_rate_init=0.01,
+        max_iter=30,
+        n_iter_no_change=None,  # 30 epochs on purpose: no warning about it
+        random_state=0,
     ),
 )
 scores = cross_val_score(model, X, y, cv=5)

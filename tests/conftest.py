@@ -75,7 +75,7 @@ def ragged(n=30, n_features=2, low=2, high=12, seed=0):
 
 def targets(Est, y_reg, y_clf):
     """The target of ``ragged`` that suits the estimator class."""
-    return y_reg if is_regressor(Est) else y_clf
+    return y_reg if is_regressor(Est()) else y_clf
 
 
 def outputs(est, X):

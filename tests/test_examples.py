@@ -30,12 +30,10 @@ README_BLOCKS = re.findall(
 )
 
 
-@pytest.mark.parametrize("index", range(len(README_BLOCKS)))
-def test_readme_code_block_runs_alone_as_a_script(index, tmp_path):
-    """Each block, pasted alone into a fresh file, runs (the Dask one too) and
-    prints no warning: a user who copies it sees none they did not cause."""
-    script = tmp_path / f"block_{index}.py"
-    script.write_text("import torch\ntorch.set_num_threads(1)\n" + README_BLOCKS[index])
+def _run_alone(code, tmp_path, name):
+    """``code`` in a fresh file and a fresh interpreter: (stdout, stderr)."""
+    script = tmp_path / f"{name}.py"
+    script.write_text("import torch\ntorch.set_num_threads(1)\n" + code)
     result = subprocess.run(
         [sys.executable, str(script)],
         cwd=tmp_path,
@@ -44,4 +42,24 @@ def test_readme_code_block_runs_alone_as_a_script(index, tmp_path):
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "Warning" not in result.stderr, result.stderr[-3000:]
+    return result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("index", range(len(README_BLOCKS)))
+def test_readme_code_block_runs_alone_as_a_script(index, tmp_path):
+    """Each block, pasted alone into a fresh file, runs (the Dask one too) and
+    prints no warning: a user who copies it sees none they did not cause."""
+    _, stderr = _run_alone(README_BLOCKS[index], tmp_path, f"block_{index}")
+    assert "Warning" not in stderr, stderr[-3000:]
+
+
+def test_the_user_guide_answers_run_in_order_without_warnings(tmp_path):
+    """The code blocks of the guide's tutorial questions, one script: each
+    answer prints what it claims (a chosen parameter, a score, a shape)."""
+    page = (ROOT / "docs" / "user_guide" / "faq.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    assert len(blocks) == 11
+    stdout, stderr = _run_alone("\n".join(blocks), tmp_path, "faq")
+    assert "Warning" not in stderr, stderr[-3000:]
+    for claim in ("hidden units:", "activation:", "R² after PCA", "categories"):
+        assert claim in stdout

@@ -130,10 +130,9 @@ class RNNRegressor(BaseRNNRegressor):
     ----------
     cell : {'lstm', 'gru', 'rnn'}, default='gru'
         The recurrent cell: long short-term memory, gated recurrent unit, or the
-        Elman recurrence ``h_t = f(W_hh h_{t-1} + W_xh x_t + b_h)``. 'gru' by
-        measurement: on ArrowHead an LSTM at the same settings stayed at chance
-        (0.30) where the GRU learned, and on scikit-learn's regression check
-        a GRU reached R² 0.69 where an LSTM reached 0.48 (``benchmarks/``).
+        Elman recurrence ``h_t = f(W_hh h_{t-1} + W_xh x_t + b_h)``. 'gru':
+        it learned where an LSTM at the same settings did not (see the user
+        guide's "Why the defaults").
 
     hidden_size : int, default=64
         Number of hidden units in each recurrent layer (and direction). Choose
@@ -154,31 +153,26 @@ class RNNRegressor(BaseRNNRegressor):
         Activation of the recurrence: for 'rnn' the ``f`` above; for 'lstm' and
         'gru', as in Keras, the activation of the candidate state (and of the
         LSTM cell output), the gates staying sigmoid. 'tanh' (and 'relu' for
-        'rnn') runs on PyTorch's fused kernels. An LSTM with another
-        activation runs on the CPU on sklearn-rnn's own C++ kernel, compiled
-        on first use (about 10 s, once per machine), which trains within 1.15x
-        of the fused 'tanh'; GRU and Elman cells with other activations step
-        through time in Python, which is slower (see ``benchmarks/README.md``).
+        'rnn') runs on PyTorch's fused kernels; an LSTM with another activation
+        on sklearn-rnn's C++ kernel, compiled on first use (about 10 s, once per
+        machine); GRU and Elman cells with others step through time in Python,
+        which is slower. 'tanh': the fused kernels, and the standard choice.
 
     pooling : {'last', 'mean', 'max', 'attention'}, default='max'
         How the outputs of the recurrence over time become one vector per
         sequence, always over its real steps only: the output at the last
         step ('last'; for a bidirectional network, the backward direction's
         output at the first step), the mean or the maximum over the steps, or
-        a learned softmax-weighted sum ('attention'). 'max' by measurement:
-        on 100-step multivariate sequences 0.975 accuracy against 0.50 for
-        'last', and within 0.01 of 'last' on short series (ItalyPowerDemand,
-        GunPoint); search it with ``GridSearchCV``.
+        a learned softmax-weighted sum ('attention'). 'max': as good as 'last'
+        on short series, far better on long ones (see "Why the defaults").
 
     conv_filters : int or tuple of int, default=0
         Number of filters of each causal 1D convolution run before the
         recurrence (one layer per entry, ReLU after each; 0 or ``()`` for
         none), as in DeepConvLSTM and LSTM-FCN. Each output step sees only the
         current and earlier steps, so padding still never changes a
-        prediction. Off by default: on the UCR series of
-        ``benchmarks/accuracy.py`` it helps, on sequences whose class is the
-        order of a few events it overfitted (test accuracy 0.38 against 0.98
-        without); a parameter for ``GridSearchCV``.
+        prediction. Off by default: it helps on some series and overfits
+        others (see "Why the defaults"); a parameter for ``GridSearchCV``.
 
     conv_kernel_size : int, default=8
         Number of timesteps each convolution reads (8: the first layer of the
@@ -189,24 +183,21 @@ class RNNRegressor(BaseRNNRegressor):
         recurrence, which reads their outputs; 'parallel' beside it, on the
         input at full resolution, their outputs (averaged over the real steps,
         or per step for the per-step estimators) joined to the recurrence's
-        before the output layer, as in LSTM-FCN. 'serial' by default: the
-        measurements of both are in the benchmarks README.
+        before the output layer, as in LSTM-FCN. 'serial': neither layout wins
+        on every benchmark set, so both are a parameter to search.
 
     downsample : int or 'auto', default='auto'
         The recurrence reads one step for every ``downsample`` input steps,
         ``ceil(length / downsample)`` steps in all: the output of the first
         convolution, run with this stride, or without convolutions the mean of
         each block of ``downsample`` steps. Causal as the convolutions. 'auto'
-        takes ``ceil(median training length / 256)`` without convolutions:
-        sequences of up to 256 steps are read as they are (block means of 4
-        steps cost 0.98 -> 0.78 accuracy on 200-300-step sequences of
-        single-step events), longer ones shrink to about 256 steps, several
-        times faster, with a ``UserWarning`` that says so. With convolutions,
-        whose first layer learns what to keep of every step, 'auto' aims at
-        64 steps (ceil(median / 64)): on GunPoint and ArrowHead that gave
-        0.98 and 0.77 where reading every step gave 0.96 and 0.67. With
-        ``conv_layout='parallel'`` the recurrence reads block means while the
-        convolutions beside it read every step.
+        takes ``ceil(median training length / 256)`` without convolutions
+        (sequences of up to 256 steps are read as they are; longer ones shrink
+        to about 256 steps, with a ``UserWarning`` that says so) and
+        ``ceil(median / 64)`` with them, whose first layer learns what to keep
+        of every step: the shortest reading that did not lose accuracy (see
+        "Why the defaults"). With ``conv_layout='parallel'`` the recurrence
+        reads block means while the convolutions beside it read every step.
 
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
@@ -214,23 +205,17 @@ class RNNRegressor(BaseRNNRegressor):
         or the column names of a DataFrame ``X``; the name and meaning of
         ``HistGradientBoostingClassifier``'s parameter. Each is embedded (see
         ``embedding_dim``) and concatenated with the numeric features before
-        the recurrence. Codes must be
-        integers from 0 to 2**24 - 1 (negative or fractional ones are a
-        ``ValueError``); ``fit`` learns the codes it sees (``categories_``),
-        and a code unseen in training maps to a fixed zero vector, the
-        "unknown" category. NaN still means padding. With a thousand
-        categories this is several times smaller and faster than one-hot
-        columns (``benchmarks/README.md``).
+        the recurrence. Codes must be integers from 0 to 2**24 - 1 (negative
+        or fractional ones are a ``ValueError``); ``fit`` learns the codes it
+        sees (``categories_``), and a code unseen in training maps to a fixed
+        zero vector, the "unknown" category. NaN still means padding.
 
     embedding_dim : int or 'auto', default='auto'
         Width of each categorical feature's embedding. 'auto' takes
-        ``min(8, round(1.6 * n ** 0.56))`` for ``n`` categories: fast.ai's
-        rule of thumb for tabular models, capped at 8 by measurement (5
-        categories: 4 dimensions, 10: 6, 18 and more: 8). Recurrent models
-        see few sequences: on 2,000 token sequences of 1,000 categories, 8
-        dimensions reached 0.838 held-out accuracy, 4 0.801, 16 0.802 and
-        fast.ai's 50 0.771; on 300 sessions, 50 dimensions for a 1,000-
-        category feature fell to 0.43 where 4 kept 0.86.
+        ``min(8, round(1.6 * n ** 0.56))`` for ``n`` categories (5 categories:
+        4 dimensions, 10: 6, 18 and more: 8): fast.ai's rule of thumb, capped
+        at 8 because recurrent models see few sequences and wider embeddings
+        overfitted them (see "Why the defaults").
 
     alpha : float, default=1e-4
         Strength of the L2 penalty: each training batch of ``batch_size``
@@ -253,16 +238,13 @@ class RNNRegressor(BaseRNNRegressor):
 
     learning_rate_init : float, default=3e-3
         Initial learning rate of the Adam optimizer. 3e-3 rather than Adam's
-        usual 1e-3: small data sets (tens to hundreds of sequences) get only a
-        few hundred steps, and at 1e-3 an LSTM reached R² 0.48 on
-        scikit-learn's regression check; 1e-2 was no better on the UCR series
-        of ``benchmarks/accuracy.py`` (ArrowHead 0.69 against 0.74).
+        usual 1e-3: small data sets get only a few hundred steps, which 1e-3
+        did not use up, and 1e-2 was no better (see "Why the defaults").
 
     max_iter : int, default=300
         Maximum number of epochs. Training usually stops earlier (see
-        ``n_iter_no_change``); on 36-sequence ArrowHead, 300 epochs with a
-        patience of 30 gave 0.74 accuracy where 100 with a patience of 10 gave
-        0.49.
+        ``n_iter_no_change``). 300: small data sets kept improving past 100
+        epochs (see "Why the defaults").
 
     shuffle : bool, default=True
         Whether to shuffle the samples in each epoch (in pools of similar
@@ -275,13 +257,12 @@ class RNNRegressor(BaseRNNRegressor):
         improved by ``tol`` for ``n_iter_no_change`` epochs, restoring the best
         weights (the score: accuracy for classifiers, R² for the squared
         error, else the validation loss). Without it, training stops when the
-        training loss has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs. 'auto' enables it
-        when ``fit`` gets at least 1,000 sequences (a validation split of 100 or
-        more) and ``n_iter_no_change`` is not None, as
-        ``HistGradientBoostingRegressor`` does from 10,000 rows: on the
-        noisy-sine forecast it stopped at a third of the epochs with no loss of
-        accuracy. As in ``MLPRegressor``, it does not apply to ``partial_fit``.
+        training loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs. 'auto' enables it when ``fit`` gets at least 1,000 sequences
+        (a validation split of 100 or more) and ``n_iter_no_change`` is not
+        None, as ``HistGradientBoostingRegressor`` does from 10,000 rows: large
+        data sets then stop early at no cost in accuracy. As in
+        ``MLPRegressor``, it does not apply to ``partial_fit``.
 
     validation_fraction : float, default=0.1
         Share of the training data set aside when ``early_stopping=True``.
@@ -289,10 +270,10 @@ class RNNRegressor(BaseRNNRegressor):
     n_iter_no_change : int or None, default=30
         Epochs without improvement before training stops. 30 rather than
         MLP's 10: minibatch losses of small data sets are noisy, and 10 epochs
-        stopped training before it had learned (see ``max_iter``). None never
-        stops early and warns of nothing: exactly ``max_iter`` epochs, as
-        Keras' ``fit(epochs=...)``; with ``early_stopping`` the validation
-        score is then recorded each epoch, as with Keras' ``validation_split``.
+        stopped training before it had learned. None never stops early and
+        warns of nothing: exactly ``max_iter`` epochs, as Keras'
+        ``fit(epochs=...)``; with ``early_stopping`` the validation score is
+        then recorded each epoch, as with Keras' ``validation_split``.
 
     tol : float, default=1e-4
         Minimum improvement of the monitored loss or score.
@@ -304,8 +285,8 @@ class RNNRegressor(BaseRNNRegressor):
         How the recurrent layers and linear maps start: PyTorch's uniform
         initialisation, or Keras' (Glorot-uniform input weights, orthogonal
         recurrent weights, zero biases, and a forget-gate bias of 1 in an
-        LSTM) to reproduce a Keras model. The measurements behind the default
-        are in ``benchmarks/README.md`` ("The tutorial's model against Keras").
+        LSTM) to reproduce a Keras model. 'torch': at the defaults neither won
+        (see "Why the defaults").
 
     warm_start : bool, default=False
         Whether ``fit`` continues from the weights of the previous fit. The
@@ -333,11 +314,9 @@ class RNNRegressor(BaseRNNRegressor):
         and prediction on the CPU; the caller's own setting is restored
         afterwards. 'auto' takes one thread per half million multiply-adds
         of a recurrent step, at most the cores that other processes leave
-        idle and at most torch's current setting: on 2 cores a second thread
-        made a 32-unit LSTM 0.92x as fast and a 512-unit one 1.75x faster on
-        an idle machine, and every model 2-7x slower while another process
-        kept a core busy (``benchmarks/README.md``). The thread count never
-        changes a prediction.
+        idle and at most torch's current setting: a second thread slows small
+        models and any model on a busy machine (see "Why the defaults"). The
+        thread count never changes a prediction.
 
     callbacks : list of skorch callbacks, default=None
         Extra :mod:`skorch.callbacks` (e.g. ``Checkpoint``, ``LRScheduler``,
@@ -361,9 +340,8 @@ class RNNRegressor(BaseRNNRegressor):
         Whether to standardise each target (remove its training mean, divide
         by its standard deviation) for training; predictions are mapped back
         to the original units. The meaning of ``GaussianProcessRegressor``'s
-        parameter of the same name. True by measurement: on Tecator (fat
-        content, standard deviation 13) the network without it predicted
-        the training mean (RMSE 12.9), with it 2.8-6.5.
+        parameter of the same name. True: without it a network predicted the
+        training mean of targets of large scale (see "Why the defaults").
 
     Attributes
     ----------
@@ -375,7 +353,7 @@ class RNNRegressor(BaseRNNRegressor):
     n_channels_in_ : int
         Number of features per timestep (1 for 2D input).
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a 2D DataFrame with string column names.
 
     n_outputs_ : int
@@ -398,7 +376,7 @@ class RNNRegressor(BaseRNNRegressor):
     downsample_ : int
         The downsampling factor used (``downsample``, resolved when 'auto').
 
-    is_categorical_ : ndarray of shape (n_channels_in_,) or None
+    is_categorical_ : ndarray of shape (`n_channels_in_`,) or None
         Boolean mask of the categorical features, None without any.
 
     categories_ : list of ndarray

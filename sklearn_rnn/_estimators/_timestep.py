@@ -41,10 +41,9 @@ class RNNTimestepRegressor(BaseRNNRegressor):
     ----------
     cell : {'lstm', 'gru', 'rnn'}, default='gru'
         The recurrent cell: long short-term memory, gated recurrent unit, or the
-        Elman recurrence ``h_t = f(W_hh h_{t-1} + W_xh x_t + b_h)``. 'gru' by
-        measurement: on ArrowHead an LSTM at the same settings stayed at chance
-        (0.30) where the GRU learned, and on scikit-learn's regression check
-        a GRU reached R² 0.69 where an LSTM reached 0.48 (``benchmarks/``).
+        Elman recurrence ``h_t = f(W_hh h_{t-1} + W_xh x_t + b_h)``. 'gru':
+        it learned where an LSTM at the same settings did not (see the user
+        guide's "Why the defaults").
 
     hidden_size : int, default=64
         Number of hidden units in each recurrent layer (and direction). Choose
@@ -65,21 +64,18 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         Activation of the recurrence: for 'rnn' the ``f`` above; for 'lstm' and
         'gru', as in Keras, the activation of the candidate state (and of the
         LSTM cell output), the gates staying sigmoid. 'tanh' (and 'relu' for
-        'rnn') runs on PyTorch's fused kernels. An LSTM with another
-        activation runs on the CPU on sklearn-rnn's own C++ kernel, compiled
-        on first use (about 10 s, once per machine), which trains within 1.15x
-        of the fused 'tanh'; GRU and Elman cells with other activations step
-        through time in Python, which is slower (see ``benchmarks/README.md``).
+        'rnn') runs on PyTorch's fused kernels; an LSTM with another activation
+        on sklearn-rnn's C++ kernel, compiled on first use (about 10 s, once per
+        machine); GRU and Elman cells with others step through time in Python,
+        which is slower. 'tanh': the fused kernels, and the standard choice.
 
     conv_filters : int or tuple of int, default=0
         Number of filters of each causal 1D convolution run before the
         recurrence (one layer per entry, ReLU after each; 0 or ``()`` for
         none), as in DeepConvLSTM and LSTM-FCN. Each output step sees only the
         current and earlier steps, so padding still never changes a
-        prediction. Off by default: on the UCR series of
-        ``benchmarks/accuracy.py`` it helps, on sequences whose class is the
-        order of a few events it overfitted (test accuracy 0.38 against 0.98
-        without); a parameter for ``GridSearchCV``.
+        prediction. Off by default: it helps on some series and overfits
+        others (see "Why the defaults"); a parameter for ``GridSearchCV``.
 
     conv_kernel_size : int, default=8
         Number of timesteps each convolution reads (8: the first layer of the
@@ -90,8 +86,8 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         recurrence, which reads their outputs; 'parallel' beside it, on the
         input at full resolution, their outputs (averaged over the real steps,
         or per step for the per-step estimators) joined to the recurrence's
-        before the output layer, as in LSTM-FCN. 'serial' by default: the
-        measurements of both are in the benchmarks README.
+        before the output layer, as in LSTM-FCN. 'serial': neither layout wins
+        on every benchmark set, so both are a parameter to search.
 
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
@@ -99,23 +95,17 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         or the column names of a DataFrame ``X``; the name and meaning of
         ``HistGradientBoostingClassifier``'s parameter. Each is embedded (see
         ``embedding_dim``) and concatenated with the numeric features before
-        the recurrence. Codes must be
-        integers from 0 to 2**24 - 1 (negative or fractional ones are a
-        ``ValueError``); ``fit`` learns the codes it sees (``categories_``),
-        and a code unseen in training maps to a fixed zero vector, the
-        "unknown" category. NaN still means padding. With a thousand
-        categories this is several times smaller and faster than one-hot
-        columns (``benchmarks/README.md``).
+        the recurrence. Codes must be integers from 0 to 2**24 - 1 (negative
+        or fractional ones are a ``ValueError``); ``fit`` learns the codes it
+        sees (``categories_``), and a code unseen in training maps to a fixed
+        zero vector, the "unknown" category. NaN still means padding.
 
     embedding_dim : int or 'auto', default='auto'
         Width of each categorical feature's embedding. 'auto' takes
-        ``min(8, round(1.6 * n ** 0.56))`` for ``n`` categories: fast.ai's
-        rule of thumb for tabular models, capped at 8 by measurement (5
-        categories: 4 dimensions, 10: 6, 18 and more: 8). Recurrent models
-        see few sequences: on 2,000 token sequences of 1,000 categories, 8
-        dimensions reached 0.838 held-out accuracy, 4 0.801, 16 0.802 and
-        fast.ai's 50 0.771; on 300 sessions, 50 dimensions for a 1,000-
-        category feature fell to 0.43 where 4 kept 0.86.
+        ``min(8, round(1.6 * n ** 0.56))`` for ``n`` categories (5 categories:
+        4 dimensions, 10: 6, 18 and more: 8): fast.ai's rule of thumb, capped
+        at 8 because recurrent models see few sequences and wider embeddings
+        overfitted them (see "Why the defaults").
 
     alpha : float, default=1e-4
         Strength of the L2 penalty: each training batch of ``batch_size``
@@ -138,16 +128,13 @@ class RNNTimestepRegressor(BaseRNNRegressor):
 
     learning_rate_init : float, default=3e-3
         Initial learning rate of the Adam optimizer. 3e-3 rather than Adam's
-        usual 1e-3: small data sets (tens to hundreds of sequences) get only a
-        few hundred steps, and at 1e-3 an LSTM reached R² 0.48 on
-        scikit-learn's regression check; 1e-2 was no better on the UCR series
-        of ``benchmarks/accuracy.py`` (ArrowHead 0.69 against 0.74).
+        usual 1e-3: small data sets get only a few hundred steps, which 1e-3
+        did not use up, and 1e-2 was no better (see "Why the defaults").
 
     max_iter : int, default=300
         Maximum number of epochs. Training usually stops earlier (see
-        ``n_iter_no_change``); on 36-sequence ArrowHead, 300 epochs with a
-        patience of 30 gave 0.74 accuracy where 100 with a patience of 10 gave
-        0.49.
+        ``n_iter_no_change``). 300: small data sets kept improving past 100
+        epochs (see "Why the defaults").
 
     shuffle : bool, default=True
         Whether to shuffle the samples in each epoch (in pools of similar
@@ -157,15 +144,14 @@ class RNNTimestepRegressor(BaseRNNRegressor):
     early_stopping : 'auto' or bool, default='auto'
         Whether to set aside ``validation_fraction`` of the training sequences
         (whole sequences, not stratified: the labels are per step) and stop
-        when the validation score has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs, restoring the best
-        weights (the score: accuracy for classifiers, R² for the squared
-        error, else the validation loss). Without it, training stops when the
-        training loss has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs. 'auto' enables it
-        when ``fit`` gets at least 1,000 sequences and ``n_iter_no_change`` is
-        not None, as for the sequence estimators. As in ``MLPRegressor``, it
-        does not apply to ``partial_fit``.
+        when the validation score has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, restoring the best weights (the score:
+        accuracy for classifiers, R² for the squared error, else the
+        validation loss). Without it, training stops when the training loss
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs. 'auto'
+        enables it when ``fit`` gets at least 1,000 sequences and
+        ``n_iter_no_change`` is not None, as for the sequence estimators. As in
+        ``MLPRegressor``, it does not apply to ``partial_fit``.
 
     validation_fraction : float, default=0.1
         Share of the training data set aside when ``early_stopping=True``.
@@ -173,10 +159,10 @@ class RNNTimestepRegressor(BaseRNNRegressor):
     n_iter_no_change : int or None, default=30
         Epochs without improvement before training stops. 30 rather than
         MLP's 10: minibatch losses of small data sets are noisy, and 10 epochs
-        stopped training before it had learned (see ``max_iter``). None never
-        stops early and warns of nothing: exactly ``max_iter`` epochs, as
-        Keras' ``fit(epochs=...)``; with ``early_stopping`` the validation
-        score is then recorded each epoch, as with Keras' ``validation_split``.
+        stopped training before it had learned. None never stops early and
+        warns of nothing: exactly ``max_iter`` epochs, as Keras'
+        ``fit(epochs=...)``; with ``early_stopping`` the validation score is
+        then recorded each epoch, as with Keras' ``validation_split``.
 
     tol : float, default=1e-4
         Minimum improvement of the monitored loss or score.
@@ -188,8 +174,8 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         How the recurrent layers and linear maps start: PyTorch's uniform
         initialisation, or Keras' (Glorot-uniform input weights, orthogonal
         recurrent weights, zero biases, and a forget-gate bias of 1 in an
-        LSTM) to reproduce a Keras model. The measurements behind the default
-        are in ``benchmarks/README.md`` ("The tutorial's model against Keras").
+        LSTM) to reproduce a Keras model. 'torch': at the defaults neither won
+        (see "Why the defaults").
 
     warm_start : bool, default=False
         Whether ``fit`` continues from the weights of the previous fit. The
@@ -217,11 +203,9 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         and prediction on the CPU; the caller's own setting is restored
         afterwards. 'auto' takes one thread per half million multiply-adds
         of a recurrent step, at most the cores that other processes leave
-        idle and at most torch's current setting: on 2 cores a second thread
-        made a 32-unit LSTM 0.92x as fast and a 512-unit one 1.75x faster on
-        an idle machine, and every model 2-7x slower while another process
-        kept a core busy (``benchmarks/README.md``). The thread count never
-        changes a prediction.
+        idle and at most torch's current setting: a second thread slows small
+        models and any model on a busy machine (see "Why the defaults"). The
+        thread count never changes a prediction.
 
     callbacks : list of skorch callbacks, default=None
         Extra :mod:`skorch.callbacks` (e.g. ``Checkpoint``, ``LRScheduler``,
@@ -245,9 +229,8 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         Whether to standardise each target (remove its training mean, divide
         by its standard deviation) for training; predictions are mapped back
         to the original units. The meaning of ``GaussianProcessRegressor``'s
-        parameter of the same name. True by measurement: on Tecator (fat
-        content, standard deviation 13) the network without it predicted
-        the training mean (RMSE 12.9), with it 2.8-6.5.
+        parameter of the same name. True: without it a network predicted the
+        training mean of targets of large scale (see "Why the defaults").
 
     Attributes
     ----------
@@ -259,7 +242,7 @@ class RNNTimestepRegressor(BaseRNNRegressor):
     n_channels_in_ : int
         Number of features per timestep (1 for 2D input).
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a 2D DataFrame with string column names.
 
     n_outputs_ : int
@@ -279,7 +262,7 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         Best validation score, whose weights are the ones kept; None without
         ``early_stopping``.
 
-    is_categorical_ : ndarray of shape (n_channels_in_,) or None
+    is_categorical_ : ndarray of shape (`n_channels_in_`,) or None
         Boolean mask of the categorical features, None without any.
 
     categories_ : list of ndarray
@@ -527,10 +510,9 @@ class RNNTimestepClassifier(BaseRNNClassifier):
     ----------
     cell : {'lstm', 'gru', 'rnn'}, default='gru'
         The recurrent cell: long short-term memory, gated recurrent unit, or the
-        Elman recurrence ``h_t = f(W_hh h_{t-1} + W_xh x_t + b_h)``. 'gru' by
-        measurement: on ArrowHead an LSTM at the same settings stayed at chance
-        (0.30) where the GRU learned, and on scikit-learn's regression check
-        a GRU reached R² 0.69 where an LSTM reached 0.48 (``benchmarks/``).
+        Elman recurrence ``h_t = f(W_hh h_{t-1} + W_xh x_t + b_h)``. 'gru':
+        it learned where an LSTM at the same settings did not (see the user
+        guide's "Why the defaults").
 
     hidden_size : int, default=64
         Number of hidden units in each recurrent layer (and direction). Choose
@@ -551,21 +533,18 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         Activation of the recurrence: for 'rnn' the ``f`` above; for 'lstm' and
         'gru', as in Keras, the activation of the candidate state (and of the
         LSTM cell output), the gates staying sigmoid. 'tanh' (and 'relu' for
-        'rnn') runs on PyTorch's fused kernels. An LSTM with another
-        activation runs on the CPU on sklearn-rnn's own C++ kernel, compiled
-        on first use (about 10 s, once per machine), which trains within 1.15x
-        of the fused 'tanh'; GRU and Elman cells with other activations step
-        through time in Python, which is slower (see ``benchmarks/README.md``).
+        'rnn') runs on PyTorch's fused kernels; an LSTM with another activation
+        on sklearn-rnn's C++ kernel, compiled on first use (about 10 s, once per
+        machine); GRU and Elman cells with others step through time in Python,
+        which is slower. 'tanh': the fused kernels, and the standard choice.
 
     conv_filters : int or tuple of int, default=0
         Number of filters of each causal 1D convolution run before the
         recurrence (one layer per entry, ReLU after each; 0 or ``()`` for
         none), as in DeepConvLSTM and LSTM-FCN. Each output step sees only the
         current and earlier steps, so padding still never changes a
-        prediction. Off by default: on the UCR series of
-        ``benchmarks/accuracy.py`` it helps, on sequences whose class is the
-        order of a few events it overfitted (test accuracy 0.38 against 0.98
-        without); a parameter for ``GridSearchCV``.
+        prediction. Off by default: it helps on some series and overfits
+        others (see "Why the defaults"); a parameter for ``GridSearchCV``.
 
     conv_kernel_size : int, default=8
         Number of timesteps each convolution reads (8: the first layer of the
@@ -576,8 +555,8 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         recurrence, which reads their outputs; 'parallel' beside it, on the
         input at full resolution, their outputs (averaged over the real steps,
         or per step for the per-step estimators) joined to the recurrence's
-        before the output layer, as in LSTM-FCN. 'serial' by default: the
-        measurements of both are in the benchmarks README.
+        before the output layer, as in LSTM-FCN. 'serial': neither layout wins
+        on every benchmark set, so both are a parameter to search.
 
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
@@ -585,23 +564,17 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         or the column names of a DataFrame ``X``; the name and meaning of
         ``HistGradientBoostingClassifier``'s parameter. Each is embedded (see
         ``embedding_dim``) and concatenated with the numeric features before
-        the recurrence. Codes must be
-        integers from 0 to 2**24 - 1 (negative or fractional ones are a
-        ``ValueError``); ``fit`` learns the codes it sees (``categories_``),
-        and a code unseen in training maps to a fixed zero vector, the
-        "unknown" category. NaN still means padding. With a thousand
-        categories this is several times smaller and faster than one-hot
-        columns (``benchmarks/README.md``).
+        the recurrence. Codes must be integers from 0 to 2**24 - 1 (negative
+        or fractional ones are a ``ValueError``); ``fit`` learns the codes it
+        sees (``categories_``), and a code unseen in training maps to a fixed
+        zero vector, the "unknown" category. NaN still means padding.
 
     embedding_dim : int or 'auto', default='auto'
         Width of each categorical feature's embedding. 'auto' takes
-        ``min(8, round(1.6 * n ** 0.56))`` for ``n`` categories: fast.ai's
-        rule of thumb for tabular models, capped at 8 by measurement (5
-        categories: 4 dimensions, 10: 6, 18 and more: 8). Recurrent models
-        see few sequences: on 2,000 token sequences of 1,000 categories, 8
-        dimensions reached 0.838 held-out accuracy, 4 0.801, 16 0.802 and
-        fast.ai's 50 0.771; on 300 sessions, 50 dimensions for a 1,000-
-        category feature fell to 0.43 where 4 kept 0.86.
+        ``min(8, round(1.6 * n ** 0.56))`` for ``n`` categories (5 categories:
+        4 dimensions, 10: 6, 18 and more: 8): fast.ai's rule of thumb, capped
+        at 8 because recurrent models see few sequences and wider embeddings
+        overfitted them (see "Why the defaults").
 
     alpha : float, default=1e-4
         Strength of the L2 penalty: each training batch of ``batch_size``
@@ -624,16 +597,13 @@ class RNNTimestepClassifier(BaseRNNClassifier):
 
     learning_rate_init : float, default=3e-3
         Initial learning rate of the Adam optimizer. 3e-3 rather than Adam's
-        usual 1e-3: small data sets (tens to hundreds of sequences) get only a
-        few hundred steps, and at 1e-3 an LSTM reached R² 0.48 on
-        scikit-learn's regression check; 1e-2 was no better on the UCR series
-        of ``benchmarks/accuracy.py`` (ArrowHead 0.69 against 0.74).
+        usual 1e-3: small data sets get only a few hundred steps, which 1e-3
+        did not use up, and 1e-2 was no better (see "Why the defaults").
 
     max_iter : int, default=300
         Maximum number of epochs. Training usually stops earlier (see
-        ``n_iter_no_change``); on 36-sequence ArrowHead, 300 epochs with a
-        patience of 30 gave 0.74 accuracy where 100 with a patience of 10 gave
-        0.49.
+        ``n_iter_no_change``). 300: small data sets kept improving past 100
+        epochs (see "Why the defaults").
 
     shuffle : bool, default=True
         Whether to shuffle the samples in each epoch (in pools of similar
@@ -643,15 +613,14 @@ class RNNTimestepClassifier(BaseRNNClassifier):
     early_stopping : 'auto' or bool, default='auto'
         Whether to set aside ``validation_fraction`` of the training sequences
         (whole sequences, not stratified: the labels are per step) and stop
-        when the validation score has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs, restoring the best
-        weights (the score: accuracy for classifiers, R² for the squared
-        error, else the validation loss). Without it, training stops when the
-        training loss has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs. 'auto' enables it
-        when ``fit`` gets at least 1,000 sequences and ``n_iter_no_change`` is
-        not None, as for the sequence estimators. As in ``MLPRegressor``, it
-        does not apply to ``partial_fit``.
+        when the validation score has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, restoring the best weights (the score:
+        accuracy for classifiers, R² for the squared error, else the
+        validation loss). Without it, training stops when the training loss
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs. 'auto'
+        enables it when ``fit`` gets at least 1,000 sequences and
+        ``n_iter_no_change`` is not None, as for the sequence estimators. As in
+        ``MLPRegressor``, it does not apply to ``partial_fit``.
 
     validation_fraction : float, default=0.1
         Share of the training data set aside when ``early_stopping=True``.
@@ -659,10 +628,10 @@ class RNNTimestepClassifier(BaseRNNClassifier):
     n_iter_no_change : int or None, default=30
         Epochs without improvement before training stops. 30 rather than
         MLP's 10: minibatch losses of small data sets are noisy, and 10 epochs
-        stopped training before it had learned (see ``max_iter``). None never
-        stops early and warns of nothing: exactly ``max_iter`` epochs, as
-        Keras' ``fit(epochs=...)``; with ``early_stopping`` the validation
-        score is then recorded each epoch, as with Keras' ``validation_split``.
+        stopped training before it had learned. None never stops early and
+        warns of nothing: exactly ``max_iter`` epochs, as Keras'
+        ``fit(epochs=...)``; with ``early_stopping`` the validation score is
+        then recorded each epoch, as with Keras' ``validation_split``.
 
     tol : float, default=1e-4
         Minimum improvement of the monitored loss or score.
@@ -674,8 +643,8 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         How the recurrent layers and linear maps start: PyTorch's uniform
         initialisation, or Keras' (Glorot-uniform input weights, orthogonal
         recurrent weights, zero biases, and a forget-gate bias of 1 in an
-        LSTM) to reproduce a Keras model. The measurements behind the default
-        are in ``benchmarks/README.md`` ("The tutorial's model against Keras").
+        LSTM) to reproduce a Keras model. 'torch': at the defaults neither won
+        (see "Why the defaults").
 
     warm_start : bool, default=False
         Whether ``fit`` continues from the weights of the previous fit. The
@@ -703,11 +672,9 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         and prediction on the CPU; the caller's own setting is restored
         afterwards. 'auto' takes one thread per half million multiply-adds
         of a recurrent step, at most the cores that other processes leave
-        idle and at most torch's current setting: on 2 cores a second thread
-        made a 32-unit LSTM 0.92x as fast and a 512-unit one 1.75x faster on
-        an idle machine, and every model 2-7x slower while another process
-        kept a core busy (``benchmarks/README.md``). The thread count never
-        changes a prediction.
+        idle and at most torch's current setting: a second thread slows small
+        models and any model on a busy machine (see "Why the defaults"). The
+        thread count never changes a prediction.
 
     callbacks : list of skorch callbacks, default=None
         Extra :mod:`skorch.callbacks` (e.g. ``Checkpoint``, ``LRScheduler``,
@@ -729,7 +696,7 @@ class RNNTimestepClassifier(BaseRNNClassifier):
     n_channels_in_ : int
         Number of features per timestep (1 for 2D input).
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a 2D DataFrame with string column names.
 
     n_outputs_ : int
@@ -749,7 +716,7 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         Best validation score, whose weights are the ones kept; None without
         ``early_stopping``.
 
-    is_categorical_ : ndarray of shape (n_channels_in_,) or None
+    is_categorical_ : ndarray of shape (`n_channels_in_`,) or None
         Boolean mask of the categorical features, None without any.
 
     categories_ : list of ndarray

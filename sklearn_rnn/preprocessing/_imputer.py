@@ -51,7 +51,7 @@ default='ffill'
 
     Attributes
     ----------
-    statistics_ : ndarray of shape (n_channels_in_,)
+    statistics_ : ndarray of shape (`n_channels_in_`,)
         Per feature: the fill value of 'mean', 'median' and 'constant', and for
         the other strategies the training mean used for fully missing features.
     n_features_in_ : int

@@ -64,10 +64,10 @@ class SequenceOutlierFilter(SequenceTransformer):
 
     Attributes
     ----------
-    lower_, upper_ : ndarray of shape (n_channels_in_,)
+    lower_, upper_ : ndarray of shape (`n_channels_in_`,)
         The fences of 'iqr' (NaN for features not read); None for 'hampel'.
 
-    n_outliers_ : ndarray of shape (n_channels_in_,)
+    n_outliers_ : ndarray of shape (`n_channels_in_`,)
         Number of values of each feature of the training sequences judged
         outliers.
 
@@ -77,7 +77,7 @@ class SequenceOutlierFilter(SequenceTransformer):
     n_channels_in_ : int
         Number of features per timestep.
 
-    feature_names_in_ : ndarray of shape (n_channels_in_,)
+    feature_names_in_ : ndarray of shape (`n_channels_in_`,)
         Column names of an ``(id, time)`` DataFrame seen in ``fit``.
 
     See Also

@@ -37,10 +37,10 @@ class SequenceScaler(SequenceTransformer):
 
     Attributes
     ----------
-    center_ : ndarray of shape (n_channels_in_,)
+    center_ : ndarray of shape (`n_channels_in_`,)
         Per-feature value subtracted (mean, median or minimum; 0 for the
         features ``features`` leaves out, whose ``scale_`` is 1).
-    scale_ : ndarray of shape (n_channels_in_,)
+    scale_ : ndarray of shape (`n_channels_in_`,)
         Per-feature divisor (standard deviation, inter-quartile range or
         range): for every method ``X_scaled = (X - center_) / scale_``, the
         meaning of ``StandardScaler.scale_`` and ``RobustScaler.scale_`` (not

@@ -43,7 +43,7 @@ class StepTransformer(SequenceTransformer):
     n_channels_in_ : int
         Number of features per timestep.
 
-    feature_names_in_ : ndarray of shape (n_channels_in_,)
+    feature_names_in_ : ndarray of shape (`n_channels_in_`,)
         Column names of an ``(id, time)`` DataFrame seen in ``fit``.
 
     See Also
