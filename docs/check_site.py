@@ -86,6 +86,17 @@ def broken_links(site):
     return broken
 
 
+def gallery_without_figures(site):
+    """The gallery's example pages that show no figure of their example."""
+    missing = []
+    for page in sorted((site / "auto_examples").glob("plot_*.html")):
+        figure = f"sphx_glr_{page.stem}_"
+        sources = [s for s in _parse(page, {}).links if figure in s]
+        if not any((page.parent / s).exists() for s in sources):
+            missing.append(page.name)
+    return missing
+
+
 def render(site, out):
     """Open each page of ``PAGES`` in headless Chromium: ``[problems]``."""
     from selenium import webdriver
@@ -139,10 +150,14 @@ def main(site):
     problems = [
         f"{p.relative_to(site)}: {link} ({why})" for p, link, why in broken_links(site)
     ]
-    print(
-        f"{sum(1 for _ in site.rglob('*.html'))} pages, "
-        f"{len(problems)} broken internal links"
-    )
+    pages = [p for p in site.rglob("*.html") if "_static" not in p.parts]
+    print(f"{len(pages)} pages, {len(problems)} broken internal links")
+    examples = len(list((site / "auto_examples").glob("plot_*.html")))
+    bare = gallery_without_figures(site)
+    print(f"{examples} gallery pages, {len(bare)} without their figure")
+    if not examples:
+        problems.append("the gallery is empty")
+    problems += [f"{name}: no figure of its example" for name in bare]
     problems += render(site, site.parent / "screenshots")
     for problem in problems:
         print("PROBLEM:", problem)
