@@ -640,6 +640,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         with torch_threads(self._threads(rows, device)), flush_denormals():
             return predict_batches(module, data, device), seqs
 
+    def _predict(self, X, to_output):
+        """``to_output`` of the network's outputs for ``X``, in the form the
+        target layout gives predictions (per step: shaped like ``X``)."""
+        out, seqs = self._forward(X)
+        return self._targets.output(to_output(out), seqs, X)
+
     def _padded_input(self, X):
         """``(x, lengths, seqs)``: ``X`` validated as for ``predict``, as one
         zero-padded float32 tensor ``(n, T, d)`` with category codes encoded,

@@ -1,4 +1,5 @@
-"""RNNClassifier: a recurrent network classifier."""
+"""Classification: what it adds to the base estimator (``BaseRNNClassifier``),
+and ``RNNClassifier``, one label per sequence."""
 
 import numpy as np
 import torch
@@ -53,10 +54,6 @@ class BaseRNNClassifier(ClassifierMixin, BaseRNN):
         return self._targets.score(
             self, X, y, sample_weight, accuracy_score, self._to_labels
         )
-
-    def _predict(self, X, to_output):
-        out, seqs = self._forward(X)
-        return self._targets.output(to_output(out), seqs, X)
 
     def _to_labels(self, logits):
         """Raw network outputs (a tensor) as predicted labels."""

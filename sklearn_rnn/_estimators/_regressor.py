@@ -1,4 +1,5 @@
-"""RNNRegressor: a recurrent network regressor."""
+"""Regression: what it adds to the base estimator (``BaseRNNRegressor``), and
+``RNNRegressor``, one prediction per sequence."""
 
 from numbers import Real
 
@@ -32,8 +33,7 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
 
     def predict(self, X):
         """See :class:`RNNRegressor` and :class:`RNNTimestepRegressor`."""
-        out, seqs = self._forward(X)
-        return self._targets.output(self._to_targets(out), seqs, X)
+        return self._predict(X, self._to_targets)
 
     def score(self, X, y, sample_weight=None):
         """See :class:`RNNRegressor` and :class:`RNNTimestepRegressor`."""
