@@ -133,6 +133,17 @@ def test_poisson_regressor_exports_its_log_link():
     _check(RNNRegressor(loss="poisson", **TINY).fit(X, y), X)
 
 
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNTimestepRegressor])
+def test_several_quantiles_export_in_order(Est):
+    """The graph orders the quantiles as predict does: (batch, 3) per sequence
+    (per step: a row per real step), the targets' quantiles side by side."""
+    X, y, _ = ragged()
+    if Est is RNNTimestepRegressor:
+        y = [np.cumsum(x[:, 0]) for x in X]
+    est = Est(loss="quantile", quantile=[0.1, 0.5, 0.9], **TINY).fit(X, y)
+    _check(est, X)
+
+
 def test_classifier_labels_come_out_as_strings_too():
     X, _, y = ragged(high=20)
     labels = np.array(["down", "up"])[y]

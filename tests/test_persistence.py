@@ -56,6 +56,10 @@ def _fitted(name):
         return RNNClassifier(conv_filters=(3,), conv_layout="parallel", **TINY).fit(
             complete, Y
         ), complete
+    if name == "quantiles":
+        Y = np.column_stack([y_reg, -y_reg])
+        reg = RNNRegressor(loss="quantile", quantile=[0.1, 0.5, 0.9], **TINY)
+        return reg.fit(complete, Y), complete
     if name == "pipeline":
         pipe = make_pipeline(
             SequenceImputer(add_indicator=True),
@@ -69,7 +73,15 @@ def _fitted(name):
 
 
 @pytest.mark.parametrize(
-    "name", ["regressor", "classifier", "multilabel", "pipeline", "best_estimator"]
+    "name",
+    [
+        "regressor",
+        "quantiles",
+        "classifier",
+        "multilabel",
+        "pipeline",
+        "best_estimator",
+    ],
 )
 def test_loaded_models_predict_bit_identically(name):
     model, X = _fitted(name)

@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 from conftest import TINY, median_over_seeds, ragged
+from sklearn.metrics import d2_pinball_score
 
 from sklearn_rnn import (
     RNNRegressor,
+    RNNTimestepRegressor,
 )
 
 nan = np.nan
@@ -49,6 +51,50 @@ def test_quantile_models_make_an_80_percent_band_on_new_data():
 
     covered = median_over_seeds(coverage)
     assert 0.75 <= covered <= 0.85, covered
+
+
+def test_several_quantiles_from_one_model_never_cross():
+    """quantile=[...]: one network, a last axis of quantiles in order for every
+    sample (even far from the training data), and each about as often above
+    the targets as its level says; one float keeps the plain shape."""
+    X, y, _ = _noisy(600, 0)
+    params = dict(FAST, max_iter=30, n_iter_no_change=None)
+    reg = RNNRegressor(loss="quantile", quantile=[0.1, 0.5, 0.9], **params)
+    reg.fit(X[:400], y[:400])
+    pred = reg.predict(X[400:])
+    assert pred.shape == (200, 3)
+    far = reg.predict(50 * X[400:410])  # no data there: still ordered
+    assert (np.diff(pred, axis=1) > 0).all() and (np.diff(far, axis=1) > 0).all()
+    below = (y[400:, None] <= pred).mean(axis=0)
+    assert below[0] < 0.25 and 0.3 < below[1] < 0.7 and below[2] > 0.75, below
+    expected = np.mean(
+        [
+            d2_pinball_score(y[400:], pred[:, j], alpha=q)
+            for j, q in enumerate([0.1, 0.5, 0.9])
+        ]
+    )
+    assert reg.score(X[400:], y[400:]) == pytest.approx(expected)
+    one = RNNRegressor(loss="quantile", quantile=0.5, **TINY).fit(X, y)
+    assert one.predict(X[:3]).shape == (3,)
+
+
+def test_several_quantiles_with_several_targets_and_per_step():
+    X, y_reg, _ = ragged()
+    Y = np.column_stack([y_reg, -y_reg])
+    reg = RNNRegressor(loss="quantile", quantile=(0.2, 0.8), **TINY).fit(X, Y)
+    pred = reg.predict(X)
+    assert pred.shape == (30, 2, 2) and (pred[..., 1] > pred[..., 0]).all()
+    steps = [np.cumsum(x[:, 0]) for x in X]
+    per_step = RNNTimestepRegressor(loss="quantile", quantile=[0.25, 0.75], **TINY)
+    out = per_step.fit(X, steps).predict(X)
+    assert [o.shape for o in out] == [(len(x), 2) for x in X]
+
+
+@pytest.mark.parametrize("quantile", [[0.9, 0.1], [0.0, 0.5], [0.5, 1.0], [[0.1]], []])
+def test_quantiles_must_be_increasing_within_0_and_1(quantile):
+    X, y, _ = ragged()
+    with pytest.raises(ValueError, match="list of increasing floats in"):
+        RNNRegressor(loss="quantile", quantile=quantile, **TINY).fit(X, y)
 
 
 @pytest.mark.slow

@@ -66,6 +66,15 @@ def test_the_stream_equals_predict_on_every_prefix(
             np.testing.assert_allclose(got, est.predict(prefixes), atol=ATOL, rtol=0)
 
 
+def test_several_quantiles_stream_in_order():
+    est, X = _fit(RNNRegressor, loss="quantile", quantile=[0.1, 0.5, 0.9])
+    stream = SequenceStream(est)
+    stream.update(["a", "b"], [X[0][:4], X[1]])
+    got = stream.update(["a"], [X[0][4:]])
+    np.testing.assert_allclose(got, est.predict([X[0]]), atol=ATOL, rtol=0)
+    assert stream.predict(["a", "b"]).shape == (2, 3)
+
+
 @pytest.mark.parametrize("Est", [RNNTimestepRegressor, RNNTimestepClassifier])
 def test_per_step_estimators_predict_each_new_step(Est):
     est, X = _fit(Est, cell="gru", num_layers=2)

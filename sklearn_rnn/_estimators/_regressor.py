@@ -6,11 +6,11 @@ from numbers import Real
 import numpy as np
 import torch
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.metrics import r2_score
+from sklearn.metrics import d2_pinball_score, r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from .._nn._losses import regression_criterion
+from .._nn._losses import ordered_quantiles, regression_criterion
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
 from ._targets import SEQUENCE
 
@@ -27,7 +27,7 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
                 {"squared_error", "absolute_error", "huber", "poisson", "quantile"}
             )
         ],
-        "quantile": [Interval(Real, 0, 1, closed="neither"), None],
+        "quantile": [Interval(Real, 0, 1, closed="neither"), "array-like", None],
         "normalize_y": ["boolean"],
     }
 
@@ -37,15 +37,41 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
 
     def score(self, X, y, sample_weight=None):
         """See :class:`RNNRegressor` and :class:`RNNTimestepRegressor`."""
-        return self._targets.score(
-            self, X, y, sample_weight, r2_score, self._to_targets
-        )
+        metric = r2_score if self._n_quantiles() == 1 else self._d2_pinball
+        return self._targets.score(self, X, y, sample_weight, metric, self._to_targets)
 
     def _to_targets(self, out):
-        """Raw network outputs (a tensor) as predictions in the units of y."""
+        """Raw network outputs (a tensor) as predictions in the units of y:
+        ``(n, n_outputs_)`` (``(n,)`` for a 1D ``y``), and with several
+        quantiles ``(n, n_outputs_, n_quantiles)`` (``(n, n_quantiles)``)."""
         scale, mean = (torch.from_numpy(a) for a in (self._y_scale, self._y_mean))
-        flat = to_target_units(out.double(), self.loss, scale, mean).numpy()
+        n_quantiles = self._n_quantiles()
+        flat = to_target_units(out.double(), self.loss, scale, mean, n_quantiles)
+        flat = flat.numpy()
+        if n_quantiles > 1:
+            flat = flat.reshape(len(flat), -1, n_quantiles)
         return flat[:, 0] if self._y_1d else flat
+
+    def _n_quantiles(self):
+        """How many quantiles each target has: 1 but for a list of them."""
+        if self.loss != "quantile" or np.ndim(self.quantile) == 0:
+            return 1
+        return len(self.quantile)
+
+    def _d2_pinball(self, y_true, y_pred, sample_weight=None):
+        """The score of several quantiles: the mean over them of the fraction
+        of pinball loss explained (``d2_pinball_score``, 1 at best, as R²)."""
+        y_true = np.asarray(y_true, dtype=np.float64)
+        return float(
+            np.mean(
+                [
+                    d2_pinball_score(
+                        y_true, y_pred[..., j], sample_weight=sample_weight, alpha=q
+                    )
+                    for j, q in enumerate(self.quantile)
+                ]
+            )
+        )
 
     def _validate_targets(self, y, seqs, *, first, incremental, classes, sample_weight):
         y = check_array(
@@ -88,14 +114,28 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
         return target, None, attributes
 
     def _n_outputs(self):
-        return self.n_outputs_
+        return self.n_outputs_ * self._n_quantiles()
 
     def _check_loss(self, y):
         if self.loss == "quantile" and self.quantile is None:
             raise ValueError(
                 "loss='quantile' needs the quantile to predict: set quantile to a "
-                "float in (0, 1), e.g. quantile=0.9."
+                "float in (0, 1), e.g. quantile=0.9, or to several, e.g. "
+                "quantile=[0.1, 0.5, 0.9]."
             )
+        if np.ndim(self.quantile) > 0:
+            levels = np.asarray(self.quantile, dtype=np.float64)
+            if not (
+                levels.ndim == 1
+                and len(levels) >= 1
+                and np.all((levels > 0) & (levels < 1))
+                and np.all(np.diff(levels) > 0)
+            ):
+                raise ValueError(
+                    "quantile must be a float in (0, 1) or a list of increasing "
+                    f"floats in (0, 1), e.g. [0.1, 0.5, 0.9]. Got {self.quantile!r} "
+                    "instead."
+                )
         if self.loss == "poisson" and (np.any(y < 0) or not np.all(y.sum(0) > 0)):
             raise ValueError(
                 "Some value(s) of y are negative which is not allowed for Poisson "
@@ -333,8 +373,12 @@ class RNNRegressor(BaseRNNRegressor):
         (predicts that conditional quantile: two models make a prediction
         band).
 
-    quantile : float, default=None
-        The quantile to predict with ``loss='quantile'``, in (0, 1).
+    quantile : float or array-like of float, default=None
+        The quantile to predict with ``loss='quantile'``, in (0, 1), or several
+        increasing ones (e.g. ``[0.1, 0.5, 0.9]``) predicted by one network
+        that never lets them cross: each is the one before plus a positive
+        step. Several quantiles add a last axis to the predictions, and
+        ``score`` is then the mean of ``d2_pinball_score`` over them.
 
     normalize_y : bool, default=True
         Whether to standardise each target (remove its training mean, divide
@@ -564,7 +608,8 @@ class RNNRegressor(BaseRNNRegressor):
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predicted values.
+            Predicted values; with several quantiles, a last axis of
+            ``len(quantile)``.
         """
         return super().predict(X)
 
@@ -590,13 +635,17 @@ class RNNRegressor(BaseRNNRegressor):
         return super().score(X, y, sample_weight)
 
 
-def to_target_units(out, loss, scale, mean):
+def to_target_units(out, loss, scale, mean, n_quantiles=1):
     """Network outputs (a tensor) in the units of ``y``.
 
-    The inverse of the link (``loss='poisson'``: the network outputs log-means),
+    The inverse of the link (``loss='poisson'``: the network outputs log-means;
+    several quantiles: their ordering, ``n_quantiles`` columns per target),
     then of the standardisation of ``normalize_y``; ``predict`` and the ONNX
     graph of :func:`~sklearn_rnn.to_onnx` both map outputs through it.
     """
     if loss == "poisson":
         out = out.exp()
+    if n_quantiles > 1:
+        out = ordered_quantiles(out, n_quantiles)
+        scale, mean = (a.repeat_interleave(n_quantiles) for a in (scale, mean))
     return out * scale + mean

@@ -222,8 +222,12 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         (predicts that conditional quantile: two models make a prediction
         band).
 
-    quantile : float, default=None
-        The quantile to predict with ``loss='quantile'``, in (0, 1).
+    quantile : float or array-like of float, default=None
+        The quantile to predict with ``loss='quantile'``, in (0, 1), or several
+        increasing ones (e.g. ``[0.1, 0.5, 0.9]``) predicted by one network
+        that never lets them cross: each is the one before plus a positive
+        step. Several quantiles add a last axis to the predictions, and
+        ``score`` is then the mean of ``d2_pinball_score`` over them.
 
     normalize_y : bool, default=True
         Whether to standardise each target (remove its training mean, divide
@@ -459,7 +463,8 @@ n_timesteps) or (n_samples, n_timesteps, n_outputs)
             Predictions at every real step: a list of ``(length_i,)`` (or
             ``(length_i, n_outputs)``) arrays when ``X`` is a list, else an
             array ``(n_samples, n_timesteps[, n_outputs])`` aligned with
-            ``X``, NaN on its padding steps.
+            ``X``, NaN on its padding steps; with several quantiles, a last
+            axis of ``len(quantile)``.
         """
         return super().predict(X)
 

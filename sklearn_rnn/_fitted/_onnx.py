@@ -256,7 +256,11 @@ RNNTimestepClassifier or Pipeline
             for a in (estimator._y_scale, estimator._y_mean)
         )
         to_output = partial(
-            to_target_units, loss=estimator.loss, scale=scale, mean=mean
+            to_target_units,
+            loss=estimator.loss,
+            scale=scale,
+            mean=mean,
+            n_quantiles=estimator._n_quantiles(),
         )
     codes = _Codes(estimator._categorical_, getattr(estimator, "categories_", ()))
     width = width or estimator.n_channels_in_

@@ -3,19 +3,40 @@
 import torch
 from torch import nn
 
-__all__ = ["PinballLoss", "regression_criterion"]
+__all__ = ["PinballLoss", "ordered_quantiles", "regression_criterion"]
+
+
+def ordered_quantiles(raw, n_quantiles):
+    """The network's raw outputs ``(n, n_targets * n_quantiles)`` as quantiles
+    that never cross: for each target the first is its raw output, each next
+    one adds a softplus (a positive step) to the one before. One quantile is
+    the raw output itself."""
+    if n_quantiles == 1:
+        return raw
+    steps = raw.unflatten(1, (-1, n_quantiles))
+    first, rest = steps[..., :1], nn.functional.softplus(steps[..., 1:])
+    return torch.cat([first, rest], dim=-1).cumsum(dim=-1).flatten(1)
 
 
 class PinballLoss(nn.Module):
-    """The quantile (pinball) loss, unreduced: its minimiser is the quantile."""
+    """The quantile (pinball) loss, unreduced: its minimiser is the quantile.
+
+    With several quantiles (increasing), the outputs are read through
+    :func:`ordered_quantiles`, ``n_quantiles`` per target column, and the loss
+    has one column per target and quantile.
+    """
 
     def __init__(self, quantile):
         super().__init__()
-        self.quantile = quantile
+        levels = torch.as_tensor(quantile, dtype=torch.float32).reshape(-1)
+        self.register_buffer("levels", levels)
 
     def forward(self, y_pred, y_true):
-        residual = y_true - y_pred
-        return torch.maximum(self.quantile * residual, (self.quantile - 1) * residual)
+        n_quantiles = len(self.levels)
+        y_pred = ordered_quantiles(y_pred, n_quantiles)
+        residual = y_true.repeat_interleave(n_quantiles, dim=1) - y_pred
+        levels = self.levels.repeat(y_true.shape[1]).to(residual.dtype)
+        return torch.maximum(levels * residual, (levels - 1) * residual)
 
 
 def regression_criterion(loss, quantile):
