@@ -199,12 +199,15 @@ def _rmse(y, p):
     return float(np.sqrt(mean_squared_error(y, p)))
 
 
-def evaluate(task, train, test, seed, grid, estimator_params=None, n_jobs=1):
+def evaluate(
+    task, train, test, seed, grid, estimator_params=None, n_jobs=1, scaler_params=None
+):
     """Grid-searched pipeline scored on the test split: (score, best, seconds)."""
     (X_tr, y_tr), (X_te, y_te) = train, test
     Est = RNNClassifier if task == "classification" else RNNRegressor
     model = make_pipeline(
-        SequenceScaler(), Est(random_state=seed, **(estimator_params or {}))
+        SequenceScaler(**(scaler_params or {})),
+        Est(random_state=seed, **(estimator_params or {})),
     )
     grid = {f"{type(model[-1]).__name__.lower()}__{k}": v for k, v in grid.items()}
     cv = (
@@ -252,11 +255,18 @@ def main(argv=None):
         default={},
         help='estimator parameters for an ablation, as JSON: \'{"pooling": "last"}\'',
     )
+    parser.add_argument(
+        "--scaler",
+        type=json.loads,
+        default={},
+        help="SequenceScaler parameters, as JSON: '{\"per_sequence\": true}'",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     seeds, grid = (args.seeds[:1], QUICK_GRID) if args.quick else (args.seeds, GRID)
     lines = [
-        f"Grid: {grid}; parameters {args.params}; seeds {seeds}; "
+        f"Grid: {grid}; parameters {args.params}; scaler {args.scaler}; "
+        f"seeds {seeds}; "
         f"torch {torch.__version__}, 1 thread.",
         "",
         "| dataset | sklearn-rnn (mean, min–max) | baselines (same run) | "
@@ -269,7 +279,14 @@ def main(argv=None):
         scores, bests, times = [], [], []
         for seed in seeds:
             score, best, seconds = evaluate(
-                task, train, test, seed, grid, args.params, n_jobs=args.n_jobs
+                task,
+                train,
+                test,
+                seed,
+                grid,
+                args.params,
+                n_jobs=args.n_jobs,
+                scaler_params=args.scaler,
             )
             scores.append(score)
             bests.append(best)

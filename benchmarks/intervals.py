@@ -14,7 +14,14 @@ error. Three bands are scored on the held-out part:
 - *CQR*: MAPIE's ``ConformalizedQuantileRegressor`` over the same three fitted
   models (``prefit=True``), conformalized on the calibration set;
 - *split conformal*: MAPIE's ``SplitConformalRegressor`` around the
-  squared-error model, conformalized on the same set.
+  squared-error model, conformalized on the same set;
+- *one model, raw* and *one model, CQR*: a single model fitted with
+  ``quantile=[0.05, 0.1, 0.5, 0.9, 0.95]`` (its quantiles never cross), its
+  band as it is, and conformalized on the calibration set by CQR's rule (the
+  band widened by the ``ceil((n + 1) * level) / n`` quantile of the
+  calibration scores ``max(low - y, y - high)``, as MAPIE computes it).
+
+``--methods`` runs some of them (each method's fits are its own).
 
 Tasks: Tecator (the sktime wheel, as in accuracy.py), ``make_sequence_regression``
 (800 ragged sequences; 600 for training) and the noisy sine of keras_parity.py
@@ -68,7 +75,27 @@ def _coverage(y, bands):
     return float(np.mean((bands[:, 0] <= y) & (y <= bands[:, 1])))
 
 
-def measure(task, seed, wheels):
+METHODS = (
+    "raw quantiles",
+    "CQR",
+    "split conformal",
+    "one model, raw",
+    "one model, CQR",
+)
+ONE_MODEL = (0.05, 0.1, 0.5, 0.9, 0.95)
+
+
+def _cqr(low_cal, high_cal, y_cal, low, high, level):
+    """Conformalized quantile regression of the band ``[low, high]``."""
+    scores = np.maximum(low_cal - y_cal, y_cal - high_cal)
+    n = len(y_cal)
+    margin = np.quantile(
+        scores, min(1.0, np.ceil((n + 1) * level) / n), method="higher"
+    )
+    return np.stack([low - margin, high + margin], axis=1)
+
+
+def measure(task, seed, wheels, methods=METHODS):
     """``{(method, level): coverage}`` on the held-out part for one seed."""
     X, y, X_test, y_test = TASKS[task](seed, wheels)
     rng = np.random.RandomState(seed)
@@ -79,12 +106,26 @@ def measure(task, seed, wheels):
         return [X[i] for i in idx] if isinstance(X, list) else X[idx]
 
     X_fit, y_fit, X_cal, y_cal = take(fit), y[fit], take(cal), y[cal]
+    results = {}
+    if any(m.startswith("one model") for m in methods):
+        one = _model(seed, loss="quantile", quantile=list(ONE_MODEL))
+        one.fit(X_fit, y_fit)
+        test, cal_pred = one.predict(X_test), one.predict(X_cal)
+        for level in LEVELS:
+            j, k = (ONE_MODEL.index(round((1 + s * level) / 2, 3)) for s in (-1, 1))
+            raw = test[:, [j, k]]
+            results["one model, raw", level] = _coverage(y_test, raw)
+            band = _cqr(
+                cal_pred[:, j], cal_pred[:, k], y_cal, raw[:, 0], raw[:, 1], level
+            )
+            results["one model, CQR", level] = _coverage(y_test, band)
+    if not set(methods) & {"raw quantiles", "CQR", "split conformal"}:
+        return results
     quantiles = {
         q: _model(seed, loss="quantile", quantile=q).fit(X_fit, y_fit)
         for q in (0.05, 0.1, 0.5, 0.9, 0.95)
     }
     point = _model(seed).fit(X_fit, y_fit)
-    results = {}
     for level in LEVELS:
         low, high = round((1 - level) / 2, 3), round((1 + level) / 2, 3)
         raw = np.stack(
@@ -113,6 +154,7 @@ def main(argv=None):
     parser.add_argument("--tasks", nargs="+", default=list(TASKS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--wheels", default=os.path.join(HERE, ".wheels"))
+    parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--output", help="also write the table to this file")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -125,8 +167,8 @@ def main(argv=None):
         "|---|---|---|---|",
     ]
     for task in args.tasks:
-        runs = [measure(task, seed, args.wheels) for seed in args.seeds]
-        for method in ("raw quantiles", "CQR", "split conformal"):
+        runs = [measure(task, seed, args.wheels, args.methods) for seed in args.seeds]
+        for method in args.methods:
             cells = []
             for level in LEVELS:
                 values = [run[method, level] for run in runs]

@@ -28,6 +28,7 @@ ESTIMATORS = [
     SequenceImputer(strategy="linear", add_indicator=True),
     SequenceScaler(),
     SequenceScaler(method="robust", clip_value=3.0),
+    SequenceScaler(per_sequence=True),
     StepTransformer(StandardScaler()),
     SequenceOutlierFilter(),
     SequenceOutlierFilter(method="iqr", action="clip"),

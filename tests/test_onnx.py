@@ -186,6 +186,11 @@ def test_a_pipeline_with_other_steps_is_refused_with_the_step_named():
     pipe = make_pipeline(SequencePadder(), RNNRegressor(**TINY)).fit(X, y)
     with pytest.raises(TypeError, match="step 'sequencepadder' is SequencePadder"):
         to_onnx(pipe, io.BytesIO())
+    per_sequence = make_pipeline(
+        SequenceScaler(per_sequence=True), RNNRegressor(**TINY)
+    )
+    with pytest.raises(TypeError, match=r"SequenceScaler\(per_sequence=True\)"):
+        to_onnx(per_sequence.fit(X, y), io.BytesIO())
 
 
 @pytest.mark.parametrize(

@@ -100,8 +100,13 @@ def test_loaded_models_predict_bit_identically(name):
 
 @pytest.mark.parametrize(
     "transformer",
-    [SequencePadder(maxlen=5), SequenceImputer(strategy="linear"), SequenceScaler()],
-    ids=lambda t: type(t).__name__,
+    [
+        SequencePadder(maxlen=5),
+        SequenceImputer(strategy="linear"),
+        SequenceScaler(),
+        SequenceScaler(method="robust", per_sequence=True),
+    ],
+    ids=lambda t: f"{type(t).__name__}-{getattr(t, 'per_sequence', '')}",
 )
 def test_transformers_and_unfitted_objects_round_trip(transformer):
     X, _, _ = ragged()

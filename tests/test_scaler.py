@@ -74,3 +74,40 @@ def test_scale_is_a_divisor_for_every_method():
         np.testing.assert_allclose(scaler.transform(X), expected)
     minmax = SequenceScaler(method="minmax").fit(X).transform(X)
     assert minmax.min() == 0.0 and minmax.max() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("method", ["standard", "robust", "minmax"])
+def test_per_sequence_scales_each_sequence_by_its_own_real_steps(method):
+    """Each sequence, whatever its level, comes out as if it were the whole
+    training set of a global scaler; padding (either end) and the other
+    sequences change nothing."""
+    rng = np.random.RandomState(0)
+    X = [
+        level * rng.normal(size=(n, 2)) + level
+        for level, n in zip([0.01, 1.0, 13.0], [5, 9, 7])
+    ]
+    X[1][3, 0] = np.nan  # a missing value is ignored, and stays missing
+    scaler = SequenceScaler(method=method, per_sequence=True).fit(X[:1])
+    np.testing.assert_array_equal(scaler.center_, [0.0, 0.0])
+    np.testing.assert_array_equal(scaler.scale_, [1.0, 1.0])
+    out = scaler.transform(X)
+    for x, scaled in zip(X, out):
+        alone = SequenceScaler(method=method).fit([x]).transform([x])[0]
+        np.testing.assert_allclose(scaled[: len(x)], alone, rtol=1e-12, atol=1e-12)
+    assert np.isnan(out[1][3, 0]) and np.isnan(out[0][5:]).all()
+    padded = np.full((3, 12, 2), np.nan)
+    for row, x in zip(padded, X):
+        row[12 - len(x) :] = x  # leading padding
+    pre = scaler.transform(padded)
+    for row, scaled, x in zip(pre, out, X):
+        np.testing.assert_allclose(row[12 - len(x) :], scaled[: len(x)], atol=1e-12)
+    assert not hasattr(scaler, "inverse_transform")
+    assert hasattr(SequenceScaler().fit(X), "inverse_transform")
+
+
+def test_per_sequence_keeps_features_it_does_not_read_and_clips():
+    X = [np.column_stack([np.arange(6.0) * 10, np.arange(6) % 2]) for _ in range(3)]
+    scaler = SequenceScaler(per_sequence=True, features=[0], clip_value=1.0)
+    out = scaler.fit_transform(X)
+    np.testing.assert_array_equal(out[:, :, 1], np.stack([x[:, 1] for x in X]))
+    assert out[:, :, 0].max() == 1.0 and out[:, :, 0].min() == -1.0

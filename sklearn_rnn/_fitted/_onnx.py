@@ -84,6 +84,12 @@ def _preprocessing(pipeline):
                 f"{type(step).__name__}. Apply it before the graph, or export "
                 "the estimator alone."
             )
+        if getattr(step, "per_sequence", False):
+            raise TypeError(
+                f"to_onnx does not export SequenceScaler(per_sequence=True) (step "
+                f"{name!r}): scale each sequence before the graph, or export the "
+                "estimator alone."
+            )
         check_is_fitted(step)
         modules.append(_TRANSFORMERS[type(step)](step))
         width = width or step.n_channels_in_

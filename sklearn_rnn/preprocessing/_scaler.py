@@ -4,6 +4,7 @@ import warnings
 from numbers import Real
 
 import numpy as np
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import SequenceTransformer, real_steps
@@ -35,11 +36,22 @@ class SequenceScaler(SequenceTransformer):
         (e.g. categorical codes for ``categorical_features``). None: every
         feature.
 
+    per_sequence : bool, default=False
+        Whether each sequence is scaled by the statistics of its own real steps
+        (per feature, with ``method``) instead of those of the training set:
+        the per-series normalisation of the UCR archive, for series whose
+        levels differ by orders of magnitude. It discards each sequence's
+        level and spread, so it is a choice to search, not a default: it
+        helped where series levels span orders of magnitude and would hurt
+        where the level is the signal (see "Why the defaults").
+        ``inverse_transform`` is then not available.
+
     Attributes
     ----------
     center_ : ndarray of shape (`n_channels_in_`,)
         Per-feature value subtracted (mean, median or minimum; 0 for the
-        features ``features`` leaves out, whose ``scale_`` is 1).
+        features ``features`` leaves out, whose ``scale_`` is 1, and for every
+        feature with ``per_sequence=True``, where each sequence brings its own).
     scale_ : ndarray of shape (`n_channels_in_`,)
         Per-feature divisor (standard deviation, inter-quartile range or
         range): for every method ``X_scaled = (X - center_) / scale_``, the
@@ -69,33 +81,24 @@ class SequenceScaler(SequenceTransformer):
         "method": [StrOptions(_SCALING)],
         "clip_value": [Interval(Real, 0, None, closed="neither"), None],
         "features": ["array-like", None],
+        "per_sequence": ["boolean"],
     }
 
-    def __init__(self, *, method="standard", clip_value=None, features=None):
+    def __init__(
+        self, *, method="standard", clip_value=None, features=None, per_sequence=False
+    ):
         self.method = method
         self.clip_value = clip_value
         self.features = features
+        self.per_sequence = per_sequence
 
     def _fit(self, seqs):
-        steps = real_steps(seqs).astype(np.float64)
-        with warnings.catch_warnings():
-            # A feature never observed in training has no statistics: see below.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            if self.method == "standard":
-                center, var = np.nanmean(steps, 0), np.nanvar(steps, 0)
-                n = (~np.isnan(steps)).sum(axis=0)
-                scale = np.where(_constant(var, center, n), 0.0, np.sqrt(var))
-            elif self.method == "robust":
-                q25, center, q75 = np.nanpercentile(steps, [25, 50, 75], axis=0)
-                scale = q75 - q25
-            else:
-                center = np.nanmin(steps, 0)
-                scale = np.nanmax(steps, 0) - center
-        # Never-observed features are left as they are; constant ones get
-        # scale 1 (scikit-learn's _handle_zeros_in_scale rule).
-        center = np.where(np.isfinite(center), center, 0.0)
-        tiny = 10 * np.finfo(np.float64).eps
-        scale = np.where(np.isfinite(scale) & (scale >= tiny), scale, 1.0)
+        width = seqs.values.shape[2]
+        if self.per_sequence:  # nothing global to learn
+            center, scale = np.zeros(width), np.ones(width)
+        else:
+            steps = real_steps(seqs).astype(np.float64)
+            center, scale = _statistics(steps, self.method, axis=0)
         read = self._read_mask(seqs)  # the features passed through: 0 and 1
         self.center_, self.scale_ = (
             np.where(read, center, 0.0),
@@ -106,11 +109,16 @@ class SequenceScaler(SequenceTransformer):
         # NaN (padding and missing values) stays NaN through the arithmetic.
         dtype = seqs.values.dtype
         center, scale = self.center_.astype(dtype), self.scale_.astype(dtype)
+        if self.per_sequence:  # each sequence's own, over its real steps
+            real = np.where(seqs.mask[..., None], seqs.values, np.nan)
+            center, scale = _statistics(real.astype(np.float64), self.method, axis=1)
+            center, scale = center[:, None].astype(dtype), scale[:, None].astype(dtype)
         scaled = scale_values(seqs.values, center, scale, self.clip_value)
         if self.features is None:
             return scaled
         return np.where(self._read_mask(), scaled, seqs.values)
 
+    @available_if(lambda self: not self.per_sequence)
     def inverse_transform(self, X):
         """Undo the scaling (values clipped by ``clip`` stay clipped).
 
@@ -137,6 +145,29 @@ def scale_values(values, center, scale, clip_value):
     numpy arrays in ``transform``, torch tensors in ``to_onnx``'s graph."""
     out = (values - center) / scale
     return out if clip_value is None else out.clip(-clip_value, clip_value)
+
+
+def _statistics(values, method, axis):
+    """``(center, scale)`` of ``values`` along ``axis`` by ``method``, NaN
+    ignored: a feature never observed gets 0 and 1, a constant one scale 1
+    (scikit-learn's ``_handle_zeros_in_scale`` rule)."""
+    with warnings.catch_warnings():
+        # A feature never observed has no statistics: see below.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if method == "standard":
+            center, var = np.nanmean(values, axis), np.nanvar(values, axis)
+            n = (~np.isnan(values)).sum(axis=axis)
+            scale = np.where(_constant(var, center, n), 0.0, np.sqrt(var))
+        elif method == "robust":
+            q25, center, q75 = np.nanpercentile(values, [25, 50, 75], axis=axis)
+            scale = q75 - q25
+        else:
+            center = np.nanmin(values, axis)
+            scale = np.nanmax(values, axis) - center
+    center = np.where(np.isfinite(center), center, 0.0)
+    tiny = 10 * np.finfo(np.float64).eps
+    scale = np.where(np.isfinite(scale) & (scale >= tiny), scale, 1.0)
+    return center, scale
 
 
 def _constant(var, mean, n):
