@@ -3,14 +3,12 @@
 import numpy as np
 import pytest
 from conftest import INVARIANCE_ATOL, TINY, median_over_seeds, nan_padded, ragged
-from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.base import clone
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import (
-    RNNClassifier,
-    RNNRegressor,
     RNNTimestepClassifier,
     RNNTimestepRegressor,
     SequenceImputer,
@@ -44,18 +42,6 @@ def per_step_outputs(est, X):
 
 def flat(outputs):
     return np.concatenate([np.asarray(o, dtype=float) for o in outputs])
-
-
-def test_per_step_estimators_are_not_sequence_estimators():
-    """A per-step model returns a row per step: it is no RNNRegressor or
-    RNNClassifier (it was a subclass of both), only a regressor or a classifier,
-    and the sequence classes are no per-step estimators either."""
-    assert not isinstance(RNNTimestepRegressor(), RNNRegressor)
-    assert not isinstance(RNNTimestepClassifier(), RNNClassifier)
-    assert is_regressor(RNNTimestepRegressor())
-    assert is_classifier(RNNTimestepClassifier())
-    assert not isinstance(RNNRegressor(), RNNTimestepRegressor)
-    assert not hasattr(RNNTimestepRegressor(), "pooling")
 
 
 @pytest.mark.parametrize("Est", TIMESTEP)
