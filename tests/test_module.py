@@ -79,6 +79,44 @@ def test_convolution_front_end_is_causal_and_maps_lengths(kernel_size, stride):
             assert not torch.allclose(again, out)
 
 
+@pytest.mark.parametrize("pooling", ["max", None])
+def test_the_highway_adds_a_causal_linear_map_of_the_last_steps(pooling):
+    """The output is the recurrent part plus, at the last real step (per step:
+    at each step), the weights times the last k input steps, zeros before the
+    start: nothing after a sequence's end or before its start is read."""
+    torch.manual_seed(0)
+    net = RecurrentNet(
+        cell="gru",
+        input_size=2,
+        hidden_size=3,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        activation="tanh",
+        n_outputs=2,
+        pooling=pooling,
+        highway=3,
+    ).eval()
+    lengths = torch.tensor([5, 2])
+    x = torch.randn(2, 6, 2)
+    x[1, 2:] = 0.0
+    weight = net.highway.weight  # (n_outputs, features, k): oldest step first
+    with torch.no_grad():
+        linear = net(x, lengths) - net._recurrent(x, lengths)
+        padded = torch.cat([torch.zeros(2, 2, 2), x], 1)
+        steps = [(i, t) for i in range(2) for t in range(int(lengths[i]))]
+        if pooling is not None:
+            steps = [(i, int(lengths[i]) - 1) for i in range(2)]
+        expected = torch.stack(
+            [torch.einsum("ofk,kf->o", weight, padded[i, t : t + 3]) for i, t in steps]
+        )
+        np.testing.assert_allclose(linear, expected, atol=1e-6)
+        x[1, 2:] = 5.0  # whatever the padding holds
+        np.testing.assert_allclose(
+            net(x, lengths)[-1], linear[-1] + net._recurrent(x, lengths)[-1], atol=1e-6
+        )
+
+
 def test_downsampling_without_filters_averages_blocks_of_steps():
     front = FrontEnd(1, (), 8, 3)
     x = torch.arange(1.0, 8.0).reshape(1, 7, 1)

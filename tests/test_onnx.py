@@ -144,6 +144,16 @@ def test_several_quantiles_export_in_order(Est):
     _check(est, X)
 
 
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNTimestepClassifier])
+def test_the_highway_exports_and_is_refused_by_the_stateful_graph(Est):
+    X, y, labels = ragged()
+    y = y if Est is RNNRegressor else [x[:, 0] > 0 for x in X]
+    est = Est(highway=4, **TINY).fit(X, y)
+    _check(est, X)
+    with pytest.raises(ValueError, match="highway=0"):
+        to_onnx(est, io.BytesIO(), stateful=True)
+
+
 def test_classifier_labels_come_out_as_strings_too():
     X, _, y = ragged(high=20)
     labels = np.array(["down", "up"])[y]

@@ -58,7 +58,7 @@ def _fitted(name):
         ), complete
     if name == "quantiles":
         Y = np.column_stack([y_reg, -y_reg])
-        reg = RNNRegressor(loss="quantile", quantile=[0.1, 0.5, 0.9], **TINY)
+        reg = RNNRegressor(loss="quantile", quantile=[0.1, 0.5, 0.9], highway=3, **TINY)
         return reg.fit(complete, Y), complete
     if name == "pipeline":
         pipe = make_pipeline(

@@ -141,6 +141,8 @@ FRONT_ENDS = {
     "parallel convolutions": dict(
         conv_filters=(4, 3), conv_kernel_size=3, conv_layout="parallel", downsample=2
     ),
+    "highway": dict(highway=4),
+    "highway beyond the front-end's window": dict(downsample=2, highway=7),
 }
 
 
@@ -156,14 +158,12 @@ def test_front_ends_stream_with_their_receptive_field(front_end, pooling):
         np.testing.assert_allclose(got, expected, atol=ATOL, rtol=0)
 
 
-@pytest.mark.parametrize("layout", ["serial", "parallel"])
+@pytest.mark.parametrize("layout", ["serial", "parallel", "highway"])
 def test_per_step_estimators_stream_their_convolutions(layout):
-    est, X = _fit(
-        RNNTimestepRegressor,
-        conv_filters=(3, 2),
-        conv_kernel_size=4,
-        conv_layout=layout,
-    )
+    params = dict(conv_filters=(3, 2), conv_kernel_size=4, conv_layout=layout)
+    if layout == "highway":
+        params = dict(highway=5)
+    est, X = _fit(RNNTimestepRegressor, **params)
     stream = SequenceStream(est)
     x = max(X, key=len)
     got = np.concatenate(

@@ -80,6 +80,7 @@ ARCHITECTURE = (
     "conv_filters",
     "conv_kernel_size",
     "conv_layout",
+    "highway",
     "downsample",
     "categorical_features",
     "embedding_dim",
@@ -158,6 +159,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "conv_filters": [Interval(Integral, 0, None, closed="left"), tuple, list],
         "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
         "conv_layout": [StrOptions({"serial", "parallel"})],
+        "highway": [Interval(Integral, 0, None, closed="left")],
         "categorical_features": ["array-like", None],
         "embedding_dim": [
             Interval(Integral, 1, None, closed="left"),
@@ -209,6 +211,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         conv_filters,
         conv_kernel_size,
         conv_layout,
+        highway,
         categorical_features,
         embedding_dim,
         alpha,
@@ -239,6 +242,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.conv_filters = conv_filters
         self.conv_kernel_size = conv_kernel_size
         self.conv_layout = conv_layout
+        self.highway = highway
         self.categorical_features = categorical_features
         self.embedding_dim = embedding_dim
         self.alpha = alpha
@@ -462,6 +466,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 n_categories=n_categories,
                 embedding_dims=embedding_dims(n_categories, self.embedding_dim),
                 conv_parallel=self.conv_layout == "parallel",
+                highway=self.highway,
             )
             if self.weight_init == "keras":
                 keras_initialise(module)

@@ -226,6 +226,14 @@ class RNNRegressor(BaseRNNRegressor):
         before the output layer, as in LSTM-FCN. 'serial': neither layout wins
         on every benchmark set, so both are a parameter to search.
 
+    highway : int, default=0
+        Number of last input steps a linear map adds to the output, beside the
+        network (LSTNet's autoregressive "highway"; 0 for none): for targets
+        that are nearly linear in the recent input. Causal, read at the last
+        real step (per step: at every step), so padding never changes a
+        prediction. Off by default: it is a lever to search (see "Why the
+        defaults").
+
     downsample : int or 'auto', default='auto'
         The recurrence reads one step for every ``downsample`` input steps,
         ``ceil(length / downsample)`` steps in all: the output of the first
@@ -476,6 +484,7 @@ class RNNRegressor(BaseRNNRegressor):
         conv_filters=0,
         conv_kernel_size=8,
         conv_layout="serial",
+        highway=0,
         downsample="auto",
         categorical_features=None,
         embedding_dim="auto",
@@ -511,6 +520,7 @@ class RNNRegressor(BaseRNNRegressor):
             conv_filters=conv_filters,
             conv_kernel_size=conv_kernel_size,
             conv_layout=conv_layout,
+            highway=highway,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,
             alpha=alpha,

@@ -89,6 +89,14 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         before the output layer, as in LSTM-FCN. 'serial': neither layout wins
         on every benchmark set, so both are a parameter to search.
 
+    highway : int, default=0
+        Number of last input steps a linear map adds to the output, beside the
+        network (LSTNet's autoregressive "highway"; 0 for none): for targets
+        that are nearly linear in the recent input. Causal, read at the last
+        real step (per step: at every step), so padding never changes a
+        prediction. Off by default: it is a lever to search (see "Why the
+        defaults").
+
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
         product codes...): their indices, a boolean mask over the features,
@@ -320,6 +328,7 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         conv_filters=0,
         conv_kernel_size=8,
         conv_layout="serial",
+        highway=0,
         categorical_features=None,
         embedding_dim="auto",
         alpha=1e-4,
@@ -355,6 +364,7 @@ class RNNTimestepRegressor(BaseRNNRegressor):
             conv_filters=conv_filters,
             conv_kernel_size=conv_kernel_size,
             conv_layout=conv_layout,
+            highway=highway,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,
             alpha=alpha,
@@ -562,6 +572,14 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         or per step for the per-step estimators) joined to the recurrence's
         before the output layer, as in LSTM-FCN. 'serial': neither layout wins
         on every benchmark set, so both are a parameter to search.
+
+    highway : int, default=0
+        Number of last input steps a linear map adds to the output, beside the
+        network (LSTNet's autoregressive "highway"; 0 for none): for targets
+        that are nearly linear in the recent input. Causal, read at the last
+        real step (per step: at every step), so padding never changes a
+        prediction. Off by default: it is a lever to search (see "Why the
+        defaults").
 
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
@@ -775,6 +793,7 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         conv_filters=0,
         conv_kernel_size=8,
         conv_layout="serial",
+        highway=0,
         categorical_features=None,
         embedding_dim="auto",
         alpha=1e-4,
@@ -808,6 +827,7 @@ class RNNTimestepClassifier(BaseRNNClassifier):
             conv_filters=conv_filters,
             conv_kernel_size=conv_kernel_size,
             conv_layout=conv_layout,
+            highway=highway,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,
             alpha=alpha,

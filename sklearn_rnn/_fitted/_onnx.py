@@ -233,11 +233,13 @@ RNNTimestepClassifier or Pipeline
     check_is_fitted(estimator)
     if stateful:
         SequenceStream(estimator)  # refuses what cannot be streamed, saying why
-        if estimator.module_.front_end is not None or estimator.module_.branch:
+        module = estimator.module_
+        if module.front_end is not None or module.branch or module.highway:
             raise ValueError(
-                "to_onnx(stateful=True) does not export the convolutions and "
-                "downsampling before the recurrence yet (SequenceStream streams "
-                "them): fit with conv_filters=0 and downsample=1 to export."
+                "to_onnx(stateful=True) does not export the convolutions, the "
+                "downsampling or the highway beside the recurrence yet "
+                "(SequenceStream streams them): fit with conv_filters=0, "
+                "downsample=1 and highway=0 to export."
             )
     try:
         import onnx  # noqa: F401

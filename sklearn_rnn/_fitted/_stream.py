@@ -271,9 +271,8 @@ RNNTimestepClassifier
         if not ids:
             raise ValueError("No live sequences to predict.")
         module = self.estimator.module_
-        current = self._gather(ids)["current"]
         with flush_denormals(), torch.no_grad():
-            return module.head(current).cpu()
+            return _head(module, self._gather(ids)).cpu()
 
     def _outputs(self, raw):
         est = self.estimator
@@ -305,12 +304,23 @@ RNNTimestepClassifier
             active = t < lengths
             plan.step(batch, x[:, t], active)
             if not module.pools:
-                outputs.append(module.head(batch["current"]))
+                outputs.append(_head(module, batch))
         self._scatter(ids, batch)
         if module.pools:  # what predict(ids) would read back
-            return module.head(batch["current"]).cpu()
+            return _head(module, batch).cpu()
         outputs = torch.stack(outputs, 1).cpu()
         return [out[:n] for out, n in zip(outputs, lengths.tolist())]
+
+
+def _head(module, state):
+    """The network's output for a batch of states: the head on what it reads
+    now, plus the highway's linear map of the last input steps (``tail``)."""
+    out = module.head(state["current"])
+    if module.highway is not None:
+        k = module.highway.kernel_size[0]
+        recent = state["tail"][:, -k:].transpose(1, 2)
+        out = out + module.highway(recent).squeeze(2)
+    return out
 
 
 # Where the sequences of a batch sit in each part of the state (else axis 0):
@@ -336,6 +346,7 @@ class _Plan:
         self.keep = max(
             _window(self.front_end) if self.front_end is not None else 0,
             _window(self.branch) if self.branch is not None else 0,
+            module.highway.kernel_size[0] if module.highway is not None else 0,
             1,
         )
         self.width = x.shape[2]

@@ -397,7 +397,9 @@ class RecurrentNet(nn.Module):
     ``pooling=None`` (``pools`` False) the head reads every real step instead and
     the output is ``(sum(lengths), n_outputs)``: the real steps of the first
     sequence, then of the second, and so on. ``categorical`` lists the input
-    columns embedded by :class:`CategoricalEmbedding`.
+    columns embedded by :class:`CategoricalEmbedding`. With ``highway`` ``k``,
+    a linear map of the last ``k`` input steps is added to the output
+    (LSTNet's autoregressive path), at the last real step or at every step.
     """
 
     def __init__(
@@ -419,17 +421,19 @@ class RecurrentNet(nn.Module):
         n_categories=(),
         embedding_dims=(),
         conv_parallel=False,
+        highway=0,
     ):
         super().__init__()
         self.bidirectional = bidirectional
         self.pooling = pooling
         self.pools = pooling is not None
         self.embedding = None
+        input_size_in = input_size
         if categorical:
             self.embedding = CategoricalEmbedding(
                 input_size, categorical, n_categories, embedding_dims
             )
-            input_size = self.embedding.output_size
+            input_size = input_size_in = self.embedding.output_size
         self.front_end = self.branch = None
         branch_width = 0
         if conv_parallel and conv_filters:
@@ -463,6 +467,9 @@ class RecurrentNet(nn.Module):
             self.attention = nn.Linear(width, 1)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(width + branch_width, n_outputs)
+        self.highway = None
+        if highway:  # LSTNet's linear path: the last `highway` input steps
+            self.highway = nn.Conv1d(input_size_in, n_outputs, highway, bias=False)
 
     def set_dropout(self, p):
         """Change the dropout probability of every layer (weights unchanged)."""
@@ -484,6 +491,24 @@ class RecurrentNet(nn.Module):
     def forward(self, x, lengths):
         if self.embedding is not None:
             x = self.embedding(x)
+        out = self._recurrent(x, lengths)
+        if self.highway is None:
+            return out
+        linear = self.linear_path(x)
+        if self.pools:
+            return out + last_steps(linear, lengths)
+        real = torch.arange(x.shape[1], device=x.device) < lengths[:, None]
+        return out + linear[real]
+
+    def linear_path(self, x):
+        """The highway's output at every step ``(batch, time, n_outputs)``: a
+        linear map of the last ``highway`` input steps (zeros before the
+        start), causal as the convolutions."""
+        k = self.highway.kernel_size[0]
+        return self.highway(F.pad(x.transpose(1, 2), (k - 1, 0))).transpose(1, 2)
+
+    def _recurrent(self, x, lengths):
+        """The head's outputs of the recurrent part for embedded inputs ``x``."""
         beside = None
         if self.branch is not None:
             beside = self.branch(x, lengths)[0]
