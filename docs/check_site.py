@@ -65,9 +65,9 @@ def _parse(path, cache):
     return cache[path]
 
 
-def broken_links(site):
+def broken_links(site, cache):
     """``[(page, link, why)]`` for every internal link that does not resolve."""
-    cache, broken = {}, []
+    broken = []
     for page_path in sorted(site.rglob("*.html")):
         if "_static" in page_path.parts:  # the theme's templates, not pages
             continue
@@ -86,12 +86,12 @@ def broken_links(site):
     return broken
 
 
-def gallery_without_figures(site):
+def gallery_without_figures(site, cache):
     """The gallery's example pages that show no figure of their example."""
     missing = []
     for page in sorted((site / "auto_examples").glob("plot_*.html")):
         figure = f"sphx_glr_{page.stem}_"
-        sources = [s for s in _parse(page, {}).links if figure in s]
+        sources = [s for s in _parse(page, cache).links if figure in s]
         if not any((page.parent / s).exists() for s in sources):
             missing.append(page.name)
     return missing
@@ -146,14 +146,15 @@ def render(site, out):
 
 
 def main(site):
-    site = Path(site)
+    site, cache = Path(site), {}  # each page parsed once, for both checks
     problems = [
-        f"{p.relative_to(site)}: {link} ({why})" for p, link, why in broken_links(site)
+        f"{p.relative_to(site)}: {link} ({why})"
+        for p, link, why in broken_links(site, cache)
     ]
     pages = [p for p in site.rglob("*.html") if "_static" not in p.parts]
     print(f"{len(pages)} pages, {len(problems)} broken internal links")
     examples = len(list((site / "auto_examples").glob("plot_*.html")))
-    bare = gallery_without_figures(site)
+    bare = gallery_without_figures(site, cache)
     print(f"{examples} gallery pages, {len(bare)} without their figure")
     if not examples:
         problems.append("the gallery is empty")

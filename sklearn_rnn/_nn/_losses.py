@@ -32,10 +32,13 @@ class PinballLoss(nn.Module):
         self.register_buffer("levels", levels)
 
     def forward(self, y_pred, y_true):
-        n_quantiles = len(self.levels)
-        y_pred = ordered_quantiles(y_pred, n_quantiles)
-        residual = y_true.repeat_interleave(n_quantiles, dim=1) - y_pred
-        levels = self.levels.repeat(y_true.shape[1]).to(residual.dtype)
+        n_quantiles, levels = len(self.levels), self.levels
+        if n_quantiles > 1:  # a column per target and quantile
+            y_pred = ordered_quantiles(y_pred, n_quantiles)
+            y_true = y_true.repeat_interleave(n_quantiles, dim=1)
+            levels = levels.repeat(y_true.shape[1] // n_quantiles)
+        residual = y_true - y_pred
+        levels = levels.to(residual.dtype)
         return torch.maximum(levels * residual, (levels - 1) * residual)
 
 
