@@ -440,6 +440,12 @@ ARCHITECTURES = {
     "parallel conv": dict(
         conv_filters=(4, 3), conv_kernel_size=3, conv_layout="parallel", downsample=3
     ),
+    "normalised conv": dict(
+        conv_filters=(4, 3), conv_kernel_size=3, conv_norm="batch", downsample=3
+    ),
+    "normalised parallel conv": dict(
+        conv_filters=(4,), conv_layout="parallel", conv_norm="batch"
+    ),
 }
 
 

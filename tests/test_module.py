@@ -15,6 +15,7 @@ from sklearn_rnn._nn._module import (
     CELLS,
     FrontEnd,
     LoopRecurrence,
+    MaskedBatchNorm,
     RecurrentNet,
     reverse_within_length,
 )
@@ -77,6 +78,49 @@ def test_convolution_front_end_is_causal_and_maps_lengths(kernel_size, stride):
         torch.testing.assert_close(again[:, : j + 1], out[:, : j + 1])
         if j * stride + stride < 23:  # and the future does reach later steps
             assert not torch.allclose(again, out)
+
+
+def test_masked_batch_norm_reads_real_steps_only_and_keeps_running_estimates():
+    """Training standardises each channel by the real steps' mean and
+    variance (whatever follows them in the batch), updates the running
+    estimates with the unbiased variance, and prediction applies those."""
+    torch.manual_seed(0)
+    norm = MaskedBatchNorm(2, momentum=0.5)
+    with torch.no_grad():
+        norm.weight.copy_(torch.tensor([2.0, 0.5]))
+        norm.bias.copy_(torch.tensor([1.0, -1.0]))
+    lengths = torch.tensor([4, 2])
+    x = torch.randn(2, 2, 6)
+    real = torch.cat([x[0, :, :4], x[1, :, :2]], 1)  # (channels, 6 real steps)
+    mean, var = real.mean(1), real.var(1, unbiased=False)
+    out = norm(x, lengths)
+    expected = (x - mean[:, None]) / torch.sqrt(var[:, None] + norm.eps)
+    expected = expected * norm.weight[:, None] + norm.bias[:, None]
+    torch.testing.assert_close(out[0, :, :4], expected[0, :, :4])
+    torch.testing.assert_close(out[1, :, :2], expected[1, :, :2])
+    # Other padding, other padding values: the same real outputs, bit for bit.
+    wider = torch.cat([x, torch.full((2, 2, 5), 1e6)], 2)
+    wider[1, :, 2:6] = -3e5
+    again = MaskedBatchNorm(2, momentum=0.5)
+    again.load_state_dict(
+        {
+            **norm.state_dict(),
+            "running_mean": torch.zeros(2),
+            "running_var": torch.ones(2),
+        }
+    )
+    out_wider = again(wider, lengths)
+    assert torch.equal(out_wider[0, :, :4], out[0, :, :4])
+    assert torch.equal(out_wider[1, :, :2], out[1, :, :2])
+    torch.testing.assert_close(again.running_mean, norm.running_mean, rtol=0, atol=0)
+    torch.testing.assert_close(norm.running_mean, 0.5 * mean)
+    torch.testing.assert_close(norm.running_var, 0.5 + 0.5 * real.var(1))
+    norm.eval()
+    scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
+    torch.testing.assert_close(
+        norm(x, lengths),
+        (x - norm.running_mean[:, None]) * scale[:, None] + norm.bias[:, None],
+    )
 
 
 @pytest.mark.parametrize("pooling", ["max", None])

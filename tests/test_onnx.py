@@ -72,13 +72,15 @@ def test_every_cell_and_direction_matches_at_two_shapes(cell, bidirectional, Est
 
 @pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
 @pytest.mark.parametrize("conv_layout", ["serial", "parallel"])
-def test_pooling_front_end_and_multilabel(pooling, conv_layout):
+@pytest.mark.parametrize("conv_norm", [None, "batch"])
+def test_pooling_front_end_and_multilabel(pooling, conv_layout, conv_norm):
     X, _, y = ragged(high=20)
     Y = np.stack([y, 1 - y], axis=1)
     est = RNNClassifier(
         pooling=pooling,
         conv_filters=(3, 3),
         conv_layout=conv_layout,
+        conv_norm=conv_norm,
         downsample=2,
         **TINY,
     )

@@ -53,9 +53,10 @@ def _fitted(name):
         ), complete
     if name == "multilabel":
         Y = np.stack([y_clf, 1 - y_clf, y_clf], axis=1)
-        return RNNClassifier(conv_filters=(3,), conv_layout="parallel", **TINY).fit(
-            complete, Y
-        ), complete
+        clf = RNNClassifier(
+            conv_filters=(3,), conv_layout="parallel", conv_norm="batch", **TINY
+        )
+        return clf.fit(complete, Y), complete
     if name == "quantiles":
         Y = np.column_stack([y_reg, -y_reg])
         reg = RNNRegressor(loss="quantile", quantile=[0.1, 0.5, 0.9], highway=3, **TINY)

@@ -141,6 +141,9 @@ FRONT_ENDS = {
     "parallel convolutions": dict(
         conv_filters=(4, 3), conv_kernel_size=3, conv_layout="parallel", downsample=2
     ),
+    "normalised convolutions": dict(
+        conv_filters=(4, 3), conv_kernel_size=3, conv_norm="batch", downsample=3
+    ),
     "highway": dict(highway=4),
     "highway beyond the front-end's window": dict(downsample=2, highway=7),
 }

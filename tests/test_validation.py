@@ -9,12 +9,13 @@ nan = np.nan
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
-def test_list_and_padded_array_train_the_same_model(Est):
+@pytest.mark.parametrize("conv", [{}, dict(conv_filters=(3, 2), conv_norm="batch")])
+def test_list_and_padded_array_train_the_same_model(Est, conv):
     X, y_reg, y_clf = ragged()
     y = targets(Est, y_reg, y_clf)
-    from_list = Est(**TINY).fit(X, y)
-    from_array = Est(**TINY).fit(nan_padded(X, 15), y)
-    from_objects = Est(**TINY).fit(np.array(X, dtype=object), y)
+    from_list = Est(**TINY, **conv).fit(X, y)
+    from_array = Est(**TINY, **conv).fit(nan_padded(X, 15), y)
+    from_objects = Est(**TINY, **conv).fit(np.array(X, dtype=object), y)
     expected = outputs(from_list, X)
     np.testing.assert_array_equal(outputs(from_array, X), expected)
     np.testing.assert_array_equal(outputs(from_objects, X), expected)

@@ -80,6 +80,7 @@ ARCHITECTURE = (
     "conv_filters",
     "conv_kernel_size",
     "conv_layout",
+    "conv_norm",
     "highway",
     "downsample",
     "categorical_features",
@@ -159,6 +160,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "conv_filters": [Interval(Integral, 0, None, closed="left"), tuple, list],
         "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
         "conv_layout": [StrOptions({"serial", "parallel"})],
+        "conv_norm": [StrOptions({"batch"}), None],
         "highway": [Interval(Integral, 0, None, closed="left")],
         "categorical_features": ["array-like", None],
         "embedding_dim": [
@@ -211,6 +213,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         conv_filters,
         conv_kernel_size,
         conv_layout,
+        conv_norm,
         highway,
         categorical_features,
         embedding_dim,
@@ -242,6 +245,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.conv_filters = conv_filters
         self.conv_kernel_size = conv_kernel_size
         self.conv_layout = conv_layout
+        self.conv_norm = conv_norm
         self.highway = highway
         self.categorical_features = categorical_features
         self.embedding_dim = embedding_dim
@@ -466,6 +470,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 n_categories=n_categories,
                 embedding_dims=embedding_dims(n_categories, self.embedding_dim),
                 conv_parallel=self.conv_layout == "parallel",
+                conv_norm=self.conv_norm is not None,
                 highway=self.highway,
             )
             if self.weight_init == "keras":

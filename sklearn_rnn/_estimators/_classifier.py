@@ -246,6 +246,14 @@ class RNNClassifier(BaseRNNClassifier):
         before the output layer, as in LSTM-FCN. 'serial': neither layout wins
         on every benchmark set, so both are a parameter to search.
 
+    conv_norm : {'batch'} or None, default=None
+        Normalisation after each convolution of ``conv_filters``, before its
+        ReLU: 'batch' standardises each filter's output by the mean and
+        variance of the batch's real steps in training (padding changes
+        neither) and by their running averages in prediction, as the fully
+        convolutional network's batch normalisation. None: the plain
+        convolutions of earlier versions.
+
     highway : int, default=0
         Number of last input steps a linear map adds to the output, beside the
         network (LSTNet's autoregressive "highway"; 0 for none): for targets
@@ -485,6 +493,7 @@ class RNNClassifier(BaseRNNClassifier):
         conv_filters=0,
         conv_kernel_size=8,
         conv_layout="serial",
+        conv_norm=None,
         highway=0,
         downsample="auto",
         categorical_features=None,
@@ -519,6 +528,7 @@ class RNNClassifier(BaseRNNClassifier):
             conv_filters=conv_filters,
             conv_kernel_size=conv_kernel_size,
             conv_layout=conv_layout,
+            conv_norm=conv_norm,
             highway=highway,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,

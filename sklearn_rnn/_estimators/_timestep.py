@@ -89,6 +89,14 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         before the output layer, as in LSTM-FCN. 'serial': neither layout wins
         on every benchmark set, so both are a parameter to search.
 
+    conv_norm : {'batch'} or None, default=None
+        Normalisation after each convolution of ``conv_filters``, before its
+        ReLU: 'batch' standardises each filter's output by the mean and
+        variance of the batch's real steps in training (padding changes
+        neither) and by their running averages in prediction, as the fully
+        convolutional network's batch normalisation. None: the plain
+        convolutions of earlier versions.
+
     highway : int, default=0
         Number of last input steps a linear map adds to the output, beside the
         network (LSTNet's autoregressive "highway"; 0 for none): for targets
@@ -328,6 +336,7 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         conv_filters=0,
         conv_kernel_size=8,
         conv_layout="serial",
+        conv_norm=None,
         highway=0,
         categorical_features=None,
         embedding_dim="auto",
@@ -364,6 +373,7 @@ class RNNTimestepRegressor(BaseRNNRegressor):
             conv_filters=conv_filters,
             conv_kernel_size=conv_kernel_size,
             conv_layout=conv_layout,
+            conv_norm=conv_norm,
             highway=highway,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,
@@ -572,6 +582,14 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         or per step for the per-step estimators) joined to the recurrence's
         before the output layer, as in LSTM-FCN. 'serial': neither layout wins
         on every benchmark set, so both are a parameter to search.
+
+    conv_norm : {'batch'} or None, default=None
+        Normalisation after each convolution of ``conv_filters``, before its
+        ReLU: 'batch' standardises each filter's output by the mean and
+        variance of the batch's real steps in training (padding changes
+        neither) and by their running averages in prediction, as the fully
+        convolutional network's batch normalisation. None: the plain
+        convolutions of earlier versions.
 
     highway : int, default=0
         Number of last input steps a linear map adds to the output, beside the
@@ -793,6 +811,7 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         conv_filters=0,
         conv_kernel_size=8,
         conv_layout="serial",
+        conv_norm=None,
         highway=0,
         categorical_features=None,
         embedding_dim="auto",
@@ -827,6 +846,7 @@ class RNNTimestepClassifier(BaseRNNClassifier):
             conv_filters=conv_filters,
             conv_kernel_size=conv_kernel_size,
             conv_layout=conv_layout,
+            conv_norm=conv_norm,
             highway=highway,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,

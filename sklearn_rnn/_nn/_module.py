@@ -330,7 +330,7 @@ class FrontEnd(nn.Module):
     so the output of a sequence never depends on the padding of its batch.
     """
 
-    def __init__(self, input_size, filters, kernel_size, stride):
+    def __init__(self, input_size, filters, kernel_size, stride, norm=False):
         super().__init__()
         self.stride = stride
         self.kernel_sizes = [max(kernel_size, stride)] + [kernel_size] * (
@@ -341,21 +341,62 @@ class FrontEnd(nn.Module):
             nn.Conv1d(a, b, k, stride=stride if i == 0 else 1)
             for i, (a, b, k) in enumerate(zip(sizes, sizes[1:], self.kernel_sizes))
         )
+        self.norms = (
+            nn.ModuleList(MaskedBatchNorm(b) for b in filters) if norm else None
+        )
 
     def forward(self, x, lengths):
         x = x.transpose(1, 2)  # (batch, channels, time)
         x = F.pad(x, (0, -x.shape[2] % self.stride))
         if not self.layers:
             x = F.avg_pool1d(x, self.stride)
+        lengths = torch.div(
+            lengths + self.stride - 1, self.stride, rounding_mode="floor"
+        )
         for i, (conv, k) in enumerate(zip(self.layers, self.kernel_sizes)):
             # Left padding k - s (k - 1 after the first layer): output j ends
             # at input j * s + s - 1.
             x = F.pad(x, (k - (self.stride if i == 0 else 1), 0))
-            x = torch.relu(conv(x))
-        lengths = torch.div(
-            lengths + self.stride - 1, self.stride, rounding_mode="floor"
-        )
+            x = conv(x)
+            if self.norms is not None:
+                x = self.norms[i](x, lengths)
+            x = torch.relu(x)
         return x.transpose(1, 2), lengths
+
+
+class MaskedBatchNorm(nn.Module):
+    """Batch normalisation of ``(batch, channels, time)`` over real steps only.
+
+    In training, each channel is standardised by the mean and variance of the
+    batch's real steps (the first ``lengths[i]`` of sequence ``i``), so padding
+    changes neither the statistics nor the running estimates that evaluation
+    uses. Per-sequence sums are read from cumulative sums at the last real
+    step, which round the same whatever the batch's padding.
+    """
+
+    def __init__(self, channels, momentum=0.1, eps=1e-5):
+        super().__init__()
+        self.momentum, self.eps = momentum, eps
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+        self.register_buffer("running_mean", torch.zeros(channels))
+        self.register_buffer("running_var", torch.ones(channels))
+
+    def forward(self, x, lengths):
+        if self.training:
+            count = lengths.sum().to(x.dtype)
+            steps = x.transpose(1, 2)  # (batch, time, channels)
+            mean = last_steps(steps.cumsum(1), lengths).sum(0) / count
+            squares = (steps - mean).square()
+            var = last_steps(squares.cumsum(1), lengths).sum(0) / count
+            with torch.no_grad():
+                unbiased = var * count / (count - 1).clamp(min=1)
+                self.running_mean.lerp_(mean, self.momentum)
+                self.running_var.lerp_(unbiased, self.momentum)
+        else:
+            mean, var = self.running_mean, self.running_var
+        scale = self.weight * torch.rsqrt(var + self.eps)
+        return x * scale[:, None] + (self.bias - mean * scale)[:, None]
 
 
 class CategoricalEmbedding(nn.Module):
@@ -421,6 +462,7 @@ class RecurrentNet(nn.Module):
         n_categories=(),
         embedding_dims=(),
         conv_parallel=False,
+        conv_norm=False,
         highway=0,
     ):
         super().__init__()
@@ -439,11 +481,13 @@ class RecurrentNet(nn.Module):
         if conv_parallel and conv_filters:
             # Beside the recurrence (LSTM-FCN): causal convolutions over the
             # input at full resolution, their outputs joined to the encoder's.
-            self.branch = FrontEnd(input_size, conv_filters, conv_kernel_size, 1)
+            self.branch = FrontEnd(
+                input_size, conv_filters, conv_kernel_size, 1, conv_norm
+            )
             branch_width, conv_filters = conv_filters[-1], ()
         if conv_filters or downsample > 1:
             self.front_end = FrontEnd(
-                input_size, conv_filters, conv_kernel_size, downsample
+                input_size, conv_filters, conv_kernel_size, downsample, conv_norm
             )
             input_size = conv_filters[-1] if conv_filters else input_size
         if bidirectional:
