@@ -210,7 +210,7 @@ def test_a_pipeline_with_other_steps_is_refused_with_the_step_named():
     [
         (RNNRegressor, dict(cell="gru", pooling="mean", num_layers=2)),
         (RNNRegressor, dict(cell="lstm", activation="relu", pooling="attention")),
-        (RNNClassifier, dict(cell="rnn", pooling="max")),
+        (RNNClassifier, dict(cell="rnn", pooling="max", conv_filters=0)),
         (RNNTimestepRegressor, dict(cell="lstm")),
     ],
 )

@@ -267,6 +267,22 @@ def test_sample_weight_is_per_sequence():
     np.testing.assert_allclose(flat(a.predict(X)), flat(b.predict(X)), atol=1e-6)
 
 
+@pytest.mark.parametrize("layout", ["serial", "parallel"])
+def test_a_zero_weight_sequence_changes_no_normalisation_statistic(layout):
+    """Its steps carry weight 0 into the batch normalisation too: however
+    large its values, the other sequences' predictions stay the same."""
+    X, y_reg, _ = per_step_data()
+    weight = np.ones(len(X))
+    weight[3] = 0.0
+    changed = list(X)
+    changed[3] = X[3] * 1e3 + 50.0
+    params = dict(conv_filters=(3,), conv_norm="batch", conv_layout=layout, **TINY)
+    a = RNNTimestepRegressor(**params).fit(X, y_reg, sample_weight=weight)
+    b = RNNTimestepRegressor(**params).fit(changed, y_reg, sample_weight=weight)
+    kept = X[:3] + X[4:]
+    np.testing.assert_allclose(flat(a.predict(kept)), flat(b.predict(kept)), atol=1e-5)
+
+
 def _pre_padded_steps(n=40, width=8, seed=0):
     """Pre-padded X (NaN) and per-step labels aligned with it, 0 on padding."""
     rng = np.random.RandomState(seed)

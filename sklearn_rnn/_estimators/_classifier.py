@@ -226,13 +226,15 @@ class RNNClassifier(BaseRNNClassifier):
         a learned softmax-weighted sum ('attention'). 'max': as good as 'last'
         on short series, far better on long ones (see "Why the defaults").
 
-    conv_filters : int or tuple of int, default=0
+    conv_filters : int or tuple of int, default=(64, 64)
         Number of filters of each causal 1D convolution run before the
         recurrence (one layer per entry, ReLU after each; 0 or ``()`` for
         none), as in DeepConvLSTM and LSTM-FCN. Each output step sees only the
         current and earlier steps, so padding still never changes a
-        prediction. Off by default: it helps on some series and overfits
-        others (see "Why the defaults"); a parameter for ``GridSearchCV``.
+        prediction. (64, 64): with ``conv_norm='batch'`` it won on every
+        benchmark set but PLAID (ArrowHead from chance to 0.79); for classes
+        that are the order of a few events in long sequences, 0 did better
+        (see "Why the defaults"): a parameter for ``GridSearchCV``.
 
     conv_kernel_size : int, default=8
         Number of timesteps each convolution reads (8: the first layer of the
@@ -246,13 +248,14 @@ class RNNClassifier(BaseRNNClassifier):
         before the output layer, as in LSTM-FCN. 'serial': neither layout wins
         on every benchmark set, so both are a parameter to search.
 
-    conv_norm : {'batch'} or None, default=None
+    conv_norm : {'batch'} or None, default='batch'
         Normalisation after each convolution of ``conv_filters``, before its
         ReLU: 'batch' standardises each filter's output by the mean and
         variance of the batch's real steps in training (padding changes
         neither) and by their running averages in prediction, as the fully
-        convolutional network's batch normalisation. None: the plain
-        convolutions of earlier versions.
+        convolutional network's batch normalisation; None for none. 'batch':
+        better with the serial layout on every set measured (Tecator's RMSE
+        5.0 to 0.8); with ``conv_layout='parallel'`` None did better.
 
     highway : int, default=0
         Number of last input steps a linear map adds to the output, beside the
@@ -490,10 +493,10 @@ class RNNClassifier(BaseRNNClassifier):
         dropout=0.0,
         activation="tanh",
         pooling="max",
-        conv_filters=0,
+        conv_filters=(64, 64),
         conv_kernel_size=8,
         conv_layout="serial",
-        conv_norm=None,
+        conv_norm="batch",
         highway=0,
         downsample="auto",
         categorical_features=None,

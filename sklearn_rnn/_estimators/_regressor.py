@@ -211,8 +211,9 @@ class RNNRegressor(BaseRNNRegressor):
         recurrence (one layer per entry, ReLU after each; 0 or ``()`` for
         none), as in DeepConvLSTM and LSTM-FCN. Each output step sees only the
         current and earlier steps, so padding still never changes a
-        prediction. Off by default: it helps on some series and overfits
-        others (see "Why the defaults"); a parameter for ``GridSearchCV``.
+        prediction. 0: on Tecator ``(64, 64)`` did better, on the generated
+        regression, forecasting and adding tasks worse (see "Why the
+        defaults"); a parameter for ``GridSearchCV``.
 
     conv_kernel_size : int, default=8
         Number of timesteps each convolution reads (8: the first layer of the
@@ -226,13 +227,14 @@ class RNNRegressor(BaseRNNRegressor):
         before the output layer, as in LSTM-FCN. 'serial': neither layout wins
         on every benchmark set, so both are a parameter to search.
 
-    conv_norm : {'batch'} or None, default=None
+    conv_norm : {'batch'} or None, default='batch'
         Normalisation after each convolution of ``conv_filters``, before its
         ReLU: 'batch' standardises each filter's output by the mean and
         variance of the batch's real steps in training (padding changes
         neither) and by their running averages in prediction, as the fully
-        convolutional network's batch normalisation. None: the plain
-        convolutions of earlier versions.
+        convolutional network's batch normalisation; None for none. 'batch':
+        better with the serial layout on every set measured (Tecator's RMSE
+        5.0 to 0.8); with ``conv_layout='parallel'`` None did better.
 
     highway : int, default=0
         Number of last input steps a linear map adds to the output, beside the
@@ -492,7 +494,7 @@ class RNNRegressor(BaseRNNRegressor):
         conv_filters=0,
         conv_kernel_size=8,
         conv_layout="serial",
-        conv_norm=None,
+        conv_norm="batch",
         highway=0,
         downsample="auto",
         categorical_features=None,

@@ -337,15 +337,17 @@ class FrontEnd(nn.Module):
             len(filters) - 1
         )
         sizes = [input_size, *filters]
+        # No bias before a normalisation, which subtracts it again: its
+        # gradient would be rounding noise, which Adam scales up to full steps.
         self.layers = nn.ModuleList(
-            nn.Conv1d(a, b, k, stride=stride if i == 0 else 1)
+            nn.Conv1d(a, b, k, stride=stride if i == 0 else 1, bias=not norm)
             for i, (a, b, k) in enumerate(zip(sizes, sizes[1:], self.kernel_sizes))
         )
         self.norms = (
             nn.ModuleList(MaskedBatchNorm(b) for b in filters) if norm else None
         )
 
-    def forward(self, x, lengths):
+    def forward(self, x, lengths, weight=None):
         x = x.transpose(1, 2)  # (batch, channels, time)
         x = F.pad(x, (0, -x.shape[2] % self.stride))
         if not self.layers:
@@ -359,7 +361,7 @@ class FrontEnd(nn.Module):
             x = F.pad(x, (k - (self.stride if i == 0 else 1), 0))
             x = conv(x)
             if self.norms is not None:
-                x = self.norms[i](x, lengths)
+                x = self.norms[i](x, lengths, weight)
             x = torch.relu(x)
         return x.transpose(1, 2), lengths
 
@@ -369,9 +371,12 @@ class MaskedBatchNorm(nn.Module):
 
     In training, each channel is standardised by the mean and variance of the
     batch's real steps (the first ``lengths[i]`` of sequence ``i``), so padding
-    changes neither the statistics nor the running estimates that evaluation
-    uses. Per-sequence sums are read from cumulative sums at the last real
-    step, which round the same whatever the batch's padding.
+    changes neither the statistics nor the running estimates that prediction
+    uses. With ``weight`` (one per sequence, or ``(batch, time)`` per step,
+    0 on padding) each step counts by its sample weight, so that a sample of
+    weight 0 changes nothing, as if it were absent. Per-sequence sums are read
+    from cumulative sums at the last real step, which round the same whatever
+    the batch's padding.
     """
 
     def __init__(self, channels, momentum=0.1, eps=1e-5):
@@ -382,13 +387,12 @@ class MaskedBatchNorm(nn.Module):
         self.register_buffer("running_mean", torch.zeros(channels))
         self.register_buffer("running_var", torch.ones(channels))
 
-    def forward(self, x, lengths):
+    def forward(self, x, lengths, weight=None):
         if self.training:
-            count = lengths.sum().to(x.dtype)
             steps = x.transpose(1, 2)  # (batch, time, channels)
-            mean = last_steps(steps.cumsum(1), lengths).sum(0) / count
-            squares = (steps - mean).square()
-            var = last_steps(squares.cumsum(1), lengths).sum(0) / count
+            count = self._total(torch.ones_like(steps[:, :, :1]), lengths, weight)
+            mean = self._total(steps, lengths, weight) / count
+            var = self._total((steps - mean).square(), lengths, weight) / count
             with torch.no_grad():
                 unbiased = var * count / (count - 1).clamp(min=1)
                 self.running_mean.lerp_(mean, self.momentum)
@@ -397,6 +401,16 @@ class MaskedBatchNorm(nn.Module):
             mean, var = self.running_mean, self.running_var
         scale = self.weight * torch.rsqrt(var + self.eps)
         return x * scale[:, None] + (self.bias - mean * scale)[:, None]
+
+    @staticmethod
+    def _total(steps, lengths, weight):
+        """The (weighted) sum of ``steps`` ``(B, T, C)`` over real steps."""
+        if weight is not None and weight.ndim == 2:
+            steps = steps * weight[:, : steps.shape[1], None]
+        per_sequence = last_steps(steps.cumsum(1), lengths)
+        if weight is not None and weight.ndim == 1:
+            per_sequence = per_sequence * weight[:, None]
+        return per_sequence.sum(0)
 
 
 class CategoricalEmbedding(nn.Module):
@@ -532,10 +546,18 @@ class RecurrentNet(nn.Module):
             return self
         return super().train(mode)
 
-    def forward(self, x, lengths):
+    def forward(self, x, lengths, weight=None):
+        """``weight``: the training batch's sample weights (one per sequence,
+        or one per real step when the network does not pool), read by the
+        batch normalisation only."""
         if self.embedding is not None:
             x = self.embedding(x)
-        out = self._recurrent(x, lengths)
+        if weight is not None and not self.pools:  # per step: (batch, time)
+            real = torch.arange(x.shape[1], device=x.device) < lengths[:, None]
+            weight = torch.zeros(
+                real.shape, dtype=x.dtype, device=x.device
+            ).masked_scatter(real, weight.to(x.dtype))
+        out = self._recurrent(x, lengths, weight)
         if self.highway is None:
             return out
         linear = self.linear_path(x)
@@ -551,15 +573,15 @@ class RecurrentNet(nn.Module):
         k = self.highway.kernel_size[0]
         return self.highway(F.pad(x.transpose(1, 2), (k - 1, 0))).transpose(1, 2)
 
-    def _recurrent(self, x, lengths):
+    def _recurrent(self, x, lengths, weight=None):
         """The head's outputs of the recurrent part for embedded inputs ``x``."""
         beside = None
         if self.branch is not None:
-            beside = self.branch(x, lengths)[0]
+            beside = self.branch(x, lengths, weight)[0]
             if self.pools:  # the mean over the real steps
                 beside = mean_steps(beside, lengths)
         if self.front_end is not None:
-            x, lengths = self.front_end(x, lengths)
+            x, lengths = self.front_end(x, lengths, weight)
         outputs, directions = self._encode(x, lengths)
         if self.pooling == "last":
             if directions is None:

@@ -198,6 +198,8 @@ class SequenceData(Dataset):
             if weight is not None:
                 weight = weight.index_select(0, rows)
             target = (self.y.index_select(0, rows), weight)
+            if weight is not None:  # for the batch normalisation's statistics
+                X["weight"] = weight
         if x.device != device:  # a copy per batch
             move = lambda t: None if t is None else _move(t, device, self.pin_batches)  # noqa: E731
             X = {key: move(value) for key, value in X.items()}

@@ -84,7 +84,7 @@ class SequenceNet(NeuralNet):
             getattr(cb, method_name)(self, **cb_kwargs)
 
     def infer(self, x, **fit_params):
-        return self.module_(x["x"], x["lengths"])
+        return self.module_(x["x"], x["lengths"], x.get("weight"))
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         target, weight = y_true
