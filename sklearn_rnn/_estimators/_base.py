@@ -37,7 +37,14 @@ from .._input._validation import (
     commit_input_attributes,
 )
 from .._nn._lstm_loop import prepare_kernel
-from .._nn._module import ACTIVATIONS, CELLS, POOLING, RecurrentNet, keras_initialise
+from .._nn._module import (
+    ACTIVATIONS,
+    CELLS,
+    POOLING,
+    Ensemble,
+    RecurrentNet,
+    keras_initialise,
+)
 from .._training._callbacks import (
     Diverged,
     DivergenceGuard,
@@ -82,6 +89,7 @@ ARCHITECTURE = (
     "conv_layout",
     "conv_norm",
     "highway",
+    "n_estimators",
     "downsample",
     "categorical_features",
     "embedding_dim",
@@ -162,6 +170,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "conv_layout": [StrOptions({"serial", "parallel"})],
         "conv_norm": [StrOptions({"batch"}), None],
         "highway": [Interval(Integral, 0, None, closed="left")],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "categorical_features": ["array-like", None],
         "embedding_dim": [
             Interval(Integral, 1, None, closed="left"),
@@ -215,6 +224,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         conv_layout,
         conv_norm,
         highway,
+        n_estimators,
         categorical_features,
         embedding_dim,
         alpha,
@@ -247,6 +257,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.conv_layout = conv_layout
         self.conv_norm = conv_norm
         self.highway = highway
+        self.n_estimators = n_estimators
         self.categorical_features = categorical_features
         self.embedding_dim = embedding_dim
         self.alpha = alpha
@@ -444,6 +455,30 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             )
         return tuple(int(f) for f in filters)
 
+    def _new_network(self, conv_filters):
+        """A freshly initialised network for the current parameters."""
+        n_categories = [len(c) for c in getattr(self, "categories_", ())]
+        return RecurrentNet(
+            cell=self.cell,
+            input_size=self.n_channels_in_,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            activation=self.activation,
+            n_outputs=self._n_outputs(),
+            pooling=self.pooling if self._targets.pools else None,
+            conv_filters=conv_filters,
+            conv_kernel_size=self.conv_kernel_size,
+            downsample=self.downsample_,
+            categorical=self._categorical_,
+            n_categories=n_categories,
+            embedding_dims=embedding_dims(n_categories, self.embedding_dim),
+            conv_parallel=self.conv_layout == "parallel",
+            conv_norm=self.conv_norm is not None,
+            highway=self.highway,
+        )
+
     def _build_net(self, device, valid, conv_filters, *, first, incremental):
         """A skorch net with the current parameters, around the kept weights.
 
@@ -452,27 +487,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         history and, for ``partial_fit``, the optimizer's state carry over.
         """
         if first:
-            n_categories = [len(c) for c in getattr(self, "categories_", ())]
-            module = RecurrentNet(
-                cell=self.cell,
-                input_size=self.n_channels_in_,
-                hidden_size=self.hidden_size,
-                num_layers=self.num_layers,
-                bidirectional=self.bidirectional,
-                dropout=self.dropout,
-                activation=self.activation,
-                n_outputs=self._n_outputs(),
-                pooling=self.pooling if self._targets.pools else None,
-                conv_filters=conv_filters,
-                conv_kernel_size=self.conv_kernel_size,
-                downsample=self.downsample_,
-                categorical=self._categorical_,
-                n_categories=n_categories,
-                embedding_dims=embedding_dims(n_categories, self.embedding_dim),
-                conv_parallel=self.conv_layout == "parallel",
-                conv_norm=self.conv_norm is not None,
-                highway=self.highway,
-            )
+            members = [
+                self._new_network(conv_filters) for _ in range(self.n_estimators)
+            ]
+            module = members[0]
+            if len(members) > 1:
+                module = Ensemble(members, self._ensemble_link)
             if self.weight_init == "keras":
                 keras_initialise(module)
         else:  # a copy: the fitted model stays as it was until training succeeds

@@ -156,6 +156,10 @@ class BaseRNNClassifier(ClassifierMixin, BaseRNN):
     def _n_outputs(self):
         return len(self.classes_)
 
+    @property
+    def _ensemble_link(self):  # members average their probabilities
+        return "sigmoid" if self._multilabel else "softmax"
+
     def _criterion(self):
         if self._multilabel:
             return nn.BCEWithLogitsLoss(reduction="none")
@@ -265,6 +269,14 @@ class RNNClassifier(BaseRNNClassifier):
         prediction. Off by default: it is a lever to search (see "Why the
         defaults").
 
+    n_estimators : int, default=1
+        Number of networks trained side by side in one fit, each from its own
+        initialisation, on the same batches and each on its own loss; their
+        predictions are averaged (class probabilities for classifiers), as
+        InceptionTime averages five. Reproducible with ``random_state``; each
+        network costs about what a fit of one costs. 1: a single network, the
+        fastest (see "Why the defaults").
+
     downsample : int or 'auto', default='auto'
         The recurrence reads one step for every ``downsample`` input steps,
         ``ceil(length / downsample)`` steps in all: the output of the first
@@ -373,7 +385,8 @@ class RNNClassifier(BaseRNNClassifier):
         with ``learning_rate_init``, new callbacks, ``early_stopping``...);
         the architecture (``cell``, ``hidden_size``, ``num_layers``,
         ``bidirectional``, ``activation``, ``pooling``, ``conv_filters``,
-        ``conv_kernel_size``, ``downsample``, ``categorical_features``,
+        ``conv_kernel_size``, ``conv_layout``, ``conv_norm``, ``highway``,
+        ``n_estimators``, ``downsample``, ``categorical_features``,
         ``embedding_dim``) cannot change.
 
     random_state : int, RandomState instance or None, default=None
@@ -498,6 +511,7 @@ class RNNClassifier(BaseRNNClassifier):
         conv_layout="serial",
         conv_norm="batch",
         highway=0,
+        n_estimators=1,
         downsample="auto",
         categorical_features=None,
         embedding_dim="auto",
@@ -533,6 +547,7 @@ class RNNClassifier(BaseRNNClassifier):
             conv_layout=conv_layout,
             conv_norm=conv_norm,
             highway=highway,
+            n_estimators=n_estimators,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,
             alpha=alpha,

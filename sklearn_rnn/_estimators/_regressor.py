@@ -116,6 +116,8 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
     def _n_outputs(self):
         return self.n_outputs_ * self._n_quantiles()
 
+    _ensemble_link = "identity"  # members average their predictions
+
     def _check_loss(self, y):
         if self.loss == "quantile" and self.quantile is None:
             raise ValueError(
@@ -244,6 +246,14 @@ class RNNRegressor(BaseRNNRegressor):
         prediction. Off by default: it is a lever to search (see "Why the
         defaults").
 
+    n_estimators : int, default=1
+        Number of networks trained side by side in one fit, each from its own
+        initialisation, on the same batches and each on its own loss; their
+        predictions are averaged (class probabilities for classifiers), as
+        InceptionTime averages five. Reproducible with ``random_state``; each
+        network costs about what a fit of one costs. 1: a single network, the
+        fastest (see "Why the defaults").
+
     downsample : int or 'auto', default='auto'
         The recurrence reads one step for every ``downsample`` input steps,
         ``ceil(length / downsample)`` steps in all: the output of the first
@@ -352,7 +362,8 @@ class RNNRegressor(BaseRNNRegressor):
         with ``learning_rate_init``, new callbacks, ``early_stopping``...);
         the architecture (``cell``, ``hidden_size``, ``num_layers``,
         ``bidirectional``, ``activation``, ``pooling``, ``conv_filters``,
-        ``conv_kernel_size``, ``downsample``, ``categorical_features``,
+        ``conv_kernel_size``, ``conv_layout``, ``conv_norm``, ``highway``,
+        ``n_estimators``, ``downsample``, ``categorical_features``,
         ``embedding_dim``) cannot change.
 
     random_state : int, RandomState instance or None, default=None
@@ -496,6 +507,7 @@ class RNNRegressor(BaseRNNRegressor):
         conv_layout="serial",
         conv_norm="batch",
         highway=0,
+        n_estimators=1,
         downsample="auto",
         categorical_features=None,
         embedding_dim="auto",
@@ -533,6 +545,7 @@ class RNNRegressor(BaseRNNRegressor):
             conv_layout=conv_layout,
             conv_norm=conv_norm,
             highway=highway,
+            n_estimators=n_estimators,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,
             alpha=alpha,

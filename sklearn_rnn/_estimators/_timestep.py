@@ -106,6 +106,14 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         prediction. Off by default: it is a lever to search (see "Why the
         defaults").
 
+    n_estimators : int, default=1
+        Number of networks trained side by side in one fit, each from its own
+        initialisation, on the same batches and each on its own loss; their
+        predictions are averaged (class probabilities for classifiers), as
+        InceptionTime averages five. Reproducible with ``random_state``; each
+        network costs about what a fit of one costs. 1: a single network, the
+        fastest (see "Why the defaults").
+
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
         product codes...): their indices, a boolean mask over the features,
@@ -200,8 +208,9 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         with ``learning_rate_init``, new callbacks, ``early_stopping``...);
         the architecture (``cell``, ``hidden_size``, ``num_layers``,
         ``bidirectional``, ``activation``, ``conv_filters``,
-        ``conv_kernel_size``, ``categorical_features``, ``embedding_dim``)
-        cannot change.
+        ``conv_kernel_size``, ``conv_layout``, ``conv_norm``, ``highway``,
+        ``n_estimators``, ``categorical_features``, ``embedding_dim``) cannot
+        change.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation
@@ -339,6 +348,7 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         conv_layout="serial",
         conv_norm="batch",
         highway=0,
+        n_estimators=1,
         categorical_features=None,
         embedding_dim="auto",
         alpha=1e-4,
@@ -376,6 +386,7 @@ class RNNTimestepRegressor(BaseRNNRegressor):
             conv_layout=conv_layout,
             conv_norm=conv_norm,
             highway=highway,
+            n_estimators=n_estimators,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,
             alpha=alpha,
@@ -601,6 +612,14 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         prediction. Off by default: it is a lever to search (see "Why the
         defaults").
 
+    n_estimators : int, default=1
+        Number of networks trained side by side in one fit, each from its own
+        initialisation, on the same batches and each on its own loss; their
+        predictions are averaged (class probabilities for classifiers), as
+        InceptionTime averages five. Reproducible with ``random_state``; each
+        network costs about what a fit of one costs. 1: a single network, the
+        fastest (see "Why the defaults").
+
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
         product codes...): their indices, a boolean mask over the features,
@@ -695,8 +714,9 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         with ``learning_rate_init``, new callbacks, ``early_stopping``...);
         the architecture (``cell``, ``hidden_size``, ``num_layers``,
         ``bidirectional``, ``activation``, ``conv_filters``,
-        ``conv_kernel_size``, ``categorical_features``, ``embedding_dim``)
-        cannot change.
+        ``conv_kernel_size``, ``conv_layout``, ``conv_norm``, ``highway``,
+        ``n_estimators``, ``categorical_features``, ``embedding_dim``) cannot
+        change.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation
@@ -815,6 +835,7 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         conv_layout="serial",
         conv_norm="batch",
         highway=0,
+        n_estimators=1,
         categorical_features=None,
         embedding_dim="auto",
         alpha=1e-4,
@@ -850,6 +871,7 @@ class RNNTimestepClassifier(BaseRNNClassifier):
             conv_layout=conv_layout,
             conv_norm=conv_norm,
             highway=highway,
+            n_estimators=n_estimators,
             categorical_features=categorical_features,
             embedding_dim=embedding_dim,
             alpha=alpha,

@@ -72,6 +72,12 @@ RNNTimestepClassifier
             )
         check_is_fitted(estimator)
         module = estimator.module_
+        if getattr(module, "members", None) is not None:
+            raise ValueError(
+                f"SequenceStream streams one network; this model averages "
+                f"n_estimators={len(module.members)}. Fit it with n_estimators=1 "
+                "to predict step by step, or call predict on the whole sequences."
+            )
         if module.bidirectional:
             raise ValueError(
                 "A bidirectional model cannot be streamed: its backward "

@@ -653,3 +653,50 @@ class RecurrentNet(nn.Module):
         weights = self._attention(outputs, lengths)
         total = last_steps((weights * outputs).cumsum(1), lengths)
         return total / last_steps(weights.cumsum(1), lengths)
+
+
+# How an ensemble's members' outputs combine: their mean in the units of what
+# predict reads (values, class probabilities, label probabilities), returned
+# in the members' own units (the link's inverse of the mean).
+LINKS = ("identity", "softmax", "sigmoid")
+
+
+class Ensemble(nn.Module):
+    """``n`` networks of one architecture, each from its own initialisation,
+    trained side by side on the same batches, each on its own loss.
+
+    In training the output is stacked ``(n, ...)`` (the net's loss averages
+    the members' losses); in evaluation it is the members' mean through
+    ``link``: the mean output ('identity'), the log of the mean class
+    probabilities ('softmax': a softmax of it gives that mean back) or the
+    logit of each label's mean probability ('sigmoid').
+    """
+
+    def __init__(self, members, link="identity"):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.link = link
+        first = members[0]
+        self.pools, self.pooling = first.pools, first.pooling
+
+    def set_dropout(self, p):
+        """Change the dropout probability of every member."""
+        for member in self.members:
+            member.set_dropout(p)
+
+    def forward(self, x, lengths, weight=None):
+        outputs = torch.stack([m(x, lengths, weight) for m in self.members])
+        if self.training:
+            return outputs
+        if self.link == "softmax":
+            return torch.log(torch.softmax(outputs, dim=-1).mean(0))
+        if self.link == "sigmoid":
+            mean = torch.sigmoid(outputs).mean(0)
+            return torch.log(mean) - torch.log1p(-mean)
+        return outputs.mean(0)
+
+    def attention_weights(self, x, lengths):
+        """The members' mean attention weights (each sums to 1 over the same
+        steps), and those steps' lengths."""
+        weights = [m.attention_weights(x, lengths) for m in self.members]
+        return torch.stack([w for w, _ in weights]).mean(0), weights[0][1]

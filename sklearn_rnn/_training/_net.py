@@ -87,6 +87,23 @@ class SequenceNet(NeuralNet):
         return self.module_(x["x"], x["lengths"], x.get("weight"))
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        members = 1
+        if training and getattr(self.module_, "members", None) is not None:
+            # An ensemble in training: the mean of its members' objectives,
+            # so that each member's gradient is a single network's, scaled.
+            members = len(y_pred)
+            loss = sum(self._loss(member, y_true) for member in y_pred) / members
+        else:
+            loss = self._loss(y_pred, y_true)
+        if training and self.alpha:
+            # Per sequence of the batch, for the per-step estimators too (whose
+            # target holds one row per step): alpha means the same for all.
+            n = len(X["lengths"]) if X is not None else len(y_true[0])
+            squares = sum(p.square().sum() for p in self._penalized())
+            loss = loss + 0.5 * self.alpha * squares / (n * members)
+        return loss
+
+    def _loss(self, y_pred, y_true):
         target, weight = y_true
         losses = self.criterion_(y_pred, target)
         if weight is None:  # every weight is 1: the plain mean, fewer ops
@@ -97,12 +114,6 @@ class SequenceNet(NeuralNet):
             # Weights have mean 1 over the training set, so a batch whose
             # weights are all zero adds nothing rather than dividing by zero.
             loss = (losses * weight).mean()
-        if training and self.alpha:
-            # Per sequence of the batch, for the per-step estimators too (whose
-            # target holds one row per step): alpha means the same for all.
-            n = len(X["lengths"]) if X is not None else len(target)
-            squares = sum(p.square().sum() for p in self._penalized())
-            loss = loss + 0.5 * self.alpha * squares / n
         return loss
 
     def _penalized(self):
