@@ -575,7 +575,16 @@ def _feature_rows_timestep():
     ]
 
 
-# The training settings W4-W6 share.
+def _feature_rows_ensemble():
+    base = dict(pooling="max", conv_filters=0, normalize_y=False)
+    return [
+        FeatureHandLoop("max"),
+        OursWith("n_estimators=1", RNNRegressor, **base),
+        OursWith("n_estimators=5", RNNRegressor, n_estimators=5, **base),
+    ]
+
+
+# The training settings W4-W7 share.
 _GRU64 = dict(cell="gru", hidden=64, batch=64, epochs=2, fits=1)
 FEATURE_WORKLOADS = {
     "W4": dict(
@@ -601,6 +610,14 @@ FEATURE_WORKLOADS = {
         **_GRU64,
         data=lambda seed: _per_step(10000, seed),
         implementations=_feature_rows_timestep,
+    ),
+    "W7": dict(
+        title="W7 ensembles: 5,000 x 50 x 8 regression, GRU(64), batch 64, 2 "
+        "epochs, one network or five in one fit; predict 5,000",
+        task="regression",
+        **_GRU64,
+        data=lambda seed: _fixed(5000, 50, 8, seed),
+        implementations=_feature_rows_ensemble,
     ),
 }
 WORKLOADS.update(FEATURE_WORKLOADS)
