@@ -150,3 +150,13 @@ def test_an_ensemble_exports_to_onnx():
     got = session.run(None, {"x": np.nan_to_num(x), "lengths": lengths})[0]
     expected = clf.predict_proba([s[:12] for s in X[:5]])
     np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_partial_fit_trains_every_member():
+    X, y, _ = ragged()
+    reg = RNNRegressor(n_estimators=2, **TINY).partial_fit(X, y)
+    before = _members_outputs(reg, X)
+    reg.partial_fit(X, y)
+    after = _members_outputs(reg, X)
+    for a, b in zip(before, after):
+        assert not np.allclose(a, b)
