@@ -123,6 +123,27 @@ def test_masked_batch_norm_reads_real_steps_only_and_keeps_running_estimates():
     )
 
 
+def test_masked_batch_norm_learns_nothing_from_a_batch_of_zero_weight():
+    norm = MaskedBatchNorm(3)
+    x, lengths = torch.randn(2, 3, 5), torch.tensor([5, 3])
+    out = norm(x, lengths, torch.zeros(2))
+    assert torch.isfinite(out).all()
+    assert torch.equal(norm.running_mean, torch.zeros(3))
+    assert torch.equal(norm.running_var, torch.ones(3))
+
+
+def test_a_batch_of_zero_weight_trains_a_normalised_network():
+    """The last batch (4 of 36 sequences, in order) has weight 0 only."""
+    X = [np.random.RandomState(i).normal(size=(6, 2)) for i in range(36)]
+    y = np.array([x[-1, 0] for x in X])
+    weight = np.r_[np.ones(32), np.zeros(4)]
+    params = dict(conv_filters=(3,), conv_norm="batch", shuffle=False, max_iter=3)
+    reg = RNNRegressor(hidden_size=4, random_state=0, **params)
+    reg.fit(X, y, sample_weight=weight)
+    assert np.isfinite(reg.predict(X)).all()
+    assert np.isfinite(reg.loss_curve_).all()
+
+
 @pytest.mark.parametrize("pooling", ["max", None])
 def test_the_highway_adds_a_causal_linear_map_of_the_last_steps(pooling):
     """The output is the recurrent part plus, at the last real step (per step:

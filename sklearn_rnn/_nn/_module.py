@@ -391,12 +391,17 @@ class MaskedBatchNorm(nn.Module):
         if self.training:
             steps = x.transpose(1, 2)  # (batch, time, channels)
             count = self._total(torch.ones_like(steps[:, :, :1]), lengths, weight)
+            # A batch whose weights are all 0 teaches nothing, its statistics
+            # included: the running estimates stay (no division by zero).
+            seen = count > 0
+            count = torch.where(seen, count, torch.ones_like(count))
             mean = self._total(steps, lengths, weight) / count
             var = self._total((steps - mean).square(), lengths, weight) / count
             with torch.no_grad():
                 unbiased = var * count / (count - 1).clamp(min=1)
-                self.running_mean.lerp_(mean, self.momentum)
-                self.running_var.lerp_(unbiased, self.momentum)
+                step = self.momentum * seen.to(x.dtype)
+                self.running_mean.lerp_(mean, step)
+                self.running_var.lerp_(unbiased, step)
         else:
             mean, var = self.running_mean, self.running_var
         scale = self.weight * torch.rsqrt(var + self.eps)
