@@ -235,10 +235,11 @@ class RNNClassifier(BaseRNNClassifier):
         recurrence (one layer per entry, ReLU after each; 0 or ``()`` for
         none), as in DeepConvLSTM and LSTM-FCN. Each output step sees only the
         current and earlier steps, so padding still never changes a
-        prediction. (64, 64): with ``conv_norm='batch'`` it won on every
-        benchmark set but PLAID (ArrowHead from chance to 0.79); for classes
-        that are the order of a few events in long sequences, 0 did better
-        (see "Why the defaults"): a parameter for ``GridSearchCV``.
+        prediction. (64, 64): with ``conv_norm='batch'`` it won or tied on
+        every classification set of the benchmark but PLAID (ArrowHead from
+        chance to 0.66-0.80); for classes that are the order of a few events
+        in long sequences, 0 did better (see "Why the defaults"): a parameter
+        for ``GridSearchCV``.
 
     conv_kernel_size : int, default=8
         Number of timesteps each convolution reads (8: the first layer of the
