@@ -16,7 +16,13 @@ from .._estimators._base import BaseRNN
 from .._estimators._classifier import BaseRNNClassifier, to_probabilities
 from .._input._categories import encode_categories
 from .._input._validation import check_sequences
-from .._nn._module import ACTIVATIONS, LoopRecurrence, cell_step, last_steps
+from .._nn._module import (
+    ACTIVATIONS,
+    Ensemble,
+    LoopRecurrence,
+    cell_step,
+    last_steps,
+)
 from .._training._runtime import flush_denormals
 from .._training._threads import torch_threads
 
@@ -72,7 +78,7 @@ RNNTimestepClassifier
             )
         check_is_fitted(estimator)
         module = estimator.module_
-        if getattr(module, "members", None) is not None:
+        if isinstance(module, Ensemble):
             raise ValueError(
                 f"SequenceStream streams one network; this model averages "
                 f"n_estimators={len(module.members)}. Fit it with n_estimators=1 "

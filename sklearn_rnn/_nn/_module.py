@@ -497,6 +497,8 @@ class RecurrentNet(nn.Module):
             input_size = input_size_in = self.embedding.output_size
         self.front_end = self.branch = None
         branch_width = 0
+        # Only a batch normalisation reads the training batch's weights.
+        self.reads_weight = bool(conv_norm and conv_filters)
         if conv_parallel and conv_filters:
             # Beside the recurrence (LSTM-FCN): causal convolutions over the
             # input at full resolution, their outputs joined to the encoder's.
@@ -557,8 +559,12 @@ class RecurrentNet(nn.Module):
         batch normalisation only."""
         if self.embedding is not None:
             x = self.embedding(x)
-        if weight is not None and not self.pools:  # per step: (batch, time)
+        if not self.reads_weight:
+            weight = None
+        real = None  # the real steps, where a per-step network needs them
+        if not self.pools and (weight is not None or self.highway is not None):
             real = torch.arange(x.shape[1], device=x.device) < lengths[:, None]
+        if weight is not None and not self.pools:  # per step: (batch, time)
             weight = torch.zeros(
                 real.shape, dtype=x.dtype, device=x.device
             ).masked_scatter(real, weight.to(x.dtype))
@@ -568,7 +574,6 @@ class RecurrentNet(nn.Module):
         linear = self.linear_path(x)
         if self.pools:
             return out + last_steps(linear, lengths)
-        real = torch.arange(x.shape[1], device=x.device) < lengths[:, None]
         return out + linear[real]
 
     def linear_path(self, x):
