@@ -201,8 +201,13 @@ def test_a_pipeline_with_other_steps_is_refused_with_the_step_named():
     per_sequence = make_pipeline(
         SequenceScaler(per_sequence=True), RNNRegressor(**TINY)
     )
-    with pytest.raises(TypeError, match=r"SequenceScaler\(per_sequence=True\)"):
+    with pytest.raises(TypeError, match=r"its own statistics.*per_sequence=True"):
         to_onnx(per_sequence.fit(X, y), io.BytesIO())
+    # 'auto' chooses per-sequence scaling for scales over orders of magnitude
+    spread = [x * 10.0 ** (i % 5) for i, x in enumerate(X)]
+    auto = make_pipeline(SequenceScaler(), RNNRegressor(**TINY)).fit(spread, y)
+    with pytest.raises(TypeError, match=r"per_sequence='auto' chose features \[0"):
+        to_onnx(auto, io.BytesIO())
 
 
 @pytest.mark.parametrize(

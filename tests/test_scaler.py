@@ -102,7 +102,40 @@ def test_per_sequence_scales_each_sequence_by_its_own_real_steps(method):
     for row, scaled, x in zip(pre, out, X):
         np.testing.assert_allclose(row[12 - len(x) :], scaled[: len(x)], atol=1e-12)
     assert not hasattr(scaler, "inverse_transform")
-    assert hasattr(SequenceScaler().fit(X), "inverse_transform")
+    assert hasattr(SequenceScaler(per_sequence=False).fit(X), "inverse_transform")
+
+
+def test_auto_scales_per_sequence_the_features_whose_scales_span_orders():
+    """'auto': a feature whose sequences' standard deviations span more than
+    100x between the 10th and 90th percentiles is scaled per sequence, as
+    ``per_sequence=True`` would; the others globally, as ``False`` would."""
+    rng = np.random.RandomState(0)
+    levels = 10.0 ** rng.uniform(-3, 2, size=40)  # five orders of magnitude
+    X = [
+        np.column_stack([level * rng.normal(size=n), rng.normal(size=n) + 5])
+        for level, n in zip(levels, rng.randint(3, 15, size=40))
+    ]
+    auto = SequenceScaler().fit(X)
+    np.testing.assert_array_equal(auto.per_sequence_, [True, False])
+    out = auto.transform(X)
+    own = SequenceScaler(per_sequence=True).fit(X).transform(X)
+    fixed = SequenceScaler(per_sequence=False).fit(X)
+    np.testing.assert_allclose(out[:, :, 0], own[:, :, 0], atol=1e-12)
+    np.testing.assert_allclose(out[:, :, 1], fixed.transform(X)[:, :, 1], atol=1e-12)
+    assert auto.center_[0] == 0.0 and auto.scale_[0] == 1.0
+    np.testing.assert_array_equal(auto.center_[1], fixed.center_[1])
+    assert not hasattr(auto, "inverse_transform")
+    # the same data within one order of magnitude: one global scale
+    calm = [x / [np.std(x[:, 0]), 1.0] for x in X]
+    calm_auto = SequenceScaler().fit(calm)
+    np.testing.assert_array_equal(calm_auto.per_sequence_, [False, False])
+    np.testing.assert_array_equal(
+        calm_auto.transform(calm), fixed.fit(calm).transform(calm)
+    )
+    assert hasattr(calm_auto, "inverse_transform")
+    # single steps have no spread of their own: global scaling
+    steps = SequenceScaler().fit([x[:1] for x in X])
+    np.testing.assert_array_equal(steps.per_sequence_, [False, False])
 
 
 def test_per_sequence_keeps_features_it_does_not_read_and_clips():

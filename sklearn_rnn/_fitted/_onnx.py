@@ -84,13 +84,16 @@ def _preprocessing(pipeline):
                 f"{type(step).__name__}. Apply it before the graph, or export "
                 "the estimator alone."
             )
-        if getattr(step, "per_sequence", False):
-            raise TypeError(
-                f"to_onnx does not export SequenceScaler(per_sequence=True) (step "
-                f"{name!r}): scale each sequence before the graph, or export the "
-                "estimator alone."
-            )
         check_is_fitted(step)
+        if getattr(step, "per_sequence_", np.zeros(0, bool)).any():
+            raise TypeError(
+                f"to_onnx does not export a SequenceScaler that scales each "
+                f"sequence by its own statistics (step {name!r}: per_sequence="
+                f"{step.per_sequence!r} chose features "
+                f"{np.flatnonzero(step.per_sequence_).tolist()}): set "
+                "per_sequence=False, scale each sequence before the graph, or "
+                "export the estimator alone."
+            )
         modules.append(_TRANSFORMERS[type(step)](step))
         width = width or step.n_channels_in_
     return modules, width, final

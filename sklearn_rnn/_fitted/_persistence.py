@@ -86,7 +86,7 @@ FITTED = {
     "RNNTimestepClassifier": _CLASSIFIER,
     "SequencePadder": _INPUT | {"maxlen_"},
     "SequenceImputer": _INPUT | {"statistics_"},
-    "SequenceScaler": _INPUT | {"center_", "scale_"},
+    "SequenceScaler": _INPUT | {"center_", "scale_", "per_sequence_"},
     "SequenceOutlierFilter": _INPUT | {"lower_", "upper_", "n_outliers_"},
     "TimeFeatures": _INPUT,
 }
@@ -483,6 +483,8 @@ def check_fitted_schema(obj):
                 _array(a, key, "f", (channels,))
         if "n_outliers_" in a:
             _array(a, "n_outliers_", "iu", (channels,))
+        if "per_sequence_" in a:
+            _array(a, "per_sequence_", "b", (channels,))
 
 
 def _check_rnn_schema(obj, a, channels):

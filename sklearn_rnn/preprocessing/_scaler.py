@@ -12,6 +12,9 @@ from ._base import SequenceTransformer, real_steps
 __all__ = ["SequenceScaler", "scale_values"]
 
 _SCALING = {"standard", "robust", "minmax"}
+# per_sequence='auto' scales a feature per sequence when the sequences' own
+# scales span more than this factor between their 10th and 90th percentiles.
+AUTO_SPREAD = 100.0
 
 
 class SequenceScaler(SequenceTransformer):
@@ -36,22 +39,28 @@ class SequenceScaler(SequenceTransformer):
         (e.g. categorical codes for ``categorical_features``). None: every
         feature.
 
-    per_sequence : bool, default=False
+    per_sequence : bool or 'auto', default='auto'
         Whether each sequence is scaled by the statistics of its own real steps
         (per feature, with ``method``) instead of those of the training set:
-        the per-series normalisation of the UCR archive, for series whose
-        levels differ by orders of magnitude. It discards each sequence's
-        level and spread, so it is a choice to search, not a default: it
-        helped where series levels span orders of magnitude and would hurt
+        the per-series normalisation of the UCR archive. It discards each
+        sequence's level and spread. 'auto' does it for the features whose
+        sequences' own standard deviations span more than a factor of 100
+        between the 10th and the 90th percentile of the training sequences
+        (as appliances' currents do), where one global
+        scale would leave the quiet sequences near zero; why: per-series
+        scaling helped only where scales span orders of magnitude and hurt
         where the level is the signal (see "Why the defaults").
-        ``inverse_transform`` is then not available.
+        ``inverse_transform`` is not available once a feature is scaled per
+        sequence.
 
     Attributes
     ----------
+    per_sequence_ : ndarray of shape (`n_channels_in_`,), dtype=bool
+        Which features are scaled by each sequence's own statistics.
     center_ : ndarray of shape (`n_channels_in_`,)
         Per-feature value subtracted (mean, median or minimum; 0 for the
-        features ``features`` leaves out, whose ``scale_`` is 1, and for every
-        feature with ``per_sequence=True``, where each sequence brings its own).
+        features ``features`` leaves out, whose ``scale_`` is 1, and for the
+        features scaled per sequence, where each sequence brings its own).
     scale_ : ndarray of shape (`n_channels_in_`,)
         Per-feature divisor (standard deviation, inter-quartile range or
         range): for every method ``X_scaled = (X - center_) / scale_``, the
@@ -81,11 +90,11 @@ class SequenceScaler(SequenceTransformer):
         "method": [StrOptions(_SCALING)],
         "clip_value": [Interval(Real, 0, None, closed="neither"), None],
         "features": ["array-like", None],
-        "per_sequence": ["boolean"],
+        "per_sequence": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
-        self, *, method="standard", clip_value=None, features=None, per_sequence=False
+        self, *, method="standard", clip_value=None, features=None, per_sequence="auto"
     ):
         self.method = method
         self.clip_value = clip_value
@@ -93,32 +102,45 @@ class SequenceScaler(SequenceTransformer):
         self.per_sequence = per_sequence
 
     def _fit(self, seqs):
-        width = seqs.values.shape[2]
-        if self.per_sequence:  # nothing global to learn
+        read = self._read_mask(seqs)  # the features passed through: 0 and 1
+        if self.per_sequence == "auto":  # orders of magnitude: the std suffices
+            _, scales = _statistics(_real_values(seqs), "standard", 1, fill=False)
+            per_sequence = read & (_spread(scales) > AUTO_SPREAD)
+        else:
+            per_sequence = read & self.per_sequence
+        if per_sequence.all():  # nothing global to learn
+            width = seqs.values.shape[2]
             center, scale = np.zeros(width), np.ones(width)
         else:
             steps = real_steps(seqs).astype(np.float64)
             center, scale = _statistics(steps, self.method, axis=0)
-        read = self._read_mask(seqs)  # the features passed through: 0 and 1
+        keep = read & ~per_sequence
+        self.per_sequence_ = per_sequence
         self.center_, self.scale_ = (
-            np.where(read, center, 0.0),
-            np.where(read, scale, 1.0),
+            np.where(keep, center, 0.0),
+            np.where(keep, scale, 1.0),
         )
 
     def _transform(self, seqs):
         # NaN (padding and missing values) stays NaN through the arithmetic.
         dtype = seqs.values.dtype
         center, scale = self.center_.astype(dtype), self.scale_.astype(dtype)
-        if self.per_sequence:  # each sequence's own, over its real steps
-            real = np.where(seqs.mask[..., None], seqs.values, np.nan)
-            center, scale = _statistics(real.astype(np.float64), self.method, axis=1)
-            center, scale = center[:, None].astype(dtype), scale[:, None].astype(dtype)
+        if self.per_sequence_.any():  # each sequence's own, over its real steps
+            own_center, own_scale = _statistics(_real_values(seqs), self.method, 1)
+            center = np.where(self.per_sequence_, own_center[:, None], center)
+            scale = np.where(self.per_sequence_, own_scale[:, None], scale)
+            center, scale = center.astype(dtype), scale.astype(dtype)
         scaled = scale_values(seqs.values, center, scale, self.clip_value)
         if self.features is None:
             return scaled
         return np.where(self._read_mask(), scaled, seqs.values)
 
-    @available_if(lambda self: not self.per_sequence)
+    def _scales_each_sequence(self):
+        if hasattr(self, "per_sequence_"):
+            return bool(self.per_sequence_.any())
+        return self.per_sequence is True
+
+    @available_if(lambda self: not self._scales_each_sequence())
     def inverse_transform(self, X):
         """Undo the scaling (values clipped by ``clip`` stay clipped).
 
@@ -147,10 +169,29 @@ def scale_values(values, center, scale, clip_value):
     return out if clip_value is None else out.clip(-clip_value, clip_value)
 
 
-def _statistics(values, method, axis):
+def _real_values(seqs):
+    """The padded values in float64, NaN on the padding."""
+    return np.where(seqs.mask[..., None], seqs.values, np.nan).astype(np.float64)
+
+
+def _spread(scales):
+    """Per feature, the ratio of the 90th to the 10th percentile of the
+    sequences' own scales (``(n_sequences, n_features)``, NaN where a sequence
+    has none): 1 where fewer than two sequences have one."""
+    spread = np.ones(scales.shape[1])
+    for j, column in enumerate(scales.T):
+        column = column[~np.isnan(column)]
+        if len(column) >= 2:
+            low, high = np.percentile(column, [10, 90])
+            spread[j] = high / low
+    return spread
+
+
+def _statistics(values, method, axis, *, fill=True):
     """``(center, scale)`` of ``values`` along ``axis`` by ``method``, NaN
     ignored: a feature never observed gets 0 and 1, a constant one scale 1
-    (scikit-learn's ``_handle_zeros_in_scale`` rule)."""
+    (scikit-learn's ``_handle_zeros_in_scale`` rule); with ``fill=False``
+    both are NaN there instead."""
     with warnings.catch_warnings():
         # A feature never observed has no statistics: see below.
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -164,10 +205,12 @@ def _statistics(values, method, axis):
         else:
             center = np.nanmin(values, axis)
             scale = np.nanmax(values, axis) - center
-    center = np.where(np.isfinite(center), center, 0.0)
     tiny = 10 * np.finfo(np.float64).eps
-    scale = np.where(np.isfinite(scale) & (scale >= tiny), scale, 1.0)
-    return center, scale
+    valid = np.isfinite(scale) & (scale >= tiny)
+    if not fill:
+        return np.where(valid, center, np.nan), np.where(valid, scale, np.nan)
+    center = np.where(np.isfinite(center), center, 0.0)
+    return center, np.where(valid, scale, 1.0)
 
 
 def _constant(var, mean, n):
