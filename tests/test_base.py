@@ -279,7 +279,10 @@ def test_warm_start_fit_uses_the_parameters_set_now(Est):
     )
     est.fit(X, y)
     assert est.history_[-1, "lr"] == 0.02
-    assert est.history_[-1, "batches", 0, "train_batch_size"] == 7
+    # 54 training sequences in batches of at most 7: eight of 6 or 7
+    assert (
+        sorted(est.history_[-1, "batches", :, "train_batch_size"]) == [6] * 2 + [7] * 6
+    )
     assert len(est.validation_scores_) == 3 and est.n_iter_ == 6
     # The weights went on from where the first fit left them.
     first_layer = next(est.module_.parameters())
@@ -418,6 +421,22 @@ def test_shuffle_false_keeps_the_given_order_of_ragged_data():
     ).fit(X, y)
     for epoch in reg.history_[:, "batches", :, "lengths"]:
         assert sum(epoch, []) == [len(x) for x in X]
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("n, batch_size, sizes", [(20, 6, [5] * 4), (23, 8, [7, 8, 8])])
+def test_training_batches_differ_in_size_by_at_most_one(shuffle, n, batch_size, sizes):
+    """No trailing batch of a few sequences (their batch statistics and
+    gradient would be a handful of samples'): n sequences in ceil(n /
+    batch_size) batches whose sizes differ by at most one, each epoch covering
+    every sequence once."""
+    X, y, _ = ragged(n=n)
+    reg = RNNRegressor(
+        shuffle=shuffle, batch_size=batch_size, callbacks=[_RecordLengths()], **TINY
+    ).fit(X, y)
+    for epoch in reg.history_[:, "batches", :, "lengths"]:
+        assert sorted(len(batch) for batch in epoch) == sizes
+        assert sorted(sum(epoch, [])) == sorted(len(x) for x in X)
 
 
 def test_warnings_point_at_the_callers_line():

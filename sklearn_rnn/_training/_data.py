@@ -239,26 +239,30 @@ def _as_tensor(a):
 def batch_order(lengths, batch_size, rng=None, *, by_length=True):
     """Split sample indices into batches.
 
-    With ``rng`` the order is random: samples are shuffled, sorted by length
-    within pools of a few batches when lengths vary, and the batches shuffled
-    again. Without it, samples are sorted by length when ``by_length`` (for
-    prediction and validation, where the order of the outputs is restored),
-    else kept in the given order (training with ``shuffle=False``).
+    Training batches (with ``rng``, or ``by_length=False``): the ``n`` samples
+    form ``ceil(n / batch_size)`` batches whose sizes differ by at most one (36
+    at 32: two of 18, not 32 and 4, whose batch statistics and gradient a
+    handful of samples would make). With ``rng`` they are in random order:
+    samples are shuffled, sorted by length within pools of a few batches when
+    lengths vary, and the batches shuffled again; without it in the given order
+    (training with ``shuffle=False``). Otherwise (prediction and validation,
+    where the order of the outputs is restored) batches of ``batch_size``
+    samples sorted by length.
     """
     n = len(lengths)
-    if rng is None:
-        order = np.argsort(lengths, kind="stable") if by_length else np.arange(n)
+    if rng is None and by_length:
+        order = np.argsort(lengths, kind="stable")
         return [order[i : i + batch_size] for i in range(0, n, batch_size)]
-    order = rng.permutation(n)
-    ragged = lengths.min() != lengths.max()
+    k = -(-n // batch_size)
+    bounds = np.arange(k + 1) * n // k
+    order = np.arange(n) if rng is None else rng.permutation(n)
+    ragged = rng is not None and lengths.min() != lengths.max()
     if ragged:
-        pool = batch_size * _POOL_BATCHES
-        for start in range(0, n, pool):
-            chunk = order[start : start + pool]
-            order[start : start + pool] = chunk[
-                np.argsort(lengths[chunk], kind="stable")
-            ]
-    batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+        for first in range(0, k, _POOL_BATCHES):
+            start, stop = bounds[first], bounds[min(first + _POOL_BATCHES, k)]
+            chunk = order[start:stop]
+            order[start:stop] = chunk[np.argsort(lengths[chunk], kind="stable")]
+    batches = [order[start:stop] for start, stop in zip(bounds[:-1], bounds[1:])]
     if ragged:
         batches = [batches[i] for i in rng.permutation(len(batches))]
     return batches
