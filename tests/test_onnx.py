@@ -198,16 +198,39 @@ def test_a_pipeline_with_other_steps_is_refused_with_the_step_named():
     pipe = make_pipeline(SequencePadder(), RNNRegressor(**TINY)).fit(X, y)
     with pytest.raises(TypeError, match="step 'sequencepadder' is SequencePadder"):
         to_onnx(pipe, io.BytesIO())
-    per_sequence = make_pipeline(
-        SequenceScaler(per_sequence=True), RNNRegressor(**TINY)
+    robust = make_pipeline(
+        SequenceScaler(method="robust", per_sequence=True), RNNRegressor(**TINY)
     )
-    with pytest.raises(TypeError, match=r"its own statistics.*per_sequence=True"):
-        to_onnx(per_sequence.fit(X, y), io.BytesIO())
-    # 'auto' chooses per-sequence scaling for scales over orders of magnitude
-    spread = [x * 10.0 ** (i % 5) for i, x in enumerate(X)]
-    auto = make_pipeline(SequenceScaler(), RNNRegressor(**TINY)).fit(spread, y)
-    with pytest.raises(TypeError, match=r"per_sequence='auto' chose features \[0"):
-        to_onnx(auto, io.BytesIO())
+    with pytest.raises(TypeError, match=r"own median.*per_sequence=True"):
+        to_onnx(robust.fit(X, y), io.BytesIO())
+
+
+@pytest.mark.parametrize("method", ["standard", "minmax"])
+@pytest.mark.parametrize("per_sequence", [True, "auto"])
+def test_scaling_per_sequence_exports_inside_the_graph(method, per_sequence):
+    """Each sequence's own statistics over its real, observed steps, as
+    ``transform`` computes them: 'auto' chose the first feature (its scales
+    span five orders of magnitude), True both; a missing value, a sequence
+    constant in a feature and one never observing it included."""
+    X, y, _ = ragged(n=30)
+    rng = np.random.RandomState(0)
+    X = [x * [10.0 ** rng.uniform(-3, 2), 1.0] for x in X]
+    X[0][:, 1] = 4.0  # constant: scale 1
+    X[1][:, 1] = np.nan  # never observed: center 0, scale 1
+    X[2][1, 0] = np.nan
+    pipe = make_pipeline(
+        SequenceScaler(method=method, per_sequence=per_sequence),
+        SequenceImputer(strategy="constant"),  # the network reads no NaN
+        RNNRegressor(**TINY),
+    ).fit(X, y)
+    chosen = [True, per_sequence is True]
+    np.testing.assert_array_equal(pipe[0].per_sequence_, chosen)
+    session = _session(pipe)
+    for batch, time in ((5, 17), (9, 6)):
+        x, lengths, seqs = _inputs(X, batch, time)
+        outputs = session.run(None, {"x": x, "lengths": lengths})
+        expected = pipe.predict(seqs).reshape(len(seqs), -1)
+        np.testing.assert_allclose(outputs[0], expected, rtol=0, atol=1e-5)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ two other shapes.
 
 import copy
 import io
+import math
 import warnings
 from functools import partial
 
@@ -24,6 +25,7 @@ from torch import nn
 from .._estimators._base import BaseRNN
 from .._estimators._classifier import BaseRNNClassifier, to_probabilities
 from .._estimators._regressor import to_target_units
+from .._nn._module import real_steps_mask
 from .._warnings import warn_user
 from ..preprocessing import SequenceImputer, SequenceScaler
 from ..preprocessing._imputer import fill_missing, missing_indicator
@@ -34,18 +36,48 @@ __all__ = ["to_onnx"]
 
 
 class _Scale(nn.Module):
-    """A fitted ``SequenceScaler`` in the graph."""
+    """A fitted ``SequenceScaler`` in the graph; the features it scales per
+    sequence by each sequence's own mean and standard deviation, or minimum
+    and range, over its real, observed steps."""
 
     def __init__(self, scaler):
         super().__init__()
         self.register_buffer("center", torch.as_tensor(scaler.center_).float())
         self.register_buffer("scale", torch.as_tensor(scaler.scale_).float())
         self.register_buffer("read", torch.as_tensor(scaler._read_mask()))
+        self.register_buffer("own", torch.as_tensor(scaler.per_sequence_))
+        self.per_sequence = bool(scaler.per_sequence_.any())
+        self.method = scaler.method
         self.clip_value = scaler.clip_value
 
     def forward(self, x, mask):
-        scaled = scale_values(x, self.center, self.scale, self.clip_value)
+        center, scale = self.center, self.scale
+        if self.per_sequence:
+            own_center, own_scale = self._own_statistics(x, mask)
+            center = torch.where(self.own, own_center, center)
+            scale = torch.where(self.own, own_scale, scale)
+        scaled = scale_values(x, center, scale, self.clip_value)
         return torch.where(self.read, scaled, x)  # features not read pass
+
+    def _own_statistics(self, x, mask):
+        """``(B, 1, F)`` centers and scales of each sequence (a feature it
+        never observes: 0 and 1; a constant one: scale 1)."""
+        seen = mask[:, :, None] & ~torch.isnan(x)
+        count = seen.sum(1, keepdim=True).clamp(min=1).to(x.dtype)
+        if self.method == "standard":
+            center = torch.where(seen, x, 0.0).sum(1, keepdim=True) / count
+            deviation = torch.where(seen, x - center, 0.0)
+            scale = (deviation.square().sum(1, keepdim=True) / count).sqrt()
+        else:  # 'minmax'
+            center = torch.where(seen, x, math.inf).amin(1, keepdim=True)
+            top = torch.where(seen, x, -math.inf).amax(1, keepdim=True)
+            scale = top - center
+        observed = seen.any(1, keepdim=True)
+        center = torch.where(observed, center, 0.0)
+        # numpy's rule in float32: a scale within rounding of zero is 1
+        tiny = 1e-6 * center.abs().clamp(min=1.0)
+        scale = torch.where(observed & (scale > tiny), scale, 1.0)
+        return center, scale
 
 
 class _Impute(nn.Module):
@@ -85,14 +117,16 @@ def _preprocessing(pipeline):
                 "the estimator alone."
             )
         check_is_fitted(step)
-        if getattr(step, "per_sequence_", np.zeros(0, bool)).any():
+        if getattr(step, "per_sequence_", np.zeros(0, bool)).any() and (
+            step.method == "robust"
+        ):
             raise TypeError(
-                f"to_onnx does not export a SequenceScaler that scales each "
-                f"sequence by its own statistics (step {name!r}: per_sequence="
-                f"{step.per_sequence!r} chose features "
-                f"{np.flatnonzero(step.per_sequence_).tolist()}): set "
-                "per_sequence=False, scale each sequence before the graph, or "
-                "export the estimator alone."
+                f"to_onnx does not export a SequenceScaler(method='robust') that "
+                f"scales each sequence by its own median and quartiles (step "
+                f"{name!r}: per_sequence={step.per_sequence!r} chose features "
+                f"{np.flatnonzero(step.per_sequence_).tolist()}): use method="
+                "'standard' or 'minmax', set per_sequence=False, or export the "
+                "estimator alone."
             )
         modules.append(_TRANSFORMERS[type(step)](step))
         width = width or step.n_channels_in_
@@ -136,7 +170,7 @@ class _Served(nn.Module):
 
     def forward(self, x, lengths):
         if len(self.preprocessing):
-            mask = torch.arange(x.shape[1], device=x.device) < lengths[:, None]
+            mask = real_steps_mask(x, lengths)
             for step in self.preprocessing:
                 x = step(x, mask)
             x = torch.where(mask[:, :, None], x, 0.0)  # zero padding again

@@ -278,6 +278,11 @@ class _OutputOnly(nn.Module):
         return self.rnn(x)[0]
 
 
+def real_steps_mask(x, lengths):
+    """``(B, T)`` bool: True on each sequence's real steps of ``x`` ``(B, T, ...)``."""
+    return torch.arange(x.shape[1], device=x.device) < lengths[:, None]
+
+
 def reverse_within_length(x, lengths):
     """Reverse each sequence's first ``length`` steps; padding stays in place.
 
@@ -563,7 +568,7 @@ class RecurrentNet(nn.Module):
             weight = None
         real = None  # the real steps, where a per-step network needs them
         if not self.pools and (weight is not None or self.highway is not None):
-            real = torch.arange(x.shape[1], device=x.device) < lengths[:, None]
+            real = real_steps_mask(x, lengths)
         if weight is not None and not self.pools:  # per step: (batch, time)
             weight = torch.zeros(
                 real.shape, dtype=x.dtype, device=x.device
@@ -602,7 +607,7 @@ class RecurrentNet(nn.Module):
         if not self.pools:
             # The head runs on every step, padding too: a matrix product over
             # all rows of the batch rounds each row as any other batch would.
-            real = torch.arange(outputs.shape[1], device=x.device) < lengths[:, None]
+            real = real_steps_mask(outputs, lengths)
             return self._head(outputs, beside)[real]
         return self._head(self._pool(outputs, lengths), beside)
 
@@ -636,7 +641,7 @@ class RecurrentNet(nn.Module):
 
     def _attention(self, outputs, lengths):
         """Unnormalised attention weights ``(B, T, 1)``, 0 on padding."""
-        real = torch.arange(outputs.shape[1], device=outputs.device) < lengths[:, None]
+        real = real_steps_mask(outputs, lengths)
         scores = self.attention(outputs).masked_fill(~real.unsqueeze(2), float("-inf"))
         return torch.exp(scores - scores.amax(1, keepdim=True))
 
@@ -654,8 +659,7 @@ class RecurrentNet(nn.Module):
         differently for different lengths of that axis).
         """
         if self.pooling == "max":
-            real = torch.arange(outputs.shape[1], device=outputs.device)
-            real = (real < lengths[:, None]).unsqueeze(2)
+            real = real_steps_mask(outputs, lengths).unsqueeze(2)
             return outputs.masked_fill(~real, float("-inf")).amax(1)
         if self.pooling == "mean":
             return mean_steps(outputs, lengths)
