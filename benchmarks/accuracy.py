@@ -101,7 +101,7 @@ PUBLISHED = {
 # takes 2-4 minutes a fit).
 GRID = {"conv_filters": [0, (64, 64)]}
 QUICK_GRID = {}  # --quick: the defaults alone
-# Relative cost of a fit (total steps of the training split), to start long runs first.
+# Relative time of a fit at the defaults (--quick), to start the long runs first.
 COST = {"PLAID": 9, "ACSF1": 6, "OSULeaf": 4, "PigCVP": 4, "Tecator": 2, "Trace": 1}
 
 
@@ -295,8 +295,7 @@ def main(argv=None):
     # The longest sets first, so that no worker is left with one at the end; the
     # baselines (DTW on the long sets takes minutes) are jobs of the same pool.
     order = sorted(args.datasets, key=lambda name: -COST.get(name, 0))
-    jobs = [(name, seed) for name in order for seed in seeds]
-    jobs += [(name, None) for name in order]
+    jobs = [(name, seed) for name in order for seed in (*seeds, None)]
     results = Parallel(n_jobs=args.n_jobs, return_as="generator")(
         delayed(run)(name, seed, grid, args.params, args.scaler, args.wheels)
         for name, seed in jobs

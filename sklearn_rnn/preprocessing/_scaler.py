@@ -46,10 +46,10 @@ class SequenceScaler(SequenceTransformer):
         sequence's level and spread. 'auto' does it for the features whose
         sequences' own standard deviations span more than a factor of 100
         between the 10th and the 90th percentile of the training sequences
-        (as appliances' currents do), where one global
-        scale would leave the quiet sequences near zero; why: per-series
-        scaling helped only where scales span orders of magnitude and hurt
-        where the level is the signal (see "Why the defaults").
+        (as appliances' currents do), where one global scale would leave the
+        quiet sequences near zero; why: per-series scaling helped only where
+        scales span orders of magnitude and hurt where the level is the
+        signal (see "Why the defaults").
         ``inverse_transform`` is not available once a feature is scaled per
         sequence.
 
