@@ -117,7 +117,9 @@ def test_embeddings_learn_what_the_codes_mean():
     def scores(seed):
         X, _, y = token_data(n=300, vocabulary=50, seed=seed)
         X_test, _, y_test = token_data(n=200, vocabulary=50, seed=10 + seed)
-        params = dict(hidden_size=16, max_iter=40, random_state=seed)
+        # The GRU reads the tokens themselves (no front-end): what is tested is
+        # the embedding, which the front-end's batch statistics made seed-bound.
+        params = dict(hidden_size=16, max_iter=40, random_state=seed, conv_filters=0)
         embedded = RNNClassifier(categorical_features=[1], **params).fit(X, y)
         as_numbers = RNNClassifier(**params).fit(X, y)
         return embedded.score(X_test, y_test), as_numbers.score(X_test, y_test)
