@@ -437,3 +437,41 @@ def test_the_new_transformers_round_trip_and_a_wrapper_is_refused():
         np.testing.assert_array_equal(loaded.transform(data), fitted.transform(data))
     with pytest.raises(TypeError, match="use pickle or joblib"):
         save(StepTransformer(SequenceScaler()), io.BytesIO())
+
+
+@pytest.mark.parametrize("per_sequence", [None, False, True])
+def test_a_scaler_saved_before_per_sequence_was_recorded_loads(per_sequence):
+    # 0.2 had no per_sequence (its scaler was global); the first per_sequence
+    # was a bool and its files have no per_sequence_: both follow from the bool.
+    X, _, _ = ragged()
+    scaler = SequenceScaler(per_sequence=bool(per_sequence)).fit(X)
+    _, payload = _round_trip(scaler)
+
+    def older(doc):
+        del doc["root"]["fitted"]["per_sequence_"]
+        if per_sequence is None:
+            del doc["root"]["params"]["per_sequence"]
+        else:
+            doc["root"]["params"]["per_sequence"] = per_sequence
+
+    def without(arrays):
+        del arrays["0.per_sequence_"]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = load(_tamper(payload, document=older, tensors=without))
+    assert (per_sequence is None) == any(
+        "['per_sequence']" in str(w.message) for w in caught
+    )
+    assert loaded.per_sequence_.dtype == bool
+    np.testing.assert_array_equal(loaded.per_sequence_, scaler.per_sequence_)
+    for got, expected in zip(loaded.transform(X), scaler.transform(X)):
+        np.testing.assert_array_equal(got, expected)
+
+    # A file that says 'auto' must record its choice: nothing to derive it from.
+    def auto(doc):
+        older(doc)
+        doc["root"]["params"]["per_sequence"] = "auto"
+
+    with pytest.raises(ValueError, match="missing \\['per_sequence_'\\]"):
+        load(_tamper(payload, document=auto, tensors=without))

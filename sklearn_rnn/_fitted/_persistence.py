@@ -425,14 +425,29 @@ def _decode_object(entry, tensors, used):
     obj = cls(**params)
     obj._validate_params()
     if "fitted" in entry:
-        _check_keys(entry["fitted"], FITTED[name], OPTIONAL)
+        older = _older_fitted(name, entry["fitted"], params)
+        _check_keys(entry["fitted"], FITTED[name] - set(older), OPTIONAL)
         for key, value in entry["fitted"].items():
             setattr(obj, key, _decode(value, tensors, used))
+        for key, derive in older.items():
+            setattr(obj, key, derive(obj))
         check_fitted_schema(obj)
         if isinstance(obj, BaseRNN):
             _check_keys(entry, {"class", "params", "fitted", "net"})
             _restore_net(obj, entry["net"], tensors, used)
     return obj
+
+
+def _older_fitted(name, fitted, params):
+    """The fitted attributes a file of an earlier version lacks, and how to derive
+    each from what it holds."""
+    if name == "SequenceScaler" and "per_sequence_" not in fitted:
+        # per_sequence was first a bool (0.2 had none: its scaling was global);
+        # a file saying 'auto' must have recorded its choice.
+        by_sequence = params.get("per_sequence", False)
+        if isinstance(by_sequence, bool):
+            return {"per_sequence_": lambda obj: obj._read_mask() & by_sequence}
+    return {}
 
 
 def _decode(value, tensors, used):
