@@ -35,10 +35,14 @@ THREADS = int(os.environ.get("SKLEARN_RNN_TEST_THREADS", "1"))
 def pytest_configure(config):
     torch.set_num_threads(THREADS)
     # Tests never write to the user's cache: the C++ kernel is built once per
-    # session into a temporary folder (the examples' processes inherit it).
-    cache = tempfile.mkdtemp(prefix="sklearn-rnn-tests-")
+    # session into a temporary folder, which the examples' processes and
+    # pytest-xdist's workers (started after this runs in the controller) inherit.
+    cache = os.environ.get("_SKLEARN_RNN_TEST_CACHE")
+    if cache is None:
+        cache = tempfile.mkdtemp(prefix="sklearn-rnn-tests-")
+        os.environ["_SKLEARN_RNN_TEST_CACHE"] = cache
+        atexit.register(shutil.rmtree, cache, ignore_errors=True)
     os.environ["XDG_CACHE_HOME"] = cache
-    atexit.register(shutil.rmtree, cache, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
