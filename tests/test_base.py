@@ -496,7 +496,7 @@ def test_padding_never_changes_a_prediction_with_any_pooling_or_front_end(
 
 def test_downsample_auto_and_bad_filters():
     X, y, _ = ragged(n=20, low=500, high=600)
-    reg = RNNRegressor(downsample="auto", **TINY).fit(X, y)
+    reg = RNNRegressor(conv_filters=0, downsample="auto", **TINY).fit(X, y)
     median = np.median([len(x) for x in X])
     assert reg.downsample_ == int(np.ceil(median / 256))
     with_conv = RNNRegressor(conv_filters=2, **TINY).fit(X, y)
@@ -694,15 +694,55 @@ def test_downsample_auto_warns_when_it_averages_blocks():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(12, 600, 1)).astype(np.float32)
     y = X[:, -1, 0]
+    mean_blocks = dict(conv_filters=0, **TINY)
     with pytest.warns(UserWarning, match="averages blocks of 3 steps") as caught:
-        reg = RNNRegressor(**TINY).fit(X, y)
+        reg = RNNRegressor(**mean_blocks).fit(X, y)
     assert reg.downsample_ == 3 and caught[0].filename == __file__
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
-        RNNRegressor(downsample=1, **TINY).fit(X, y)  # asked for: no warning
+        RNNRegressor(downsample=1, **mean_blocks).fit(X, y)  # asked for
         RNNRegressor(conv_filters=4, **TINY).fit(X, y)  # learned: no warning
-        RNNRegressor(**TINY).fit(X[:, :200], y)  # short: read as they are
+        RNNRegressor(**TINY).fit(X, y)  # the default: learned ('auto')
+        RNNRegressor(**mean_blocks).fit(X[:, :200], y)  # short: read as they are
+
+
+# -- conv_filters="auto" (issue 19) -------------------------------------------------
+
+
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier])
+def test_conv_filters_auto_follows_the_median_training_length(Est):
+    X, y_reg, y_clf = ragged(n=20, low=60, high=71)  # 60 to 70 steps
+    y = targets(Est, y_reg, y_clf)
+    lengths = np.array([len(x) for x in X])
+    est = Est(conv_filters="auto", **TINY)
+    short = lengths <= 64
+    # The (weighted) median decides: more than 64 steps, the convolutions.
+    weight = np.where(short, 1.0, 0.0)
+    assert est.fit(X, y, sample_weight=weight).conv_filters_ == ()
+    assert est.module_.front_end is None
+    assert est.fit(X, y, sample_weight=1.0 - weight).conv_filters_ == (64, 64)
+    assert est.module_.front_end is not None and est.downsample_ == 2
+    # Padding does not change the choice, nor the model.
+    padded = nan_padded(X, 80)
+    again = Est(conv_filters="auto", **TINY).fit(padded, y, 1.0 - weight)
+    assert again.conv_filters_ == (64, 64)
+    np.testing.assert_array_equal(outputs(again, X), outputs(est, X))
+    # A warm fit or partial_fit keeps the network, and the first fit's choice.
+    est.set_params(warm_start=True)
+    for refit in (est.fit, est.partial_fit):
+        refit([x[:10] for x in X], y)
+        assert est.conv_filters_ == (64, 64)
+
+
+def test_the_regressor_reads_long_series_through_convolutions_by_default():
+    X, y, _ = ragged(n=12, low=65, high=70)
+    assert RNNRegressor(**TINY).fit(X, y).conv_filters_ == (64, 64)
+    assert RNNRegressor(**TINY).fit([x[:64] for x in X], y).conv_filters_ == ()
+    assert RNNClassifier(**TINY).fit([x[:64] for x in X], y > 0).conv_filters_ == (
+        64,
+        64,
+    )
 
 
 # -- early_stopping="auto" (issue 19) ---------------------------------------------

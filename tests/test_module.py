@@ -63,10 +63,13 @@ def test_reverse_within_length_keeps_padding_in_place():
     torch.testing.assert_close(reverse_within_length(out[..., None], lengths), x)
 
 
+@pytest.mark.parametrize("pool_first", [True, False])
 @pytest.mark.parametrize("kernel_size, stride", [(3, 1), (8, 4), (2, 5), (5, 5)])
-def test_convolution_front_end_is_causal_and_maps_lengths(kernel_size, stride):
+def test_convolution_front_end_is_causal_and_maps_lengths(
+    kernel_size, stride, pool_first
+):
     torch.manual_seed(0)
-    conv = FrontEnd(2, (4, 3), kernel_size, stride)
+    conv = FrontEnd(2, (4, 3), kernel_size, stride, pool_first=pool_first)
     x = torch.randn(3, 23, 2)
     out, lengths = conv(x, torch.tensor([23, 10, 1]))
     assert out.shape[1] == -(-23 // stride)
@@ -180,6 +183,24 @@ def test_the_highway_adds_a_causal_linear_map_of_the_last_steps(pooling):
         np.testing.assert_allclose(
             net(x, lengths)[-1], linear[-1] + net._recurrent(x, lengths)[-1], atol=1e-6
         )
+
+
+def test_the_front_end_convolves_block_means():
+    # With pool_first (every fit since 0.3), the convolutions read the means of
+    # blocks of `stride` steps: a convolution of one filter of ones over one
+    # step gives the block means; a step changed within its block changes only
+    # that block's frame and the frames after it within the kernel's reach.
+    front = FrontEnd(1, (1,), 1, 3)
+    with torch.no_grad():
+        front.layers[0].weight.fill_(1.0)
+        front.layers[0].bias.zero_()
+    x = torch.arange(1.0, 8.0).reshape(1, 7, 1)
+    out, lengths = front(x, torch.tensor([7]))
+    torch.testing.assert_close(out[0, :, 0], torch.tensor([2.0, 5.0, 7.0 / 3]))
+    assert lengths.tolist() == [3]
+    strided = FrontEnd(1, (1,), 1, 3, pool_first=False)
+    assert strided.layers[0].stride == (3,) and strided.kernel_sizes == [3]
+    assert front.layers[0].stride == (1,) and front.kernel_sizes == [1]
 
 
 def test_downsampling_without_filters_averages_blocks_of_steps():

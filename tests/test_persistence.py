@@ -352,6 +352,60 @@ def test_a_pipeline_with_malformed_steps_is_a_value_error():
         load(_tamper(payload, document=lambda d: d["root"].update(steps=5)))
 
 
+def test_a_network_saved_before_conv_filters_auto_loads():
+    # Files from before conv_filters='auto' have no conv_filters_: the
+    # parameter then named the network's convolutions.
+    X, y, _ = ragged()
+    model = RNNRegressor(conv_filters=(3,), **TINY).fit(X, y)
+    _, payload = _round_trip(model)
+
+    def older(doc):
+        del doc["root"]["fitted"]["conv_filters_"]
+
+    loaded = load(_tamper(payload, document=older))
+    assert loaded.conv_filters_ == (3,)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+    # A file that says 'auto' must record its choice: nothing to derive it from.
+    def auto(doc):
+        older(doc)
+        doc["root"]["params"]["conv_filters"] = "auto"
+
+    with pytest.raises(ValueError, match="missing \\['conv_filters_'\\]"):
+        load(_tamper(payload, document=auto))
+
+
+def test_a_front_end_saved_before_0_3_reads_the_input_at_its_stride():
+    # Before 0.3 a downsampling front-end's first convolution read the input at
+    # its stride; it now reads block means. A file without the record is older.
+    X, y, _ = ragged(n=30, low=8, high=20)
+    model = RNNRegressor(conv_filters=(3,), downsample=2, **TINY).fit(X, y)
+    loaded, payload = _round_trip(model)
+    assert loaded.module_.front_end.pool_first
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+    def older(doc):
+        del doc["root"]["fitted"]["_front_end_pools"]
+
+    old = load(_tamper(payload, document=older))
+    first = old.module_.front_end.layers[0]
+    assert not old.module_.front_end.pool_first and first.stride == (2,)
+    assert not np.allclose(old.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize(
+    "conv_filters, recorded",
+    [((3,), {"tuple": [4]}), ("auto", {"tuple": [3]}), ("auto", [64, 64])],
+)
+def test_the_recorded_convolutions_must_be_the_parameters_choice(
+    conv_filters, recorded
+):
+    X, y, _ = ragged()
+    _, payload = _round_trip(RNNRegressor(conv_filters=conv_filters, **TINY).fit(X, y))
+    with pytest.raises(ValueError, match="Invalid fitted attribute conv_filters_"):
+        load(_tamper(payload, document=_set(["fitted", "conv_filters_"], recorded)))
+
+
 def test_a_fixed_downsample_cannot_be_tampered_with():
     X, y, _ = ragged()
     model = RNNRegressor(downsample=2, **TINY).fit(X, y)

@@ -65,12 +65,21 @@ from .._training._runtime import flush_denormals, resolve_device, seeded_torch
 from .._training._threads import auto_threads, torch_threads
 from .._warnings import warn_user
 
-__all__ = ["ARCHITECTURE", "BaseRNN", "SEQUENCE_OUTPUT_CONSTRAINTS"]
+__all__ = [
+    "ARCHITECTURE",
+    "AUTO_CONV_FILTERS",
+    "BaseRNN",
+    "SEQUENCE_OUTPUT_CONSTRAINTS",
+]
 
 # downsample='auto' shortens the median training sequence to about this many
 # steps for the recurrence: after a learned strided convolution, and after
 # block means (the docstring of downsample gives the measurements).
 AUTO_STEPS_CONV, AUTO_STEPS_MEAN = 64, 256
+# conv_filters='auto': these convolutions when the median training sequence is
+# longer than AUTO_STEPS_CONV (what the recurrence reads after them), none on
+# shorter ones (the docstring of conv_filters gives the measurements).
+AUTO_CONV_FILTERS = (64, 64)
 # early_stopping='auto': on from this many training sequences (a validation
 # split of 100 at the default validation_fraction).
 AUTO_EARLY_STOPPING = 1000
@@ -100,9 +109,16 @@ ARCHITECTURE = (
 
 
 # The parameters of the estimators with one output per sequence only: how the
-# steps are pooled into it, and how far they are downsampled before.
+# steps are pooled into it, and how far they are downsampled before; and
+# conv_filters='auto', whose choice follows from the lengths it shortens.
 SEQUENCE_OUTPUT_CONSTRAINTS = {
     "pooling": [StrOptions(set(POOLING))],
+    "conv_filters": [
+        Interval(Integral, 0, None, closed="left"),
+        tuple,
+        list,
+        StrOptions({"auto"}),
+    ],
     "downsample": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
 }
 
@@ -335,6 +351,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             sample_weight, seqs.lengths, dtype=np.float64, ensure_non_negative=True
         )
         _check_positive_total(raw_weight)
+        if first:
+            conv_filters = self._resolve_conv_filters(
+                conv_filters, seqs.lengths, raw_weight
+            )
+        else:  # the network's own, which 'auto' chose at the first fit
+            conv_filters = self.conv_filters_
         categorical = self._categorical(seqs) if first else self._categorical_
         categories = None if first else getattr(self, "categories_", None)
         values, categories = encode_categories(
@@ -383,6 +405,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             for name, value in target_attributes.items():
                 setattr(self, name, value)
             self._rng = rng
+            self.conv_filters_ = conv_filters
+            self._front_end_pools = True
             self.downsample_ = self._resolve_downsample(
                 seqs.lengths, raw_weight, conv_filters
             )
@@ -442,8 +466,18 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             )
         return factor
 
+    def _resolve_conv_filters(self, conv_filters, lengths, weight):
+        if conv_filters != "auto":
+            return conv_filters
+        if _weighted_median(lengths, weight) > AUTO_STEPS_CONV:
+            return AUTO_CONV_FILTERS
+        return ()
+
     def _conv_filters(self):
+        """The validated ``conv_filters`` as a tuple, or 'auto'."""
         filters = self.conv_filters
+        if isinstance(filters, str) and filters == "auto":
+            return filters
         filters = (
             () if filters == 0 else (filters,) if np.ndim(filters) == 0 else filters
         )
@@ -477,6 +511,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             conv_parallel=self.conv_layout == "parallel",
             conv_norm=self.conv_norm is not None,
             highway=self.highway,
+            pool_first=self._front_end_pools,
         )
 
     def _build_net(self, device, valid, conv_filters, *, first, incremental):

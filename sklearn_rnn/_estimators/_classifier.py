@@ -230,7 +230,7 @@ class RNNClassifier(BaseRNNClassifier):
         a learned softmax-weighted sum ('attention'). 'max': as good as 'last'
         on short series, far better on long ones (see "Why the defaults").
 
-    conv_filters : int or tuple of int, default=(64, 64)
+    conv_filters : int, tuple of int or 'auto', default=(64, 64)
         Number of filters of each causal 1D convolution run before the
         recurrence (one layer per entry, ReLU after each; 0 or ``()`` for
         none), as in DeepConvLSTM and LSTM-FCN. Each output step sees only the
@@ -239,7 +239,10 @@ class RNNClassifier(BaseRNNClassifier):
         every classification set of the benchmark but PLAID (ArrowHead from
         chance to 0.66-0.80); for classes that are the order of a few events
         in long sequences, 0 did better (see "Why the defaults"): a parameter
-        for ``GridSearchCV``.
+        for ``GridSearchCV``. 'auto' takes ``(64, 64)`` when the median
+        training sequence has more than 64 steps and none otherwise (the
+        regressor's default; on ItalyPowerDemand's 24 steps it scored 0.942
+        against 0.954 over three seeds); ``conv_filters_`` records the choice.
 
     conv_kernel_size : int, default=8
         Number of timesteps each convolution reads (8: the first layer of the
@@ -454,6 +457,10 @@ class RNNClassifier(BaseRNNClassifier):
     best_validation_score_ : float or None
         Best validation score, whose weights are the ones kept; None without
         ``early_stopping``.
+
+    conv_filters_ : tuple of int
+        The filters of each convolution the network has (``()`` for none):
+        ``conv_filters`` as a tuple, or what 'auto' chose.
 
     downsample_ : int
         The downsampling factor used (``downsample``, resolved when 'auto').

@@ -11,18 +11,12 @@ weights, early stopping and target encodings apply to steps unchanged.
 
 from sklearn.base import _fit_context
 
-from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
+from ._base import BaseRNN
 from ._classifier import BaseRNNClassifier
 from ._regressor import BaseRNNRegressor
 from ._targets import STEP
 
 __all__ = ["RNNTimestepClassifier", "RNNTimestepRegressor"]
-
-_PER_STEP_CONSTRAINTS = {
-    name: constraint
-    for name, constraint in BaseRNN._parameter_constraints.items()
-    if name not in SEQUENCE_OUTPUT_CONSTRAINTS
-}
 
 
 class RNNTimestepRegressor(BaseRNNRegressor):
@@ -282,6 +276,10 @@ class RNNTimestepRegressor(BaseRNNRegressor):
     n_outputs_ : int
         Number of outputs of the network.
 
+    conv_filters_ : tuple of int
+        The filters of each convolution the network has (``()`` for none):
+        ``conv_filters`` as a tuple, or what 'auto' chose.
+
     n_iter_ : int
         Number of epochs run (over all ``fit`` calls with ``warm_start``, and
         ``partial_fit`` calls).
@@ -334,7 +332,7 @@ class RNNTimestepRegressor(BaseRNNRegressor):
 
     _targets = STEP
     _parameter_constraints: dict = {
-        **_PER_STEP_CONSTRAINTS,
+        **BaseRNN._parameter_constraints,
         **BaseRNNRegressor._parameter_constraints,
     }
 
@@ -773,6 +771,10 @@ class RNNTimestepClassifier(BaseRNNClassifier):
     n_outputs_ : int
         Number of outputs of the network.
 
+    conv_filters_ : tuple of int
+        The filters of each convolution the network has (``()`` for none):
+        ``conv_filters`` as a tuple, or what 'auto' chose.
+
     n_iter_ : int
         Number of epochs run (over all ``fit`` calls with ``warm_start``, and
         ``partial_fit`` calls).
@@ -825,7 +827,7 @@ class RNNTimestepClassifier(BaseRNNClassifier):
 
     _targets = STEP
     _parameter_constraints: dict = {
-        **_PER_STEP_CONSTRAINTS,
+        **BaseRNN._parameter_constraints,
         **BaseRNNClassifier._parameter_constraints,
     }
 

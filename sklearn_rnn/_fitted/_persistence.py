@@ -31,7 +31,7 @@ from safetensors.torch import save as save_tensors
 from sklearn.pipeline import Pipeline
 from skorch.history import History
 
-from .._estimators._base import BaseRNN
+from .._estimators._base import AUTO_CONV_FILTERS, BaseRNN
 from .._estimators._classifier import RNNClassifier
 from .._estimators._regressor import RNNRegressor
 from .._estimators._timestep import RNNTimestepClassifier, RNNTimestepRegressor
@@ -75,7 +75,8 @@ CLASSES = {
 }
 # Fitted attributes of each class: always there, and there only sometimes.
 _INPUT = {"n_features_in_", "n_channels_in_", "_fitted_on_2d"}
-_RNN = _INPUT | {"n_outputs_", "downsample_", "n_iter_", "loss_curve_", "_rng"}
+_RNN = _INPUT | {"n_outputs_", "conv_filters_", "downsample_", "n_iter_"}
+_RNN |= {"loss_curve_", "_rng", "_front_end_pools"}
 _RNN |= {"_architecture", "_categorical_", "is_categorical_"}
 _REGRESSOR = _RNN | {"_y_1d", "_y_mean", "_y_scale"}
 _CLASSIFIER = _RNN | {"classes_", "_multilabel"}
@@ -447,7 +448,17 @@ def _older_fitted(name, fitted, params):
         by_sequence = params.get("per_sequence", False)
         if isinstance(by_sequence, bool):
             return {"per_sequence_": lambda obj: obj._read_mask() & by_sequence}
-    return {}
+    older = {}
+    if issubclass(CLASSES[name], BaseRNN) and "_front_end_pools" not in fitted:
+        # Before 0.3 a downsampling front-end's first convolution read the
+        # input at its stride, where it now reads block means.
+        older["_front_end_pools"] = lambda obj: False
+    if issubclass(CLASSES[name], BaseRNN) and "conv_filters_" not in fitted:
+        # Before conv_filters='auto' the parameter was the network's own; a
+        # file saying 'auto' must have recorded its choice.
+        if params.get("conv_filters") != "auto":
+            older["conv_filters_"] = lambda obj: obj._conv_filters()
+    return older
 
 
 def _decode(value, tensors, used):
@@ -504,6 +515,13 @@ def check_fitted_schema(obj):
 
 def _check_rnn_schema(obj, a, channels):
     outputs = _integer(a, "n_outputs_", 1)
+    chosen = obj._conv_filters()
+    allowed = (AUTO_CONV_FILTERS, ()) if chosen == "auto" else (chosen,)
+    filters = a["conv_filters_"]
+    ok = isinstance(filters, tuple) and filters in allowed
+    _check(a, "conv_filters_", ok, " or ".join(map(str, allowed)))
+    pools = a["_front_end_pools"]
+    _check(a, "_front_end_pools", isinstance(pools, bool), "a bool")
     downsample = _integer(a, "downsample_", 1)
     if downsample != getattr(obj, "downsample", 1) != "auto":
         raise ValueError("Invalid fitted attribute downsample_ in the file.")
@@ -608,7 +626,7 @@ def _restore_net(est, entry, tensors, used):
     builder.set_params(**est._architecture)
     with torch.random.fork_rng():  # building the module draws initial weights
         net = builder._build_net(
-            device, None, builder._conv_filters(), first=True, incremental=False
+            device, None, est.conv_filters_, first=True, incremental=False
         )
     module_state = _take(tensors, f"{prefix}.module.", used)
     expected = net.module_.state_dict()

@@ -417,6 +417,8 @@ def _window(front_end):
     s = front_end.stride
     if not front_end.layers:
         return s
+    if front_end.pool_first:  # every convolution reads block means
+        return (1 + sum(k - 1 for k in front_end.kernel_sizes)) * s + s
     frames = 1 + sum(k - 1 for k in front_end.kernel_sizes[1:])
     reach = (frames - 1) * s + front_end.kernel_sizes[0]
     return -(-reach // s) * s + s

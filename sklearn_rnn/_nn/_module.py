@@ -327,27 +327,33 @@ class FrontEnd(nn.Module):
 
     With ``stride`` ``s``, output step ``j`` ends at input step
     ``j * s + s - 1``, so a sequence of length ``L`` has ``ceil(L / s)``
-    output steps: with ``filters``, the first convolution has stride ``s`` and
-    reads ``max(kernel_size, s)`` steps (no step is skipped); without, each
-    output step is the mean of its block of ``s`` steps. Every layer sees only
-    the current and earlier steps (zeros are padded on the left), ReLU after
-    each convolution. The input is zero-extended to a multiple of the stride,
-    so the output of a sequence never depends on the padding of its batch.
+    output steps, each first the mean of its block of ``s`` steps; the
+    ``filters`` then convolve the block means at stride 1. With
+    ``pool_first=False`` (models fitted before 0.3) the first convolution
+    reads the input itself, at stride ``s`` and ``max(kernel_size, s)`` steps
+    wide (no step is skipped). Every layer sees only the current and earlier
+    steps (zeros are padded on the left), ReLU after each convolution. The
+    input is zero-extended to a multiple of the stride, so the output of a
+    sequence never depends on the padding of its batch.
     """
 
-    def __init__(self, input_size, filters, kernel_size, stride, norm=False):
+    def __init__(
+        self, input_size, filters, kernel_size, stride, norm=False, pool_first=True
+    ):
         super().__init__()
         self.stride = stride
-        self.kernel_sizes = [max(kernel_size, stride)] + [kernel_size] * (
-            len(filters) - 1
-        )
+        self.pool_first = pool_first or stride == 1
+        first = kernel_size if self.pool_first else max(kernel_size, stride)
+        self.kernel_sizes = [first] + [kernel_size] * (len(filters) - 1)
         sizes = [input_size, *filters]
         # No bias before a normalisation, which subtracts it again: its
         # gradient would be rounding noise, which Adam scales up to full steps.
+        strides = [1 if self.pool_first else stride] + [1] * (len(filters) - 1)
         self.layers = nn.ModuleList(
-            nn.Conv1d(a, b, k, stride=stride if i == 0 else 1, bias=not norm)
-            for i, (a, b, k) in enumerate(zip(sizes, sizes[1:], self.kernel_sizes))
+            nn.Conv1d(a, b, k, stride=t, bias=not norm)
+            for a, b, k, t in zip(sizes, sizes[1:], self.kernel_sizes, strides)
         )
+        self.strides = strides
         self.norms = (
             nn.ModuleList(MaskedBatchNorm(b) for b in filters) if norm else None
         )
@@ -355,15 +361,16 @@ class FrontEnd(nn.Module):
     def forward(self, x, lengths, weight=None):
         x = x.transpose(1, 2)  # (batch, channels, time)
         x = F.pad(x, (0, -x.shape[2] % self.stride))
-        if not self.layers:
+        if self.pool_first and self.stride > 1:
             x = F.avg_pool1d(x, self.stride)
         lengths = torch.div(
             lengths + self.stride - 1, self.stride, rounding_mode="floor"
         )
-        for i, (conv, k) in enumerate(zip(self.layers, self.kernel_sizes)):
-            # Left padding k - s (k - 1 after the first layer): output j ends
-            # at input j * s + s - 1.
-            x = F.pad(x, (k - (self.stride if i == 0 else 1), 0))
+        for i, (conv, k, t) in enumerate(
+            zip(self.layers, self.kernel_sizes, self.strides)
+        ):
+            # Left padding k - t: output j ends at input j * t + t - 1.
+            x = F.pad(x, (k - t, 0))
             x = conv(x)
             if self.norms is not None:
                 x = self.norms[i](x, lengths, weight)
@@ -488,6 +495,7 @@ class RecurrentNet(nn.Module):
         conv_parallel=False,
         conv_norm=False,
         highway=0,
+        pool_first=True,
     ):
         super().__init__()
         self.bidirectional = bidirectional
@@ -513,7 +521,12 @@ class RecurrentNet(nn.Module):
             branch_width, conv_filters = conv_filters[-1], ()
         if conv_filters or downsample > 1:
             self.front_end = FrontEnd(
-                input_size, conv_filters, conv_kernel_size, downsample, conv_norm
+                input_size,
+                conv_filters,
+                conv_kernel_size,
+                downsample,
+                conv_norm,
+                pool_first,
             )
             input_size = conv_filters[-1] if conv_filters else input_size
         if bidirectional:
