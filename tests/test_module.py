@@ -185,22 +185,24 @@ def test_the_highway_adds_a_causal_linear_map_of_the_last_steps(pooling):
         )
 
 
-def test_the_front_end_convolves_block_means():
-    # With pool_first (every fit since 0.3), the convolutions read the means of
-    # blocks of `stride` steps: a convolution of one filter of ones over one
-    # step gives the block means; a step changed within its block changes only
-    # that block's frame and the frames after it within the kernel's reach.
-    front = FrontEnd(1, (1,), 1, 3)
+def test_the_front_end_convolves_block_means_no_wider_than_its_kernel():
+    # Since 0.3, blocks of at most kernel_size steps are averaged and the
+    # convolutions read the means: a filter that reads only the newest of its
+    # 3 frames gives the block means.
+    front = FrontEnd(1, (1,), 3, 3)
     with torch.no_grad():
-        front.layers[0].weight.fill_(1.0)
+        front.layers[0].weight.copy_(torch.tensor([[[0.0, 0.0, 1.0]]]))
         front.layers[0].bias.zero_()
     x = torch.arange(1.0, 8.0).reshape(1, 7, 1)
     out, lengths = front(x, torch.tensor([7]))
     torch.testing.assert_close(out[0, :, 0], torch.tensor([2.0, 5.0, 7.0 / 3]))
     assert lengths.tolist() == [3]
-    strided = FrontEnd(1, (1,), 1, 3, pool_first=False)
-    assert strided.layers[0].stride == (3,) and strided.kernel_sizes == [3]
-    assert front.layers[0].stride == (1,) and front.kernel_sizes == [1]
+    assert front.pool_first and front.layers[0].stride == (1,)
+    # Wider blocks, and every block of a model fitted before 0.3, are read by
+    # a first convolution at the stride, which weighs each step of the block.
+    for wide in (FrontEnd(1, (1,), 2, 3), FrontEnd(1, (1,), 3, 3, pool_first=False)):
+        assert not wide.pool_first
+        assert wide.layers[0].stride == (3,) and wide.kernel_sizes == [3]
 
 
 def test_downsampling_without_filters_averages_blocks_of_steps():

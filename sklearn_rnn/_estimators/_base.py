@@ -73,8 +73,8 @@ __all__ = [
 ]
 
 # downsample='auto' shortens the median training sequence to about this many
-# steps for the recurrence: after a learned strided convolution, and after
-# block means (the docstring of downsample gives the measurements).
+# steps for the recurrence: block means the convolutions read, and block
+# means alone (the docstring of downsample gives the measurements).
 AUTO_STEPS_CONV, AUTO_STEPS_MEAN = 64, 256
 # conv_filters='auto': these convolutions when the median training sequence is
 # longer than AUTO_STEPS_CONV (what the recurrence reads after them), none on

@@ -327,11 +327,13 @@ class FrontEnd(nn.Module):
 
     With ``stride`` ``s``, output step ``j`` ends at input step
     ``j * s + s - 1``, so a sequence of length ``L`` has ``ceil(L / s)``
-    output steps, each first the mean of its block of ``s`` steps; the
-    ``filters`` then convolve the block means at stride 1. With
-    ``pool_first=False`` (models fitted before 0.3) the first convolution
-    reads the input itself, at stride ``s`` and ``max(kernel_size, s)`` steps
-    wide (no step is skipped). Every layer sees only the current and earlier
+    output steps. Without ``filters`` each is the mean of its block of ``s``
+    steps. With them, blocks no wider than ``kernel_size`` are averaged and
+    the convolutions read the block means at stride 1 (each then sees
+    ``kernel_size`` blocks); wider blocks, or any with ``pool_first=False``
+    (models fitted before 0.3), are read by a first convolution at stride
+    ``s``, ``max(kernel_size, s)`` steps wide, which learns what to keep of
+    each step of its block. Every layer sees only the current and earlier
     steps (zeros are padded on the left), ReLU after each convolution. The
     input is zero-extended to a multiple of the stride, so the output of a
     sequence never depends on the padding of its batch.
@@ -342,7 +344,7 @@ class FrontEnd(nn.Module):
     ):
         super().__init__()
         self.stride = stride
-        self.pool_first = pool_first or stride == 1
+        self.pool_first = stride == 1 or (pool_first and stride <= kernel_size)
         first = kernel_size if self.pool_first else max(kernel_size, stride)
         self.kernel_sizes = [first] + [kernel_size] * (len(filters) - 1)
         sizes = [input_size, *filters]
