@@ -217,7 +217,7 @@ class RNNRegressor(BaseRNNRegressor):
         sequence has more than 64 steps (the convolutions then shorten it to
         about 64, see ``downsample``) and none otherwise; ``conv_filters_``
         records the choice. 'auto': on Tecator (100 steps) ``(64, 64)`` took
-        the RMSE from 2.1-11.7 to 0.8-1.6, on the generated regression,
+        the RMSE from 2.1-11.7 to 0.7-1.4, on the generated regression,
         forecasting and adding tasks (10-30 steps) it did worse (see "Why the
         defaults"); a parameter for ``GridSearchCV``.
 
