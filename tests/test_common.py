@@ -100,7 +100,7 @@ def _memmap_repeat(estimator, check):
     is the input's handling, which does not depend on the network's size; the
     plain run of each check trains the defaults. The sequence estimators run
     the repeats with the adapters' faster settings (``ADAPTED``, below): the
-    four repeats of the training checks took about 4.5 minutes of test time at
+    four repeats of the training checks took 3.5 to 4 minutes of test time at
     the defaults, under 1 minute at these (measured on 2 cores).
     """
     return isinstance(estimator, RNNRegressor | RNNClassifier) and bool(
