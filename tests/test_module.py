@@ -205,8 +205,10 @@ def test_the_front_end_convolves_block_means_no_wider_than_its_kernel():
         assert wide.layers[0].stride == (3,) and wide.kernel_sizes == [3]
 
 
-def test_downsampling_without_filters_averages_blocks_of_steps():
-    front = FrontEnd(1, (), 8, 3)
+@pytest.mark.parametrize("kernel_size, pool_first", [(8, True), (2, True), (8, False)])
+def test_downsampling_without_filters_averages_blocks_of_steps(kernel_size, pool_first):
+    # Whatever the kernel (it has nothing to read) and the file's version.
+    front = FrontEnd(1, (), kernel_size, 3, pool_first=pool_first)
     x = torch.arange(1.0, 8.0).reshape(1, 7, 1)
     out, lengths = front(x, torch.tensor([7]))
     # Blocks [1, 2, 3], [4, 5, 6] and [7, 0, 0] (zero-extended).

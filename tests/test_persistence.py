@@ -393,6 +393,22 @@ def test_a_front_end_saved_before_0_3_reads_the_input_at_its_stride():
     assert not np.allclose(old.predict(X), model.predict(X))
 
 
+@pytest.mark.parametrize("kernel_size", [8, 2])
+def test_block_means_without_convolutions_load_as_fitted(kernel_size):
+    # Without convolutions the front-end only averages blocks, before 0.3 as
+    # now, whatever the width of the blocks against conv_kernel_size.
+    X, y, _ = ragged(n=30, low=8, high=20)
+    params = dict(conv_filters=0, conv_kernel_size=kernel_size, downsample=3)
+    model = RNNRegressor(**params, **TINY).fit(X, y)
+    _, payload = _round_trip(model)
+
+    def older(doc):
+        del doc["root"]["fitted"]["_front_end_pools"]
+
+    for file in (io.BytesIO(payload), _tamper(payload, document=older)):
+        np.testing.assert_array_equal(load(file).predict(X), model.predict(X))
+
+
 @pytest.mark.parametrize(
     "conv_filters, recorded",
     [((3,), {"tuple": [4]}), ("auto", {"tuple": [3]}), ("auto", [64, 64])],

@@ -449,14 +449,14 @@ def _older_fitted(name, fitted, params):
         if isinstance(by_sequence, bool):
             return {"per_sequence_": lambda obj: obj._read_mask() & by_sequence}
     older = {}
-    if issubclass(CLASSES[name], BaseRNN) and "_front_end_pools" not in fitted:
-        # Before 0.3 a downsampling front-end's first convolution read the
-        # input at its stride, where it now reads block means.
-        older["_front_end_pools"] = lambda obj: False
-    if issubclass(CLASSES[name], BaseRNN) and "conv_filters_" not in fitted:
+    if issubclass(CLASSES[name], BaseRNN):
+        if "_front_end_pools" not in fitted:
+            # Before 0.3 a downsampling front-end's first convolution read the
+            # input at its stride, where it now reads block means.
+            older["_front_end_pools"] = lambda obj: False
         # Before conv_filters='auto' the parameter was the network's own; a
         # file saying 'auto' must have recorded its choice.
-        if params.get("conv_filters") != "auto":
+        if "conv_filters_" not in fitted and params.get("conv_filters") != "auto":
             older["conv_filters_"] = lambda obj: obj._conv_filters()
     return older
 

@@ -344,7 +344,10 @@ class FrontEnd(nn.Module):
     ):
         super().__init__()
         self.stride = stride
-        self.pool_first = stride == 1 or (pool_first and stride <= kernel_size)
+        # Without filters the blocks are only averaged, in every version.
+        self.pool_first = (
+            not filters or stride == 1 or (pool_first and stride <= kernel_size)
+        )
         first = kernel_size if self.pool_first else max(kernel_size, stride)
         self.kernel_sizes = [first] + [kernel_size] * (len(filters) - 1)
         sizes = [input_size, *filters]
@@ -355,7 +358,6 @@ class FrontEnd(nn.Module):
             nn.Conv1d(a, b, k, stride=t, bias=not norm)
             for a, b, k, t in zip(sizes, sizes[1:], self.kernel_sizes, strides)
         )
-        self.strides = strides
         self.norms = (
             nn.ModuleList(MaskedBatchNorm(b) for b in filters) if norm else None
         )
@@ -368,11 +370,9 @@ class FrontEnd(nn.Module):
         lengths = torch.div(
             lengths + self.stride - 1, self.stride, rounding_mode="floor"
         )
-        for i, (conv, k, t) in enumerate(
-            zip(self.layers, self.kernel_sizes, self.strides)
-        ):
-            # Left padding k - t: output j ends at input j * t + t - 1.
-            x = F.pad(x, (k - t, 0))
+        for i, (conv, k) in enumerate(zip(self.layers, self.kernel_sizes)):
+            # Left padding k - t at stride t: output j ends at input j * t + t - 1.
+            x = F.pad(x, (k - conv.stride[0], 0))
             x = conv(x)
             if self.norms is not None:
                 x = self.norms[i](x, lengths, weight)
