@@ -262,7 +262,12 @@ def _fmt(values):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        help="random seeds (default: 0 1 2, with --quick 0)",
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--wheels", default=os.path.join(HERE, ".wheels"))
     parser.add_argument("--n-jobs", type=int, default=1)
@@ -281,7 +286,8 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    seeds, grid = (args.seeds[:1], QUICK_GRID) if args.quick else (args.seeds, GRID)
+    seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
+    grid = QUICK_GRID if args.quick else GRID
     lines = [
         f"Grid: {grid}; parameters {args.params}; scaler {args.scaler}; "
         f"seeds {seeds}; {args.n_jobs} processes; "

@@ -456,6 +456,12 @@ ARCHITECTURES = {
     "downsample": dict(conv_filters=0, downsample=4),
     "conv": dict(conv_filters=(4, 3), conv_kernel_size=3, downsample=3),
     "conv stride > kernel": dict(conv_filters=4, conv_kernel_size=2, downsample=5),
+    "pooled conv": dict(
+        conv_filters=(4, 3), conv_kernel_size=3, downsample=4, conv_pool=2
+    ),
+    "pooled conv, blocks > kernel": dict(
+        conv_filters=4, conv_kernel_size=2, downsample=6, conv_pool=2
+    ),
     "parallel conv": dict(
         conv_filters=(4, 3), conv_kernel_size=3, conv_layout="parallel", downsample=3
     ),
@@ -504,6 +510,33 @@ def test_downsample_auto_and_bad_filters():
     with pytest.raises(ValueError, match="conv_filters must be"):
         RNNRegressor(conv_filters=(4, 0), **TINY).fit(X, y)
     assert RNNRegressor(downsample=2, **TINY).fit(X, y).downsample_ == 2
+
+
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier])
+def test_conv_pool_max_pools_the_convolutions_to_the_recurrences_blocks(Est):
+    X, y, _ = ragged(n=20, low=500, high=600)
+    y = y if Est is RNNRegressor else y > 0
+    median = np.median([len(x) for x in X])
+    # downsample='auto' takes whole groups of conv_pool blocks, the recurrence
+    # still reading at most 64 steps; the convolutions read twice as many.
+    est = Est(conv_filters=(3,), conv_pool=2, **TINY).fit(X, y)
+    assert est.downsample_ == 2 * int(np.ceil(median / 128))
+    front = est.module_.front_end
+    assert (front.stride, front.block, front.pool) == (est.downsample_, 5, 2)
+    assert est.set_params(downsample=6, conv_pool=3).fit(X, y).downsample_ == 6
+    assert est.module_.front_end.block == 2
+    with pytest.raises(ValueError, match="downsample=6 must be a multiple of "):
+        est.set_params(conv_pool=4).fit(X, y)
+    # Nothing to pool without convolutions before the recurrence.
+    for params in (dict(conv_filters=0), dict(conv_layout="parallel")):
+        plain = Est(**params, **TINY).fit(X, y)
+        pooled = Est(conv_pool=2, **params, **TINY).fit(X, y)
+        assert pooled.downsample_ == plain.downsample_
+        np.testing.assert_array_equal(pooled.predict(X), plain.predict(X))
+    # An architecture parameter: warm starts keep it.
+    est = Est(conv_filters=(3,), conv_pool=2, warm_start=True, **TINY).fit(X, y)
+    with pytest.raises(ValueError, match="conv_pool from 2 to 1"):
+        est.set_params(conv_pool=1).fit(X, y)
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from sklearn_rnn import RNNRegressor
 from sklearn_rnn._nn import _lstm_loop
@@ -64,12 +65,15 @@ def test_reverse_within_length_keeps_padding_in_place():
 
 
 @pytest.mark.parametrize("pool_first", [True, False])
-@pytest.mark.parametrize("kernel_size, stride", [(3, 1), (8, 4), (2, 5), (5, 5)])
+@pytest.mark.parametrize(
+    "kernel_size, stride, pool",
+    [(3, 1, 1), (8, 4, 1), (2, 5, 1), (5, 5, 1), (3, 4, 2), (2, 6, 2), (3, 3, 3)],
+)
 def test_convolution_front_end_is_causal_and_maps_lengths(
-    kernel_size, stride, pool_first
+    kernel_size, stride, pool, pool_first
 ):
     torch.manual_seed(0)
-    conv = FrontEnd(2, (4, 3), kernel_size, stride, pool_first=pool_first)
+    conv = FrontEnd(2, (4, 3), kernel_size, stride, pool_first=pool_first, pool=pool)
     x = torch.randn(3, 23, 2)
     out, lengths = conv(x, torch.tensor([23, 10, 1]))
     assert out.shape[1] == -(-23 // stride)
@@ -203,6 +207,31 @@ def test_the_front_end_convolves_block_means_no_wider_than_its_kernel():
     for wide in (FrontEnd(1, (1,), 2, 3), FrontEnd(1, (1,), 3, 3, pool_first=False)):
         assert not wide.pool_first
         assert wide.layers[0].stride == (3,) and wide.kernel_sizes == [3]
+
+
+@pytest.mark.parametrize("kernel_size, block", [(3, 2), (2, 3)])
+def test_pooled_front_end_takes_the_maximum_of_its_convolutions_outputs(
+    kernel_size, block
+):
+    # conv_pool: the convolutions read blocks of stride / pool steps (block
+    # means, or a strided first convolution for blocks wider than the kernel),
+    # and each output step is the maximum of `pool` of their outputs.
+    torch.manual_seed(0)
+    pooled = FrontEnd(2, (4, 3), kernel_size, 2 * block, norm=True, pool=2)
+    fine = FrontEnd(2, (4, 3), kernel_size, block, norm=True)
+    fine.load_state_dict(pooled.state_dict())
+    pooled.eval(), fine.eval()
+    x, lengths = torch.randn(2, 13, 2), torch.tensor([13, 5])
+    out, pooled_lengths = pooled(x, lengths)
+    # The pooled front-end zero-extends the input to whole groups of blocks.
+    each, fine_lengths = fine(F.pad(x, (0, 0, 0, -13 % (2 * block))), lengths)
+    assert pooled.pool_first == (block <= kernel_size) == fine.pool_first
+    assert pooled_lengths.tolist() == [-(-n // (2 * block)) for n in (13, 5)]
+    assert fine_lengths.tolist() == [-(-n // block) for n in (13, 5)]
+    expected = F.max_pool1d(each.transpose(1, 2), 2).transpose(1, 2)
+    torch.testing.assert_close(out, expected)
+    # Without convolutions there is nothing to pool: block means of the stride.
+    assert FrontEnd(1, (), 3, 4, pool=2).pool == 1
 
 
 @pytest.mark.parametrize("kernel_size, pool_first", [(8, True), (2, True), (8, False)])

@@ -87,6 +87,19 @@ def test_pooling_front_end_and_multilabel(pooling, conv_layout, conv_norm):
     _check(est.fit(X, Y), X)
 
 
+@pytest.mark.parametrize("conv_kernel_size", [3, 1])  # block means, strided
+def test_max_pooled_convolutions_export(conv_kernel_size):
+    X, y, _ = ragged(high=20)
+    est = RNNRegressor(
+        conv_filters=(3, 3),
+        conv_kernel_size=conv_kernel_size,
+        downsample=4,
+        conv_pool=2,
+        **TINY,
+    )
+    _check(est.fit(X, y), X)
+
+
 @pytest.mark.parametrize("Est", [RNNTimestepRegressor, RNNTimestepClassifier])
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_per_step_estimators_and_embeddings_export(Est, bidirectional):

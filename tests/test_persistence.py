@@ -393,6 +393,20 @@ def test_a_front_end_saved_before_0_3_reads_the_input_at_its_stride():
     assert not np.allclose(old.predict(X), model.predict(X))
 
 
+def test_a_pooled_front_end_round_trips_and_a_file_cannot_misstate_its_pooling():
+    X, y, _ = ragged(n=30, low=8, high=20)
+    model = RNNRegressor(conv_filters=(3,), downsample=4, conv_pool=2, **TINY)
+    loaded, payload = _round_trip(model.fit(X, y))
+    assert loaded.module_.front_end.pool == 2
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+    def misstated(doc):  # blocks of 4 steps cannot hold 3 pooled blocks
+        doc["root"]["params"]["conv_pool"] = 3
+
+    with pytest.raises(ValueError, match="downsample_ in the file: expected a mu"):
+        load(_tamper(payload, document=misstated))
+
+
 @pytest.mark.parametrize("kernel_size", [8, 2])
 def test_block_means_without_convolutions_load_as_fitted(kernel_size):
     # Without convolutions the front-end only averages blocks, before 0.3 as

@@ -138,6 +138,12 @@ FRONT_ENDS = {
         conv_filters=(4, 3), conv_kernel_size=3, downsample=3
     ),
     "stride above the kernel": dict(conv_filters=4, conv_kernel_size=2, downsample=5),
+    "pooled convolutions": dict(
+        conv_filters=(4, 3), conv_kernel_size=3, downsample=4, conv_pool=2
+    ),
+    "pooled, blocks above the kernel": dict(
+        conv_filters=4, conv_kernel_size=2, downsample=6, conv_pool=2
+    ),
     "parallel convolutions": dict(
         conv_filters=(4, 3), conv_kernel_size=3, conv_layout="parallel", downsample=2
     ),

@@ -100,6 +100,7 @@ ARCHITECTURE = (
     "highway",
     "n_estimators",
     "downsample",
+    "conv_pool",
     "categorical_features",
     "embedding_dim",
     "loss",
@@ -120,6 +121,7 @@ SEQUENCE_OUTPUT_CONSTRAINTS = {
         StrOptions({"auto"}),
     ],
     "downsample": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "conv_pool": [Interval(Integral, 1, None, closed="left")],
 }
 
 
@@ -355,6 +357,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             conv_filters = self._resolve_conv_filters(
                 conv_filters, seqs.lengths, raw_weight
             )
+            downsample = self._resolve_downsample(
+                seqs.lengths, raw_weight, conv_filters
+            )
         else:  # the network's own, which 'auto' chose at the first fit
             conv_filters = self.conv_filters_
         categorical = self._categorical(seqs) if first else self._categorical_
@@ -407,9 +412,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             self._rng = rng
             self.conv_filters_ = conv_filters
             self._front_end_pools = True
-            self.downsample_ = self._resolve_downsample(
-                seqs.lengths, raw_weight, conv_filters
-            )
+            self.downsample_ = downsample
             self._categorical_ = categorical
             self.is_categorical_ = None
             if categorical:
@@ -451,20 +454,36 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _resolve_downsample(self, lengths, weight, conv_filters):
         if not self._targets.pools:  # one output per input step
             return 1
-        if self.downsample != "auto":
-            return self.downsample
-        steps = AUTO_STEPS_CONV if conv_filters else AUTO_STEPS_MEAN
-        median = _weighted_median(lengths, weight)
-        factor = max(1, math.ceil(median / steps))
-        if factor > 1 and not conv_filters:
-            warn_user(
-                f"downsample='auto' averages blocks of {factor} steps before the "
-                f"recurrence (the median training sequence has {median:g} steps), "
-                "which can hide short events. Set downsample=1 to read every "
-                "step, or an int to choose the block.",
-                UserWarning,
+        pool = self._conv_pool(conv_filters)
+        factor = self.downsample
+        if factor == "auto":
+            steps = AUTO_STEPS_CONV if conv_filters else AUTO_STEPS_MEAN
+            median = _weighted_median(lengths, weight)
+            # Whole groups of `pool` blocks, the recurrence still reading no
+            # more than `steps` steps.
+            factor = pool * max(1, math.ceil(median / (steps * pool)))
+            if factor > 1 and not conv_filters:
+                warn_user(
+                    f"downsample='auto' averages blocks of {factor} steps before "
+                    f"the recurrence (the median training sequence has {median:g} "
+                    "steps), which can hide short events. Set downsample=1 to "
+                    "read every step, or an int to choose the block.",
+                    UserWarning,
+                )
+        if factor % pool:
+            raise ValueError(
+                f"downsample={factor} must be a multiple of conv_pool={pool}: the "
+                "convolutions read blocks of downsample / conv_pool steps. Set "
+                "conv_pool to a divisor of downsample, or downsample='auto'."
             )
         return factor
+
+    def _conv_pool(self, conv_filters):
+        """The max pooling after the convolutions before the recurrence: 1
+        (none) without them, and for the per-step estimators."""
+        if not conv_filters or self.conv_layout == "parallel":
+            return 1
+        return getattr(self, "conv_pool", 1)
 
     def _resolve_conv_filters(self, conv_filters, lengths, weight):
         if conv_filters != "auto":
@@ -505,6 +524,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             conv_filters=conv_filters,
             conv_kernel_size=self.conv_kernel_size,
             downsample=self.downsample_,
+            conv_pool=self._conv_pool(conv_filters),
             categorical=self._categorical_,
             n_categories=n_categories,
             embedding_dims=embedding_dims(n_categories, self.embedding_dim),

@@ -299,6 +299,18 @@ class RNNClassifier(BaseRNNClassifier):
         ``conv_layout='parallel'`` the recurrence reads block means while the
         convolutions beside it read every step.
 
+    conv_pool : int, default=1
+        Max pooling between the convolutions before the recurrence and the
+        recurrence: the convolutions read blocks of ``downsample / conv_pool``
+        steps and the recurrence the maximum of each ``conv_pool`` consecutive
+        outputs of the last one, as FCN-style networks pool their feature
+        maps. ``downsample`` must be a multiple of it; with
+        ``downsample='auto'`` the block is, so that ``conv_pool=2`` lets the
+        convolutions read about 128 steps where the recurrence reads 64. No
+        effect without ``conv_filters`` or with ``conv_layout='parallel'``. 1:
+        ``conv_pool=2`` won on three long benchmark sets and lost on two
+        (see "Why the defaults"): a parameter for ``GridSearchCV``.
+
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
         product codes...): their indices, a boolean mask over the features,
@@ -399,8 +411,8 @@ class RNNClassifier(BaseRNNClassifier):
         the architecture (``cell``, ``hidden_size``, ``num_layers``,
         ``bidirectional``, ``activation``, ``pooling``, ``conv_filters``,
         ``conv_kernel_size``, ``conv_layout``, ``conv_norm``, ``highway``,
-        ``n_estimators``, ``downsample``, ``categorical_features``,
-        ``embedding_dim``) cannot change.
+        ``n_estimators``, ``downsample``, ``conv_pool``,
+        ``categorical_features``, ``embedding_dim``) cannot change.
 
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation
@@ -530,6 +542,7 @@ class RNNClassifier(BaseRNNClassifier):
         highway=0,
         n_estimators=1,
         downsample="auto",
+        conv_pool=1,
         categorical_features=None,
         embedding_dim="auto",
         alpha=1e-4,
@@ -588,6 +601,7 @@ class RNNClassifier(BaseRNNClassifier):
         )
         self.pooling = pooling
         self.downsample = downsample
+        self.conv_pool = conv_pool
         self.class_weight = class_weight
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -28,8 +28,8 @@ class RNNTimestepRegressor(BaseRNNRegressor):
     with Adam on ``loss`` over the real steps only. A unidirectional network
     is causal: the prediction at step ``t`` depends on steps ``0..t`` only;
     ``bidirectional=True`` reads the whole sequence. The parameters are those
-    of :class:`RNNRegressor` without ``pooling`` and ``downsample``, which
-    only make sense for one output per sequence.
+    of :class:`RNNRegressor` without ``pooling``, ``downsample`` and
+    ``conv_pool``, which only make sense for one output per sequence.
 
     Parameters
     ----------
@@ -542,8 +542,9 @@ class RNNTimestepClassifier(BaseRNNClassifier):
     layer, trained with Adam on the cross-entropy over the real steps only.
     A unidirectional network is causal: the label at step ``t`` depends on
     steps ``0..t`` only; ``bidirectional=True`` reads the whole sequence. The
-    parameters are those of :class:`RNNClassifier` without ``pooling`` and
-    ``downsample``, which only make sense for one output per sequence.
+    parameters are those of :class:`RNNClassifier` without ``pooling``,
+    ``downsample`` and ``conv_pool``, which only make sense for one output
+    per sequence.
 
     Parameters
     ----------

@@ -525,6 +525,11 @@ def _check_rnn_schema(obj, a, channels):
     downsample = _integer(a, "downsample_", 1)
     if downsample != getattr(obj, "downsample", 1) != "auto":
         raise ValueError("Invalid fitted attribute downsample_ in the file.")
+    if downsample % obj._conv_pool(filters):
+        raise ValueError(
+            "Invalid fitted attribute downsample_ in the file: expected a "
+            "multiple of conv_pool."
+        )
     _numbers(a, "loss_curve_", _integer(a, "n_iter_", 0))
     _check(a, "_rng", isinstance(a["_rng"], np.random.Generator), "a generator")
     _check(a, "_architecture", isinstance(a["_architecture"], dict), "a dict")

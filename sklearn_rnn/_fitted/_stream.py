@@ -414,14 +414,18 @@ class _Plan:
 def _window(front_end):
     """Input steps a front-end's newest frame can depend on, rounded up to
     whole blocks, plus one block: how much of the past a stream keeps."""
-    s = front_end.stride
+    s, b = front_end.stride, front_end.block
     if not front_end.layers:
         return s
+    # The convolutions' outputs the frame takes the maximum of reach back
+    # pool - 1 blocks of b steps before the newest one's receptive field.
+    earlier = (front_end.pool - 1) * b
     if front_end.pool_first:  # every convolution reads block means
-        return (1 + sum(k - 1 for k in front_end.kernel_sizes)) * s + s
-    frames = 1 + sum(k - 1 for k in front_end.kernel_sizes[1:])
-    reach = (frames - 1) * s + front_end.kernel_sizes[0]
-    return -(-reach // s) * s + s
+        reach = (1 + sum(k - 1 for k in front_end.kernel_sizes)) * b
+    else:
+        frames = 1 + sum(k - 1 for k in front_end.kernel_sizes[1:])
+        reach = (frames - 1) * b + front_end.kernel_sizes[0]
+    return -(-(reach + earlier) // s) * s + s
 
 
 def _last_frame(front_end, tail, steps, stride):
