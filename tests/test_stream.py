@@ -167,6 +167,26 @@ def test_front_ends_stream_with_their_receptive_field(front_end, pooling):
         np.testing.assert_allclose(got, expected, atol=ATOL, rtol=0)
 
 
+@pytest.mark.parametrize(
+    "front_end",
+    [
+        "serial convolutions, stride 3",
+        "pooled convolutions",
+        "pooled, blocks above the kernel",
+    ],
+)
+def test_convolutions_stream_past_the_window_the_stream_keeps(front_end):
+    # 40 steps and more: the stream's window of past steps (at most 18 here)
+    # fills and slides, and every prefix still predicts as a whole sequence.
+    X, y, _ = ragged(n=30, low=40, high=50)
+    est = RNNRegressor(**FRONT_ENDS[front_end], **TINY).fit(X, y)
+    stream = SequenceStream(est)
+    x = X[0]
+    got = [stream.update(["x"], [x[t : t + 1]])[0] for t in range(len(x))]
+    expected = est.predict([x[: t + 1] for t in range(len(x))])
+    np.testing.assert_allclose(got, expected, atol=ATOL, rtol=0)
+
+
 @pytest.mark.parametrize("layout", ["serial", "parallel", "highway"])
 def test_per_step_estimators_stream_their_convolutions(layout):
     params = dict(conv_filters=(3, 2), conv_kernel_size=4, conv_layout=layout)
