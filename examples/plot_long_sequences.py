@@ -16,7 +16,10 @@ answer that, and a grid search can choose each of them:
   DeepConvLSTM and LSTM-FCN do (``RNNClassifier``'s default, ``(64, 64)``); it
   helps on smooth series (the UCR data of ``benchmarks/accuracy.py``) and
   overfits sparse events such as the ones below, so here ``conv_filters=0``:
-  the recurrence reads the steps themselves.
+  the recurrence reads the steps themselves; with convolutions,
+  ``conv_pool=2`` lets them read twice as many steps as the recurrence, which
+  takes the maximum of each pair of their outputs (a parameter to search: it
+  won on three of the benchmark's long sets and lost on two).
 
 Padding never changes a prediction with any of them.
 """
