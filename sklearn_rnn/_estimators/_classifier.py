@@ -304,13 +304,13 @@ class RNNClassifier(BaseRNNClassifier):
         recurrence: the convolutions read blocks of ``downsample / conv_pool``
         steps and the recurrence the maximum of each ``conv_pool`` consecutive
         outputs of the last one, as FCN-style networks pool their feature
-        maps. ``downsample`` must be a multiple of it; with
-        ``downsample='auto'`` the block is, so that ``conv_pool=2`` lets the
-        convolutions read about 128 steps where the recurrence reads 64. No
-        effect without ``conv_filters`` or with ``conv_layout='parallel'``. 1:
-        ``conv_pool=2`` won on PLAID, ACSF1 and OSULeaf (+0.03 to +0.07 over
-        three seeds) and lost on ArrowHead, PigCVP and Tecator (see "Why the
-        defaults"): a parameter for ``GridSearchCV``.
+        maps. ``downsample`` must be a multiple of it (``downsample='auto'``
+        picks one: with ``conv_pool=2`` the convolutions read about 128
+        steps where the recurrence reads 64). No effect without
+        ``conv_filters`` or with ``conv_layout='parallel'``. 1: ``conv_pool=2``
+        won on PLAID, ACSF1 and OSULeaf (+0.03 to +0.07 over three seeds) and
+        lost on ArrowHead, PigCVP and Tecator (see "Why the defaults"): a
+        parameter for ``GridSearchCV``.
 
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
