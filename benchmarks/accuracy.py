@@ -9,7 +9,8 @@ touch this environment):
         -d benchmarks/.wheels
     pip install dtaidistance     # the 1-NN DTW baseline (skipped without it)
     python benchmarks/accuracy.py                # every dataset, 3 seeds
-    python benchmarks/accuracy.py --quick        # 1 seed, a 2-point grid
+    python benchmarks/accuracy.py --quick        # the defaults alone, seed 0
+    python benchmarks/accuracy.py --quick --seeds 0 1 2   # the defaults, 3 seeds
     python benchmarks/accuracy.py --datasets GunPoint Tecator --seeds 0
 
 Protocol (benchmarks/README.md): ``Pipeline(SequenceScaler(), estimator)`` with
