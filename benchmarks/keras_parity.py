@@ -77,6 +77,7 @@ def ours(weight_init):
             alpha=0.0,
             max_iter=EPOCHS,
             n_iter_no_change=None,
+            average_decay=0.0,  # the last epoch's weights, as Keras
             batch_size=BATCH,
             random_state=seed,
             **({"weight_init": weight_init} if weight_init else {}),

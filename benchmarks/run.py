@@ -292,6 +292,7 @@ class Ours:
             learning_rate_init=1e-3,
             n_iter_no_change=w["epochs"],
             early_stopping=False,  # the other rows train on every sequence
+            average_decay=0.0,  # ... and keep their last epoch's weights
             n_threads=self.n_threads,
             random_state=seed,
         )
@@ -521,6 +522,7 @@ class OursWith(Ours):
             learning_rate_init=1e-3,
             n_iter_no_change=w["epochs"],
             early_stopping=False,
+            average_decay=0.0,
             random_state=seed,
             **self.params,
         )

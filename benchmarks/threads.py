@@ -43,6 +43,7 @@ def _quickstart(n_threads):
         max_iter=100,
         n_iter_no_change=None,
         weight_init="keras",
+        average_decay=0.0,
         batch_size=32,
         random_state=0,
         n_threads=n_threads,

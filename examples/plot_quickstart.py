@@ -50,6 +50,7 @@ model = RNNRegressor(
     max_iter=100,
     n_iter_no_change=None,  # exactly the 100 epochs, as Keras
     weight_init="keras",
+    average_decay=0.0,  # the last epoch's weights, as Keras
     batch_size=32,
     verbose=1,
     random_state=0,

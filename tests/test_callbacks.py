@@ -1,13 +1,16 @@
 """What a fit prints and how it stops: the epoch table, early stopping."""
 
+import copy
 import re
 import warnings
 
 import numpy as np
 import pytest
+import torch
 from conftest import TINY
+from skorch.callbacks import Callback
 
-from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn import RNNClassifier, RNNRegressor, RNNTimestepRegressor
 
 
 def _table_rows(text):
@@ -93,3 +96,79 @@ def test_a_slow_epoch_shows_a_progress_bar_on_a_terminal_only(monkeypatch):
     )
     patient = RNNRegressor(verbose=1, batch_size=8, **TINY).fit(X, y)
     assert dict(patient._net.callbacks_)["progress"].bar_ is None  # fast: no bar
+
+
+class _Snapshots(Callback):
+    """Hands the module's state at the end of every epoch to ``sink`` (the
+    user's callbacks run after the estimator's own, before the fit ends)."""
+
+    def __init__(self, sink):
+        self.sink = sink  # list.append survives the estimator's deepcopy
+
+    def on_epoch_end(self, net, **kwargs):
+        self.sink(copy.deepcopy(net.module_.state_dict()))
+
+
+def _moving_average(states, decay):
+    average = dict(states[0])
+    for state in states[1:]:
+        for key, value in state.items():
+            if value.is_floating_point():
+                average[key] = decay * average[key] + (1 - decay) * value
+            else:
+                average[key] = value
+    return average
+
+
+@pytest.mark.parametrize("stop", [None, 2], ids=["every-epoch", "stopped-early"])
+@pytest.mark.parametrize("Estimator", [RNNClassifier, RNNTimestepRegressor])
+def test_the_fit_ends_with_the_moving_average_of_the_weights(Estimator, stop):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 12, 2)).astype(np.float32)
+    y = X[:, :, 0] if Estimator is RNNTimestepRegressor else X[:, 0, 0] > 0
+    states = []
+    est = Estimator(
+        hidden_size=6,
+        max_iter=8,
+        n_iter_no_change=stop,
+        tol=100.0,  # no epoch improves on the first: stops after 1 + stop
+        average_decay=0.7,
+        callbacks=[("snapshots", _Snapshots(states.append))],
+        random_state=0,
+    ).fit(X, y)
+    assert len(states) == est.n_iter_ == (8 if stop is None else 1 + stop)
+    kept = est.module_.state_dict()
+    expected = _moving_average(states, 0.7)
+    assert kept.keys() == expected.keys()
+    for key in kept:
+        torch.testing.assert_close(kept[key], expected[key], msg=key)
+    assert any(not torch.equal(kept[k], states[-1][k]) for k in kept)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"average_decay": 0.0, "n_iter_no_change": None},
+        {"early_stopping": True, "n_iter_no_change": 3},
+    ],
+    ids=["off", "validation-split"],
+)
+def test_without_the_average_the_fit_ends_with_the_last_or_best_weights(params):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 12, 2)).astype(np.float32)
+    y = X[:, 0, 0] > 0
+    states = []
+    est = RNNClassifier(
+        hidden_size=6,
+        max_iter=6,
+        callbacks=[("snapshots", _Snapshots(states.append))],
+        random_state=0,
+        **params,
+    ).fit(X, y)
+    # Without a validation split the last epoch's weights; with one, the best
+    # epoch's (the first of the best scores: later ties are no improvement).
+    scores = est.validation_scores_
+    epoch = -1 if scores is None else int(np.argmax(scores))
+    kept = est.module_.state_dict()
+    for key in kept:
+        torch.testing.assert_close(kept[key], states[epoch][key], msg=key)

@@ -190,6 +190,8 @@ BAD_PARAMS = [
     ("n_iter_no_change", 0),
     ("tol", -1.0),
     ("clip_grad_norm", 0.0),
+    ("average_decay", 1.0),
+    ("average_decay", -0.1),
     ("warm_start", None),
     ("random_state", "seed"),
     ("verbose", -1),

@@ -25,6 +25,7 @@ from sklearn_rnn import (
         ("validation_split", "early_stopping=True with validation_fraction"),
         ("return_sequences", "RNNTimestepRegressor"),
         ("kernel_initializer", "weight_init='keras'"),
+        ("use_ema", "average_decay"),
     ],
 )
 @pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier, RNNTimestepRegressor])

@@ -51,6 +51,7 @@ from .._training._callbacks import (
     SlowEpochProgress,
     StopAfterTheRow,
     ValidationScore,
+    WeightAverage,
     is_terminal,
 )
 from .._training._data import (
@@ -142,6 +143,8 @@ KERAS_NAMES = {
     "input_dim": "nothing: fit reads the shape from X",
     "optimizer": "learning_rate_init (the optimizer is Adam)",
     "mask_value": "nothing: NaN steps at either end of a sequence are padding",
+    "use_ema": "average_decay (an average of the weights over epochs)",
+    "ema_momentum": "average_decay (per epoch, not per step)",
 }
 
 
@@ -205,6 +208,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
         "tol": [Interval(Real, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "average_decay": [Interval(Real, 0, 1, closed="left")],
         "weight_init": [StrOptions({"torch", "keras"})],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
@@ -256,6 +260,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         n_iter_no_change,
         tol,
         clip_grad_norm,
+        average_decay,
         weight_init,
         warm_start,
         random_state,
@@ -289,6 +294,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.clip_grad_norm = clip_grad_norm
+        self.average_decay = average_decay
         self.weight_init = weight_init
         self.warm_start = warm_start
         self.random_state = random_state
@@ -627,6 +633,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             callbacks.append(
                 ("gradient_clipping", GradientNormClipping(self.clip_grad_norm))
             )
+        if self.average_decay and not early and not incremental:
+            # Validation-based stopping keeps its best epoch's weights instead.
+            callbacks.append(("weight_average", WeightAverage(self.average_decay)))
         # skorch initialises callbacks in place; the user's objects stay as given.
         return callbacks + copy.deepcopy(list(self.callbacks or []))
 

@@ -193,6 +193,18 @@ class RNNTimestepRegressor(BaseRNNRegressor):
     clip_grad_norm : float, default=None
         If set, the gradient norm is clipped to this value in every step.
 
+    average_decay : float in [0, 1), default=0.9
+        The fit ends with an exponential moving average of the weights over
+        epochs (Polyak averaging, Keras' ``use_ema``): after each epoch,
+        ``average = average_decay * average + (1 - average_decay) * weights``,
+        batch normalisation's running statistics included. 0 keeps the last
+        epoch's weights. Not used when ``early_stopping`` reads a validation
+        split (its best epoch's weights are kept) nor in ``partial_fit``.
+        0.9 (about the last 10 epochs): at the plain defaults (seeds 0-2)
+        it lifted ACSF1 by 0.033 and PLAID by 0.015, moved the other
+        classification sets by at most 0.005 and Tecator's RMSE by 0.02,
+        for 0.5 ms an epoch (see "Why the defaults").
+
     weight_init : {'torch', 'keras'}, default='torch'
         How the recurrent layers and linear maps start: PyTorch's uniform
         initialisation, or Keras' (Glorot-uniform input weights, orthogonal
@@ -364,6 +376,7 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         n_iter_no_change=30,
         tol=1e-4,
         clip_grad_norm=None,
+        average_decay=0.9,
         weight_init="torch",
         warm_start=False,
         random_state=None,
@@ -402,6 +415,7 @@ class RNNTimestepRegressor(BaseRNNRegressor):
             n_iter_no_change=n_iter_no_change,
             tol=tol,
             clip_grad_norm=clip_grad_norm,
+            average_decay=average_decay,
             weight_init=weight_init,
             warm_start=warm_start,
             random_state=random_state,
@@ -708,6 +722,18 @@ class RNNTimestepClassifier(BaseRNNClassifier):
     clip_grad_norm : float, default=None
         If set, the gradient norm is clipped to this value in every step.
 
+    average_decay : float in [0, 1), default=0.9
+        The fit ends with an exponential moving average of the weights over
+        epochs (Polyak averaging, Keras' ``use_ema``): after each epoch,
+        ``average = average_decay * average + (1 - average_decay) * weights``,
+        batch normalisation's running statistics included. 0 keeps the last
+        epoch's weights. Not used when ``early_stopping`` reads a validation
+        split (its best epoch's weights are kept) nor in ``partial_fit``.
+        0.9 (about the last 10 epochs): at the plain defaults (seeds 0-2)
+        it lifted ACSF1 by 0.033 and PLAID by 0.015, moved the other
+        classification sets by at most 0.005 and Tecator's RMSE by 0.02,
+        for 0.5 ms an epoch (see "Why the defaults").
+
     weight_init : {'torch', 'keras'}, default='torch'
         How the recurrent layers and linear maps start: PyTorch's uniform
         initialisation, or Keras' (Glorot-uniform input weights, orthogonal
@@ -860,6 +886,7 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         n_iter_no_change=30,
         tol=1e-4,
         clip_grad_norm=None,
+        average_decay=0.9,
         weight_init="torch",
         warm_start=False,
         random_state=None,
@@ -896,6 +923,7 @@ class RNNTimestepClassifier(BaseRNNClassifier):
             n_iter_no_change=n_iter_no_change,
             tol=tol,
             clip_grad_norm=clip_grad_norm,
+            average_decay=average_decay,
             weight_init=weight_init,
             warm_start=warm_start,
             random_state=random_state,

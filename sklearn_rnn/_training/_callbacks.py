@@ -7,6 +7,7 @@ import time
 
 import torch
 from skorch.callbacks import Callback, EarlyStopping, PrintLog
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 __all__ = [
     "Diverged",
@@ -15,6 +16,7 @@ __all__ = [
     "SlowEpochProgress",
     "StopAfterTheRow",
     "ValidationScore",
+    "WeightAverage",
     "is_terminal",
 ]
 
@@ -91,6 +93,36 @@ class StopAfterTheRow(EarlyStopping):
             for text in self.pending_:
                 self._sink(text, net.verbose)
             raise KeyboardInterrupt
+
+
+class WeightAverage(Callback):
+    """End training with an exponential moving average of the weights.
+
+    After each epoch the average moves towards the module's weights and
+    buffers (batch normalisation's running statistics):
+    ``average = decay * average + (1 - decay) * weights``, from the first
+    epoch's weights; when training ends (a stop included), the module takes
+    the average. torch's ``AveragedModel`` keeps it, a copy of the module
+    that exists only during the fit.
+    """
+
+    def __init__(self, decay):
+        self.decay = decay
+
+    def on_train_begin(self, net, **kwargs):
+        self.average_ = AveragedModel(
+            net.module_,
+            multi_avg_fn=get_ema_multi_avg_fn(self.decay),
+            use_buffers=True,
+        )
+
+    def on_epoch_end(self, net, **kwargs):
+        self.average_.update_parameters(net.module_)
+
+    def on_train_end(self, net, **kwargs):
+        if self.average_.n_averaged > 0:  # not when the first epoch was cut short
+            net.module_.load_state_dict(self.average_.module.state_dict())
+        self.average_ = None  # the copy is not kept with the fitted net
 
 
 class SlowEpochProgress(Callback):
