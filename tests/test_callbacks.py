@@ -109,15 +109,14 @@ class _Snapshots(Callback):
         self.sink(copy.deepcopy(net.module_.state_dict()))
 
 
-def _moving_average(states, decay):
-    average = dict(states[0])
-    for state in states[1:]:
-        for key, value in state.items():
-            if value.is_floating_point():
-                average[key] = decay * average[key] + (1 - decay) * value
-            else:
-                average[key] = value
-    return average
+def _weighted_average(states, decay):
+    # Each epoch's state weighted by decay ** (epochs after it), normalised.
+    weights = decay ** torch.arange(len(states) - 1, -1, -1, dtype=torch.float64)
+    weights = weights / weights.sum()
+    return {
+        key: sum(w * state[key].double() for w, state in zip(weights, states)).float()
+        for key in states[0]
+    }
 
 
 @pytest.mark.parametrize("stop", [None, 2], ids=["every-epoch", "stopped-early"])
@@ -138,7 +137,7 @@ def test_the_fit_ends_with_the_moving_average_of_the_weights(Estimator, stop):
     ).fit(X, y)
     assert len(states) == est.n_iter_ == (8 if stop is None else 1 + stop)
     kept = est.module_.state_dict()
-    expected = _moving_average(states, 0.7)
+    expected = _weighted_average(states, 0.7)
     assert kept.keys() == expected.keys()
     for key in kept:
         torch.testing.assert_close(kept[key], expected[key], msg=key)

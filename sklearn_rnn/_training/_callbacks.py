@@ -7,7 +7,7 @@ import time
 
 import torch
 from skorch.callbacks import Callback, EarlyStopping, PrintLog
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 
 __all__ = [
     "Diverged",
@@ -96,14 +96,17 @@ class StopAfterTheRow(EarlyStopping):
 
 
 class WeightAverage(Callback):
-    """End training with an exponential moving average of the weights.
+    """End training with an exponentially weighted average of the weights.
 
-    After each epoch the average moves towards the module's weights and
-    buffers (batch normalisation's running statistics):
-    ``average = decay * average + (1 - decay) * weights``, from the first
-    epoch's weights; when training ends (a stop included), the module takes
-    the average. torch's ``AveragedModel`` keeps it, a copy of the module
-    that exists only during the fit.
+    After each epoch the average takes in the module's weights and buffers
+    (batch normalisation's running statistics), each epoch weighted by
+    ``decay ** age``: ``average += share * (weights - average)`` with ``share =
+    (1 - decay) / (1 - decay ** n)`` at the ``n``-th epoch, the moving average
+    ``decay * average + (1 - decay) * weights`` with the bias of its start
+    removed (as Adam's moments), so that the first epoch does not weigh on a
+    short fit. When training ends (a stop included), the module takes the
+    average. torch's ``AveragedModel`` keeps it, a copy of the module that
+    exists only during the fit.
     """
 
     def __init__(self, decay):
@@ -111,10 +114,19 @@ class WeightAverage(Callback):
 
     def on_train_begin(self, net, **kwargs):
         self.average_ = AveragedModel(
-            net.module_,
-            multi_avg_fn=get_ema_multi_avg_fn(self.decay),
-            use_buffers=True,
+            net.module_, multi_avg_fn=self._update, use_buffers=True
         )
+
+    def _update(self, averages, weights, n_averaged):
+        # Called from the second epoch on (the first is copied).
+        n = int(n_averaged) + 1
+        share = (1 - self.decay) / (1 - self.decay**n)
+        with torch.no_grad():
+            for average, weight in zip(averages, weights, strict=True):
+                if average.is_floating_point():
+                    average.lerp_(weight, share)
+                else:
+                    average.copy_(weight)
 
     def on_epoch_end(self, net, **kwargs):
         self.average_.update_parameters(net.module_)
