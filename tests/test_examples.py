@@ -65,8 +65,9 @@ def test_the_user_guide_answers_run_in_order_without_warnings(tmp_path):
     answer prints what it claims (a chosen parameter, a score, a shape)."""
     page = (ROOT / "docs" / "user_guide" / "faq.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", page, re.S)
-    assert len(blocks) == 11
+    assert len(blocks) == 12
     stdout, stderr = _run_alone("\n".join(blocks), tmp_path, "faq")
     assert "Warning" not in stderr, stderr[-3000:]
-    for claim in ("hidden units:", "activation:", "R² after PCA", "categories"):
+    claims = ("hidden units:", "activation:", "R² after PCA", "categories", "five averaged:")
+    for claim in claims:
         assert claim in stdout
