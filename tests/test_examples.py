@@ -68,6 +68,12 @@ def test_the_user_guide_answers_run_in_order_without_warnings(tmp_path):
     assert len(blocks) == 12
     stdout, stderr = _run_alone("\n".join(blocks), tmp_path, "faq")
     assert "Warning" not in stderr, stderr[-3000:]
-    claims = ("hidden units:", "activation:", "R² after PCA", "categories", "five averaged:")
+    claims = (
+        "hidden units:",
+        "activation:",
+        "R² after PCA",
+        "categories",
+        "five averaged:",
+    )
     for claim in claims:
         assert claim in stdout
