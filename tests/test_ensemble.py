@@ -160,3 +160,23 @@ def test_partial_fit_trains_every_member():
     after = _members_outputs(reg, X)
     for a, b in zip(before, after):
         assert not np.allclose(a, b)
+
+
+def test_each_member_stops_as_it_would_alone():
+    """Stopping on the training loss reads each member's own loss: the first
+    member stops in the epoch a single network from the same seed stops, with
+    the same weights (their moving average included), while the fit runs
+    until the last member stops; stopped members cost nothing more."""
+    X, y, _ = ragged(n=40)
+    params = dict(hidden_size=6, max_iter=300, n_iter_no_change=4, tol=1e-2)
+    params.update(random_state=0, alpha=1e-3)
+    single = RNNRegressor(**params).fit(X, y)
+    assert single.n_iter_ < 300  # it stopped early
+    ensemble = RNNRegressor(n_estimators=3, **params).fit(X, y)
+    first = _members_outputs(ensemble, X)[0][:, 0] * ensemble._y_scale[0]
+    alone = single.predict(X) - single._y_mean[0]
+    np.testing.assert_allclose(
+        first + ensemble._y_mean[0] - single._y_mean[0], alone, atol=1e-3
+    )
+    assert single.n_iter_ <= ensemble.n_iter_ < 300
+    assert ensemble.module_.training_members is None  # every member predicts

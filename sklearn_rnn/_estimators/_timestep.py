@@ -104,9 +104,14 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         Number of networks trained side by side in one fit, each from its own
         initialisation, on the same batches and each on its own loss; their
         predictions are averaged (class probabilities for classifiers), as
-        InceptionTime averages five. Reproducible with ``random_state``; each
-        network costs about what a fit of one costs. 1: a single network, the
-        fastest (see "Why the defaults").
+        InceptionTime averages five. Reproducible with ``random_state``.
+        Stopping on the training loss, each network stops when its own loss
+        has not improved for ``n_iter_no_change`` epochs, as it would alone,
+        and trains no more (``n_iter_`` counts the epochs until the last
+        stops; the epoch table's ``members``, how many trained); stopping on a
+        validation score (``early_stopping``), the ensemble stops as one, on
+        its averaged prediction. 1: a single network, the fastest (see "Why
+        the defaults").
 
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
@@ -635,9 +640,14 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         Number of networks trained side by side in one fit, each from its own
         initialisation, on the same batches and each on its own loss; their
         predictions are averaged (class probabilities for classifiers), as
-        InceptionTime averages five. Reproducible with ``random_state``; each
-        network costs about what a fit of one costs. 1: a single network, the
-        fastest (see "Why the defaults").
+        InceptionTime averages five. Reproducible with ``random_state``.
+        Stopping on the training loss, each network stops when its own loss
+        has not improved for ``n_iter_no_change`` epochs, as it would alone,
+        and trains no more (``n_iter_`` counts the epochs until the last
+        stops; the epoch table's ``members``, how many trained); stopping on a
+        validation score (``early_stopping``), the ensemble stops as one, on
+        its averaged prediction. 1: a single network, the fastest (see "Why
+        the defaults").
 
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,

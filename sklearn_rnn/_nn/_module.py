@@ -713,7 +713,9 @@ class Ensemble(nn.Module):
     trained side by side on the same batches, each on its own loss.
 
     In training the output is stacked ``(n, ...)`` (the net's loss averages
-    the members' losses); in evaluation it is the members' mean through
+    the members' losses), of the members listed in ``training_members`` (all
+    when None: training stops member by member); in evaluation it is every
+    member's mean through
     ``link``: the mean output ('identity'), the log of the mean class
     probabilities ('softmax': a softmax of it gives that mean back) or the
     logit of each label's mean probability ('sigmoid').
@@ -723,6 +725,7 @@ class Ensemble(nn.Module):
         super().__init__()
         self.members = nn.ModuleList(members)
         self.link = link
+        self.training_members = None
         first = members[0]
         self.pools, self.pooling = first.pools, first.pooling
 
@@ -732,7 +735,10 @@ class Ensemble(nn.Module):
             member.set_dropout(p)
 
     def forward(self, x, lengths, weight=None):
-        outputs = torch.stack([m(x, lengths, weight) for m in self.members])
+        members = self.members
+        if self.training and self.training_members is not None:
+            members = [members[i] for i in self.training_members]
+        outputs = torch.stack([m(x, lengths, weight) for m in members])
         if self.training:
             return outputs
         if self.link == "softmax":

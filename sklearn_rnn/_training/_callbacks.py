@@ -15,6 +15,7 @@ __all__ = [
     "PlainPrintLog",
     "SlowEpochProgress",
     "StopAfterTheRow",
+    "StopEachMember",
     "ValidationScore",
     "WeightAverage",
     "is_terminal",
@@ -95,6 +96,66 @@ class StopAfterTheRow(EarlyStopping):
             raise KeyboardInterrupt
 
 
+class StopEachMember(StopAfterTheRow):
+    """Early stopping on the training loss for an ensemble, member by member.
+
+    Each member stops as it would alone: when its own training objective
+    (``SequenceNet.member_losses_``, averaged over the epoch's batches by their
+    number of sequences, as skorch averages ``train_loss``) has not improved
+    by ``threshold`` for ``patience`` epochs, it trains no more (the
+    ensemble's ``training_members`` leaves it out from the next epoch on, so
+    that it costs nothing), and training ends when no member is left.
+    The epoch table shows how many members trained in each epoch
+    (``members``) and their mean loss (``train_loss``).
+    """
+
+    def __init__(self, patience, threshold):
+        super().__init__(
+            monitor="train_loss",
+            patience=patience,
+            threshold=threshold,
+            threshold_mode="abs",
+        )
+
+    def on_train_begin(self, net, **kwargs):
+        super().on_train_begin(net, **kwargs)
+        n = len(net.module_.members)
+        self.member_misses_ = [0] * n
+        self.member_best_ = [math.inf] * n
+        net.module_.training_members = list(range(n))
+
+    def on_epoch_begin(self, net, **kwargs):
+        super().on_epoch_begin(net, **kwargs)
+        net.module_.training_members = [
+            i for i, misses in enumerate(self.member_misses_) if misses < self.patience
+        ]
+        self.sums_, self.count_ = 0.0, 0
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        if training:
+            n = len(batch[0]["lengths"])
+            self.sums_ = self.sums_ + net.member_losses_ * n
+            self.count_ += n
+
+    def on_epoch_end(self, net, **kwargs):
+        losses = (self.sums_ / self.count_).tolist()
+        net.history.record("members", len(losses))
+        for i, loss in zip(net.module_.training_members, losses, strict=True):
+            if loss < self.member_best_[i] - self.threshold:
+                self.member_best_[i], self.member_misses_[i] = loss, 0
+            else:
+                self.member_misses_[i] += 1
+        if min(self.member_misses_) >= self.patience:
+            self.pending_ = [
+                f"Stopping since no member's train_loss has improved in its last "
+                f"{self.patience} epochs."
+            ]
+
+    def on_train_end(self, net, **kwargs):
+        super().on_train_end(net, **kwargs)
+        net.module_.training_members = None
+
+
 class WeightAverage(Callback):
     """End training with an exponentially weighted average of the weights.
 
@@ -106,16 +167,18 @@ class WeightAverage(Callback):
     removed (as Adam's moments), so that the first epoch does not weigh on a
     short fit. When training ends (a stop included), the module takes the
     average. torch's ``AveragedModel`` keeps it, a copy of the module that
-    exists only during the fit.
+    exists only during the fit. An ensemble's members are averaged each over
+    the epochs it trained in (members stop one by one: ``StopEachMember``).
     """
 
     def __init__(self, decay):
         self.decay = decay
 
     def on_train_begin(self, net, **kwargs):
-        self.average_ = AveragedModel(
-            net.module_, multi_avg_fn=self._update, use_buffers=True
-        )
+        self.averages_ = [
+            AveragedModel(part, multi_avg_fn=self._update, use_buffers=True)
+            for part in _parts(net.module_)
+        ]
 
     def _update(self, averages, weights, n_averaged):
         # Called from the second epoch on (the first is copied).
@@ -129,12 +192,22 @@ class WeightAverage(Callback):
                     average.copy_(weight)
 
     def on_epoch_end(self, net, **kwargs):
-        self.average_.update_parameters(net.module_)
+        parts = _parts(net.module_)
+        trained = getattr(net.module_, "training_members", None)
+        for i in range(len(parts)) if trained is None else trained:
+            self.averages_[i].update_parameters(parts[i])
 
     def on_train_end(self, net, **kwargs):
-        if self.average_.n_averaged > 0:  # not when the first epoch was cut short
-            net.module_.load_state_dict(self.average_.module.state_dict())
-        self.average_ = None  # the copy is not kept with the fitted net
+        for part, average in zip(_parts(net.module_), self.averages_, strict=True):
+            if average.n_averaged > 0:  # not when the first epoch was cut short
+                part.load_state_dict(average.module.state_dict())
+        self.averages_ = None  # the copies are not kept with the fitted net
+
+
+def _parts(module):
+    """The networks a module holds: an ensemble's members, or itself."""
+    members = getattr(module, "members", None)
+    return [module] if members is None else list(members)
 
 
 class SlowEpochProgress(Callback):

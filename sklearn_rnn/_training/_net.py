@@ -24,6 +24,7 @@ that changes the contract fails loudly:
   (the net's own handlers do nothing else).
 """
 
+import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 
@@ -87,21 +88,41 @@ class SequenceNet(NeuralNet):
         return self.module_(x["x"], x["lengths"], x.get("weight"))
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        members = 1
-        if training and getattr(self.module_, "members", None) is not None:
-            # An ensemble in training: the mean of its members' objectives,
-            # so that each member's gradient is a single network's, scaled.
-            members = len(y_pred)
-            loss = sum(self._loss(member, y_true) for member in y_pred) / members
-        else:
-            loss = self._loss(y_pred, y_true)
+        members = getattr(self.module_, "members", None)
+        if training and members is not None:
+            return self._ensemble_loss(members, y_pred, y_true, X)
+        loss = self._loss(y_pred, y_true)
         if training and self.alpha:
-            # Per sequence of the batch, for the per-step estimators too (whose
-            # target holds one row per step): alpha means the same for all.
-            n = len(X["lengths"]) if X is not None else len(y_true[0])
-            squares = sum(p.square().sum() for p in self._penalized())
-            loss = loss + 0.5 * self.alpha * squares / (n * members)
+            loss = loss + self._penalty(self.module_, X, y_true)
         return loss
+
+    def _ensemble_loss(self, members, y_pred, y_true, X):
+        """An ensemble in training: each member in training its own objective
+        (loss and penalty), kept in ``member_losses_``; their sum over the
+        number of members is what the gradient reads, so that each member's
+        gradient is a single network's, scaled by the same constant while
+        members stop (Adam ignores a constant scale, not a changing one). The
+        value is the mean over the members in training, as the epoch table
+        shows it."""
+        trained = self.module_.training_members or range(len(members))
+        objectives = []
+        for i, member_pred in zip(trained, y_pred, strict=True):
+            objective = self._loss(member_pred, y_true)
+            if self.alpha:
+                objective = objective + self._penalty(members[i], X, y_true)
+            objectives.append(objective)
+        objectives = torch.stack(objectives)
+        self.member_losses_ = objectives.detach()
+        total = objectives.sum()
+        scaled = total / len(members)
+        return scaled + (total / len(objectives) - scaled).detach()
+
+    def _penalty(self, module, X, y_true):
+        # Per sequence of the batch, for the per-step estimators too (whose
+        # target holds one row per step): alpha means the same for all.
+        n = len(X["lengths"]) if X is not None else len(y_true[0])
+        squares = sum(p.square().sum() for p in module.parameters() if p.ndim > 1)
+        return 0.5 * self.alpha * squares / n
 
     def _loss(self, y_pred, y_true):
         target, weight = y_true
@@ -115,9 +136,6 @@ class SequenceNet(NeuralNet):
             # weights are all zero adds nothing rather than dividing by zero.
             loss = (losses * weight).mean()
         return loss
-
-    def _penalized(self):
-        return (p for p in self.module_.parameters() if p.ndim > 1)
 
     def train_step(self, batch, **fit_params):
         if self.listeners_["on_grad_computed"]:  # e.g. gradient clipping
