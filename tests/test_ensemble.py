@@ -162,17 +162,25 @@ def test_partial_fit_trains_every_member():
         assert not np.allclose(a, b)
 
 
-def test_each_member_stops_as_it_would_alone():
+def test_each_member_stops_as_it_would_alone(capsys):
     """Stopping on the training loss reads each member's own loss: the first
     member stops in the epoch a single network from the same seed stops, with
     the same weights (their moving average included), while the fit runs
-    until the last member stops; stopped members cost nothing more."""
+    until the last member stops; the epoch table counts the members still
+    training."""
     X, y, _ = ragged(n=40)
     params = dict(hidden_size=6, max_iter=300, n_iter_no_change=4, tol=1e-2)
     params.update(random_state=0, alpha=1e-3)
     single = RNNRegressor(**params).fit(X, y)
     assert single.n_iter_ < 300  # it stopped early
-    ensemble = RNNRegressor(n_estimators=3, **params).fit(X, y)
+    capsys.readouterr()
+    ensemble = RNNRegressor(n_estimators=3, verbose=1, **params).fit(X, y)
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split()[:3] == ["epoch", "members", "train_loss"]
+    members = [int(row.split()[1]) for row in table[2:] if row.split()[0].isdigit()]
+    assert len(members) == ensemble.n_iter_
+    assert members[0] == 3 and members[-1] >= 1
+    assert members == sorted(members, reverse=True) and members[-1] < 3
     first = _members_outputs(ensemble, X)[0][:, 0] * ensemble._y_scale[0]
     alone = single.predict(X) - single._y_mean[0]
     np.testing.assert_allclose(
