@@ -721,11 +721,14 @@ class Ensemble(nn.Module):
     logit of each label's mean probability ('sigmoid').
     """
 
+    # The members that train (indices), None for all: a class default, so
+    # that an ensemble pickled before members stopped alone trains as well.
+    training_members = None
+
     def __init__(self, members, link="identity"):
         super().__init__()
         self.members = nn.ModuleList(members)
         self.link = link
-        self.training_members = None
         first = members[0]
         self.pools, self.pooling = first.pools, first.pooling
 
