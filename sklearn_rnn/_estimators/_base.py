@@ -599,28 +599,25 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if self.verbose and is_terminal(sys.stdout):
             callbacks.append(("progress", SlowEpochProgress()))
         early = self._early_stopping
-        # An ensemble stopping on its training loss stops member by member;
-        # on a validation score, as one model (the score is of the mean).
-        by_member = self.n_estimators > 1 and not early
         if early:
             callbacks.append(("valid_score", ValidationScore(self._validation_score)))
-        if not incremental and self.n_iter_no_change is not None and by_member:
-            stop = StopEachMember(patience=self.n_iter_no_change, threshold=self.tol)
-            callbacks.append(("early_stopping", stop))
-        elif not incremental and self.n_iter_no_change is not None:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    StopAfterTheRow(
-                        monitor="valid_score" if early else "train_loss",
-                        lower_is_better=not early,
-                        patience=self.n_iter_no_change,
-                        threshold=self.tol,
-                        threshold_mode="abs",
-                        load_best=early,
-                    ),
+        if not incremental and self.n_iter_no_change is not None:
+            if self.n_estimators > 1 and not early:
+                # An ensemble stopping on its training loss stops member by
+                # member; on a validation score, as one model (of the mean).
+                stop = StopEachMember(
+                    patience=self.n_iter_no_change, threshold=self.tol
                 )
-            )
+            else:
+                stop = StopAfterTheRow(
+                    monitor="valid_score" if early else "train_loss",
+                    lower_is_better=not early,
+                    patience=self.n_iter_no_change,
+                    threshold=self.tol,
+                    threshold_mode="abs",
+                    load_best=early,
+                )
+            callbacks.append(("early_stopping", stop))
         if self.learning_rate == "adaptive" and not incremental:
             callbacks.append(
                 (

@@ -737,10 +737,17 @@ class Ensemble(nn.Module):
         for member in self.members:
             member.set_dropout(p)
 
+    @property
+    def training_indices(self):
+        """The indices of the members that train, in order."""
+        if self.training_members is None:
+            return range(len(self.members))
+        return self.training_members
+
     def forward(self, x, lengths, weight=None):
         members = self.members
-        if self.training and self.training_members is not None:
-            members = [members[i] for i in self.training_members]
+        if self.training:
+            members = [members[i] for i in self.training_indices]
         outputs = torch.stack([m(x, lengths, weight) for m in members])
         if self.training:
             return outputs

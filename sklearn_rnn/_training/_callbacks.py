@@ -193,8 +193,7 @@ class WeightAverage(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         parts = _parts(net.module_)
-        trained = getattr(net.module_, "training_members", None)
-        for i in range(len(parts)) if trained is None else trained:
+        for i in getattr(net.module_, "training_indices", range(len(parts))):
             self.averages_[i].update_parameters(parts[i])
 
     def on_train_end(self, net, **kwargs):

@@ -104,8 +104,8 @@ class SequenceNet(NeuralNet):
         members stop (Adam ignores a constant scale, not a changing one). The
         value is the mean over the members in training, as the epoch table
         shows it."""
-        trained = self.module_.training_members or range(len(members))
         objectives = []
+        trained = self.module_.training_indices
         for i, member_pred in zip(trained, y_pred, strict=True):
             objective = self._loss(member_pred, y_true)
             if self.alpha:
