@@ -113,11 +113,13 @@ def test_ensembles_search_clone_save_and_refuse_architecture_changes(tmp_path):
         clf.fit(X, y)
 
 
-def test_streams_refuse_ensembles_and_explanations_read_their_mean():
+def test_streams_and_explanations_read_the_members_mean():
     X, y, _ = ragged()
     reg = RNNRegressor(n_estimators=2, pooling="attention", **TINY).fit(X, y)
-    with pytest.raises(ValueError, match="n_estimators=1"):
-        SequenceStream(reg)
+    stream = SequenceStream(reg)  # attention's running softmax, per member
+    for t in range(4):
+        now = stream.update(["a"], [X[0][t : t + 1]])
+    np.testing.assert_allclose(now, reg.predict([X[0][:4]]), atol=1e-6, rtol=0)
     weights = reg.attention_weights(X[:4])
     x, lengths, _ = reg._padded_input(X[:4])
     with torch.no_grad():

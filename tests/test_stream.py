@@ -12,6 +12,8 @@ from sklearn_rnn import (
     RNNTimestepClassifier,
     RNNTimestepRegressor,
     SequenceStream,
+    load,
+    save,
 )
 
 ATOL = INVARIANCE_ATOL  # float32: the stream steps where predict runs whole
@@ -212,3 +214,36 @@ def test_many_resets_compact_the_state_and_keep_the_live_sequences():
     np.testing.assert_array_equal(stream.predict([95, 99]), before)
     again = stream.update([3], [X[3]])  # a reset id starts anew
     np.testing.assert_allclose(again, est.predict([X[3]]), atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize(
+    "Est", [RNNRegressor, RNNClassifier, RNNTimestepRegressor, RNNTimestepClassifier]
+)
+def test_ensembles_stream_each_member_and_combine_as_predict(Est, tmp_path):
+    # Three members with categories embedded and a front-end: each keeps its
+    # own state, and the stream reads their mean as predict does.
+    per_step = Est in (RNNTimestepRegressor, RNNTimestepClassifier)
+    blocks = {} if per_step else {"downsample": 2}
+    est, X = _fit(Est, n_estimators=3, conv_filters=4, **blocks)
+    stream = SequenceStream(est)
+    a, b = [x for x in X if len(x) >= 6][:2]
+    stream.update(["a", "b"], [a[:3], b[:5]])
+    path = tmp_path / "stream.skrnn"
+    save(stream, path)  # every member's state goes with it
+    stream = load(path)
+    got = stream.update(["a", "b"], [a[3:], b[5:]])
+    if per_step:
+        expected = [p[start:] for p, start in zip(est.predict([a, b]), [3, 5])]
+        for g, e in zip(got, expected):
+            if Est is RNNTimestepClassifier:
+                np.testing.assert_array_equal(g, e)
+            else:
+                np.testing.assert_allclose(g, e, atol=ATOL, rtol=0)
+        return
+    if Est is RNNClassifier:
+        np.testing.assert_allclose(
+            stream.predict_proba(), est.predict_proba([a, b]), atol=ATOL
+        )
+        np.testing.assert_array_equal(got, est.predict([a, b]))
+    else:
+        np.testing.assert_allclose(got, est.predict([a, b]), atol=ATOL, rtol=0)

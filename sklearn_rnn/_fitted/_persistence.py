@@ -312,7 +312,8 @@ def _decode_stream(entry, tensors, used):
                     f"{tuple(tensor.shape)} {tensor.dtype}."
                 )
             state[part] = tensor.to(device)
-        if (state["steps"] < 0).any() or (state["frames"] < 0).any():
+        counts = [v for k, v in state.items() if k.endswith(("steps", "frames"))]
+        if any((count < 0).any() for count in counts):
             raise ValueError(f"Invalid step count of {key!r} in the file.")
         stream._add([key], state)
     return stream

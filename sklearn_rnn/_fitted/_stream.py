@@ -42,7 +42,9 @@ class SequenceStream:
     ----------
     estimator : RNNRegressor, RNNClassifier, RNNTimestepRegressor or \
 RNNTimestepClassifier
-        A fitted, unidirectional estimator. Its causal front-end
+        A fitted, unidirectional estimator, one network or an ensemble
+        (``n_estimators > 1``: each member's state is kept, and their outputs
+        combine as in ``predict``). Its causal front-end
         (``conv_filters`` in either ``conv_layout``, ``downsample``) is
         streamed with a buffer of the steps its receptive field covers; a
         block of ``downsample_`` steps not yet complete is read as ``predict``
@@ -78,13 +80,12 @@ RNNTimestepClassifier
             )
         check_is_fitted(estimator)
         module = estimator.module_
-        if isinstance(module, Ensemble):
-            raise ValueError(
-                f"SequenceStream streams one network; this model averages "
-                f"n_estimators={len(module.members)}. Fit it with n_estimators=1 "
-                "to predict step by step, or call predict on the whole sequences."
-            )
-        if module.bidirectional:
+        # An ensemble streams each member's state and combines their outputs
+        # as its predict does.
+        self._networks = (
+            list(module.members) if isinstance(module, Ensemble) else [module]
+        )
+        if self._networks[0].bidirectional:
             raise ValueError(
                 "A bidirectional model cannot be streamed: its backward "
                 "direction reads each sequence from its last step, so every new "
@@ -193,7 +194,7 @@ RNNTimestepClassifier
             del self._rows[i]
         if (
             self._store is not None
-            and len(self._store["steps"]) > 2 * len(self._rows) + 64
+            and len(self._store[STEPS]) > 2 * len(self._rows) + 64
         ):
             self._compact()
         return self
@@ -204,33 +205,31 @@ RNNTimestepClassifier
 
     def _row_index(self, ids):
         rows = [self._rows[i] for i in ids]
-        return torch.tensor(rows, dtype=torch.long, device=self._store["steps"].device)
+        return torch.tensor(rows, dtype=torch.long, device=self._store[STEPS].device)
 
     def _gather(self, ids):
         """The states of ``ids`` as a batch (a copy)."""
         index = self._row_index(ids)
         return {
-            k: v.index_select(_BATCH_AXIS.get(k, 0), index)
-            for k, v in self._store.items()
+            k: v.index_select(_batch_axis(k), index) for k, v in self._store.items()
         }
 
     def _scatter(self, ids, batch):
         index = self._row_index(ids)
         for k, v in batch.items():
-            self._store[k].index_copy_(_BATCH_AXIS.get(k, 0), index, v)
+            self._store[k].index_copy_(_batch_axis(k), index, v)
 
     def _add(self, ids, fresh):
         """New rows, in the state ``fresh``, for sequences ``ids``."""
-        start = 0 if self._store is None else len(self._store["steps"])
+        start = 0 if self._store is None else len(self._store[STEPS])
         rows = {
-            k: torch.stack([v] * len(ids), _BATCH_AXIS.get(k, 0))
-            for k, v in fresh.items()
+            k: torch.stack([v] * len(ids), _batch_axis(k)) for k, v in fresh.items()
         }
         if self._store is None:
             self._store = rows
         else:
             self._store = {
-                k: torch.cat([v, rows[k]], _BATCH_AXIS.get(k, 0))
+                k: torch.cat([v, rows[k]], _batch_axis(k))
                 for k, v in self._store.items()
             }
         self._rows.update({i: start + n for n, i in enumerate(ids)})
@@ -247,18 +246,13 @@ RNNTimestepClassifier
     def _state(self, key):
         """The state of one live sequence: part -> tensor."""
         return {
-            k: v.select(_BATCH_AXIS.get(k, 0), self._rows[key])
-            for k, v in self._store.items()
+            k: v.select(_batch_axis(k), self._rows[key]) for k, v in self._store.items()
         }
 
     def _fresh_state(self, device):
         """The state of a sequence that has received no step."""
-        est = self.estimator
-        like = torch.zeros(0, 1, est.n_channels_in_, device=device)
-        module = est.module_
-        if module.embedding is not None:
-            like = module.embedding(like)
-        return _Plan(module, like).fresh()
+        like = torch.zeros(0, 1, self.estimator.n_channels_in_, device=device)
+        return _joined([_Plan(m, _embedded(m, like)).fresh() for m in self._networks])
 
     def _check_ids(self, ids, new):
         if isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__"):
@@ -282,9 +276,13 @@ RNNTimestepClassifier
         ids = list(self._rows) if ids is None else self._check_ids(ids, new=False)
         if not ids:
             raise ValueError("No live sequences to predict.")
-        module = self.estimator.module_
+        batch = self._gather(ids)
         with flush_denormals(), torch.no_grad():
-            return _head(module, self._gather(ids)).cpu()
+            outputs = [
+                _head(network, state)
+                for network, state in zip(self._networks, _split(batch), strict=True)
+            ]
+            return self._combined(outputs).cpu()
 
     def _outputs(self, raw):
         est = self.estimator
@@ -303,25 +301,40 @@ RNNTimestepClassifier
         field (kept in ``tail``), and a block not yet complete is read as
         ``predict`` reads it, zero-padded, without committing its step.
         """
-        module = self.estimator.module_
-        if module.embedding is not None:
-            x = module.embedding(x)
-        plan = _Plan(module, x)
+        inputs = [_embedded(network, x) for network in self._networks]
+        plans = [
+            _Plan(network, steps)
+            for network, steps in zip(self._networks, inputs, strict=True)
+        ]
         new = [i for i in ids if i not in self._rows]
         if new:
-            self._add(new, plan.fresh())
-        batch = self._gather(ids)
-        outputs = []
-        for t in range(x.shape[1]):
-            active = t < lengths
-            plan.step(batch, x[:, t], active)
-            if not module.pools:
-                outputs.append(_head(module, batch))
-        self._scatter(ids, batch)
-        if module.pools:  # what predict(ids) would read back
-            return _head(module, batch).cpu()
-        outputs = torch.stack(outputs, 1).cpu()
-        return [out[:n] for out, n in zip(outputs, lengths.tolist())]
+            self._add(new, _joined([plan.fresh() for plan in plans]))
+        states = _split(self._gather(ids))
+        outputs = []  # per network: its head's outputs
+        for network, plan, x, state in zip(
+            self._networks, plans, inputs, states, strict=True
+        ):
+            steps = []
+            for t in range(x.shape[1]):
+                active = t < lengths
+                plan.step(state, x[:, t], active)
+                if not network.pools:
+                    steps.append(_head(network, state))
+            # what predict(ids) would read back, or each new step's output
+            outputs.append(
+                _head(network, state) if network.pools else torch.stack(steps, 1)
+            )
+        self._scatter(ids, _joined(states))
+        out = self._combined(outputs).cpu()
+        if self.estimator.module_.pools:
+            return out
+        return [o[:n] for o, n in zip(out, lengths.tolist())]
+
+    def _combined(self, outputs):
+        """The networks' outputs as the model's (an ensemble's combination)."""
+        if len(outputs) == 1:
+            return outputs[0]
+        return self.estimator.module_.combine(torch.stack(outputs))
 
 
 def _head(module, state):
@@ -335,9 +348,42 @@ def _head(module, state):
     return out
 
 
+def _embedded(network, x):
+    """``x`` as the network's recurrent part reads it (categories embedded)."""
+    return x if network.embedding is None else network.embedding(x)
+
+
+# The state of a sequence is one dict of tensors: each part of each network's
+# state (an ensemble has one state per member), the first network's parts
+# under their own names, the next ones' as "<member>.<part>".
+STEPS = "steps"
+
+
+def _joined(states):
+    """One state dict from the states of each network."""
+    return {
+        (part if i == 0 else f"{i}.{part}"): value
+        for i, state in enumerate(states)
+        for part, value in state.items()
+    }
+
+
+def _split(state):
+    """The state dict of each network (views of ``state``'s tensors)."""
+    states = {}
+    for key, value in state.items():
+        member, _, part = key.rpartition(".")
+        states.setdefault(int(member or 0), {})[part] = value
+    return [states[i] for i in sorted(states)]
+
+
 # Where the sequences of a batch sit in each part of the state (else axis 0):
 # the layouts of StepLayers.step and pool_add.
 _BATCH_AXIS = {"hidden": 2, "pool": 1}
+
+
+def _batch_axis(key):
+    return _BATCH_AXIS.get(key.rpartition(".")[2], 0)
 
 
 class _Plan:

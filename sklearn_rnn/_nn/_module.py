@@ -751,6 +751,10 @@ class Ensemble(nn.Module):
         outputs = torch.stack([m(x, lengths, weight) for m in members])
         if self.training:
             return outputs
+        return self.combine(outputs)
+
+    def combine(self, outputs):
+        """Every member's outputs, stacked ``(n, ...)``, as one output."""
         if self.link == "softmax":
             return torch.log(torch.softmax(outputs, dim=-1).mean(0))
         if self.link == "sigmoid":
