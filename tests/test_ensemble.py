@@ -152,6 +152,8 @@ def test_an_ensemble_exports_to_onnx():
     got = session.run(None, {"x": np.nan_to_num(x), "lengths": lengths})[0]
     expected = clf.predict_proba([s[:12] for s in X[:5]])
     np.testing.assert_allclose(got, expected, atol=1e-5)
+    with pytest.raises(ValueError, match="step of one network.*n_estimators=2"):
+        to_onnx(clf, io.BytesIO(), stateful=True)
 
 
 def test_partial_fit_trains_every_member():

@@ -25,7 +25,7 @@ from torch import nn
 from .._estimators._base import BaseRNN
 from .._estimators._classifier import BaseRNNClassifier, to_probabilities
 from .._estimators._regressor import to_target_units
-from .._nn._module import real_steps_mask
+from .._nn._module import Ensemble, real_steps_mask
 from .._warnings import warn_user
 from ..preprocessing import SequenceImputer, SequenceScaler
 from ..preprocessing._imputer import fill_missing, missing_indicator
@@ -271,6 +271,13 @@ RNNTimestepClassifier or Pipeline
     if stateful:
         SequenceStream(estimator)  # refuses what cannot be streamed, saying why
         module = estimator.module_
+        if isinstance(module, Ensemble):
+            raise ValueError(
+                "to_onnx(stateful=True) exports the step of one network; this "
+                f"model averages n_estimators={len(module.members)}. Export it "
+                "with stateful=False (whole sequences), stream it in Python "
+                "with SequenceStream, or fit it with n_estimators=1."
+            )
         if module.front_end is not None or module.branch or module.highway:
             raise ValueError(
                 "to_onnx(stateful=True) does not export the convolutions, the "
