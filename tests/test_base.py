@@ -439,6 +439,18 @@ def test_training_batches_differ_in_size_by_at_most_one(shuffle, n, batch_size, 
         assert sorted(sum(epoch, [])) == sorted(len(x) for x in X)
 
 
+@pytest.mark.parametrize("n, sizes", [(40, [13, 13, 14]), (1000, [31] * 28 + [32])])
+def test_auto_batches_are_of_16_below_1000_sequences_and_of_32_from_there(n, sizes):
+    """batch_size='auto' (the default): 16 for a fit on fewer than 1,000
+    sequences (40: three batches), 32 from 1,000 on, where early stopping
+    holds out 10% (900 to train: ceil(900 / 32) = 29 batches)."""
+    X, y, _ = ragged(n=n, high=4)
+    reg = RNNRegressor(callbacks=[_RecordLengths()], **{**TINY, "max_iter": 1})
+    reg.fit(X, y)
+    (epoch,) = reg.history_[:, "batches", :, "lengths"]
+    assert sorted(len(batch) for batch in epoch) == sizes
+
+
 def test_warnings_point_at_the_callers_line():
     X, y, _ = ragged()
     with pytest.warns(ConvergenceWarning) as caught:

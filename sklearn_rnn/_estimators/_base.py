@@ -85,6 +85,10 @@ AUTO_CONV_FILTERS = (64, 64)
 # early_stopping='auto': on from this many training sequences (a validation
 # split of 100 at the default validation_fraction).
 AUTO_EARLY_STOPPING = 1000
+# batch_size='auto': batches of AUTO_SMALL_BATCH below AUTO_EARLY_STOPPING
+# training sequences, of AUTO_LARGE_BATCH from there on (the docstring of
+# batch_size gives the measurements).
+AUTO_SMALL_BATCH, AUTO_LARGE_BATCH = 16, 32
 
 # Parameters that shape the network or the encoding of its targets:
 # warm_start and partial_fit cannot change them.
@@ -199,7 +203,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             StrOptions({"auto"}),
         ],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "learning_rate": [StrOptions({"constant", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -399,6 +406,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             self._targets.row_offsets(seqs.lengths),
         )
         valid = None
+        batch_size = self._batch_size_for(len(data))
         # As MLP: no early stopping in partial_fit.
         self._early_stopping = not incremental and (
             self.early_stopping is True
@@ -434,10 +442,15 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             }
         if device.type == "cpu" and self.cell == "lstm" and self.activation != "tanh":
             prepare_kernel(self.verbose)  # its compile is not epoch 1's time
-        threads = self._threads(min(self.batch_size, len(data)), device)
+        threads = self._threads(min(batch_size, len(data)), device)
         with seeded_torch(seed, device), torch_threads(threads), flush_denormals():
             net = self._build_net(
-                device, valid, conv_filters, first=first, incremental=incremental
+                device,
+                valid,
+                conv_filters,
+                first=first,
+                incremental=incremental,
+                batch_size=batch_size,
             )
             self._train(net, data, epochs=1 if incremental else self.max_iter)
         return self
@@ -541,13 +554,27 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             pool_first=self._front_end_pools,
         )
 
-    def _build_net(self, device, valid, conv_filters, *, first, incremental):
+    def _batch_size_for(self, n_sequences):
+        """The training batch size of a fit on ``n_sequences`` sequences."""
+        if self.batch_size != "auto":
+            return self.batch_size
+        if n_sequences < AUTO_EARLY_STOPPING:
+            return AUTO_SMALL_BATCH
+        return AUTO_LARGE_BATCH
+
+    def _build_net(
+        self, device, valid, conv_filters, *, first, incremental, batch_size=None
+    ):
         """A skorch net with the current parameters, around the kept weights.
 
         Every fit builds a new net, so that it uses the parameters set now
         (as ``MLPClassifier`` does with ``warm_start``); only the weights, the
         history and, for ``partial_fit``, the optimizer's state carry over.
+        ``batch_size``: the fit's (None: a net that will not train, as the one
+        ``load`` restores, takes 'auto''s larger batches).
         """
+        if batch_size is None:
+            batch_size = self._batch_size_for(AUTO_EARLY_STOPPING)
         if first:
             members = [
                 self._new_network(conv_filters) for _ in range(self.n_estimators)
@@ -568,14 +595,14 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             optimizer__fused=device.type in ("cpu", "cuda"),
             alpha=self.alpha,
             max_epochs=self.max_iter,
-            batch_size=self.batch_size,
+            batch_size=batch_size,
             iterator_train=SequenceBatches,
             iterator_train__device=device,
             iterator_train__by_length=False,
             iterator_train__rng=self._rng if self.shuffle else None,
             iterator_valid=SequenceBatches,
             iterator_valid__device=device,
-            iterator_valid__batch_size=max(self.batch_size, PREDICT_BATCH_SIZE),
+            iterator_valid__batch_size=max(batch_size, PREDICT_BATCH_SIZE),
             train_split=None if valid is None else predefined_split(valid),
             callbacks=self._callbacks(incremental),
             device=device,

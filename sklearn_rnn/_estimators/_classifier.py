@@ -343,8 +343,14 @@ class RNNClassifier(BaseRNNClassifier):
         loss itself is the plain mean squared error (``MLPRegressor`` halves
         it) or the cross-entropy.
 
-    batch_size : int, default=32
-        Size of the minibatches. An epoch's ``n`` sequences form
+    batch_size : int or 'auto', default='auto'
+        Size of the minibatches. 'auto': 16 when ``fit`` (or a call of
+        ``partial_fit``) trains on fewer than 1,000 sequences, 32 from 1,000 on
+        (where ``early_stopping='auto'`` holds out a validation split); why: on
+        the named sets, all under 1,000 training series, batches of 16 scored
+        higher than 32 on every set over five seeds (ItalyPowerDemand 0.953 to
+        0.961; see "Why the defaults"), and from 1,000 on, an epoch of batches
+        of 32 costs fewer steps. An epoch's ``n`` sequences form
         ``ceil(n / batch_size)`` batches whose sizes differ by at most one (36
         sequences: two of 18, not 32 and 4), so that no batch's statistics and
         step come from a handful of sequences; why: on the small named sets it
@@ -566,7 +572,7 @@ class RNNClassifier(BaseRNNClassifier):
         categorical_features=None,
         embedding_dim="auto",
         alpha=1e-4,
-        batch_size=32,
+        batch_size="auto",
         learning_rate="constant",
         learning_rate_init=3e-3,
         max_iter=300,
