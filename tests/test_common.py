@@ -167,9 +167,17 @@ class LastStepClassifier(RNNTimestepClassifier):
 
 
 # Faster to train than the defaults (at which the sequence estimators are
-# checked): the checks' toy data are learned all the same.
+# checked): the checks' toy data are learned all the same. Batches of 32 take
+# half the steps of 'auto''s 16 on the checks' 200 sequences; with 16 and this
+# patience the per-step regressor stopped after 59 epochs at R² 0.495 on
+# check_regressors_train's data (the check asks for 0.5; at the defaults it
+# reaches 0.60 with either batch size).
 ADAPTED = dict(
-    hidden_size=16, learning_rate_init=0.01, max_iter=100, n_iter_no_change=10
+    hidden_size=16,
+    learning_rate_init=0.01,
+    max_iter=100,
+    n_iter_no_change=10,
+    batch_size=32,
 )
 
 
