@@ -191,9 +191,7 @@ class _StreamStep(nn.Module):
 
     def forward(self, x, hidden, pool, count):
         module = self.module
-        x = self.codes(x.unsqueeze(1))
-        if module.embedding is not None:
-            x = module.embedding(x)
+        x = module.embed(self.codes(x.unsqueeze(1)))
         active = torch.ones_like(count, dtype=torch.bool)
         start = pool_start(module.pooling, self.layers.size, x)
         pool = torch.where((count == 0).view(1, -1, 1), start.unsqueeze(1), pool)

@@ -252,7 +252,7 @@ RNNTimestepClassifier
     def _fresh_state(self, device):
         """The state of a sequence that has received no step."""
         like = torch.zeros(0, 1, self.estimator.n_channels_in_, device=device)
-        return _joined([_Plan(m, _embedded(m, like)).fresh() for m in self._networks])
+        return _joined([_Plan(m, m.embed(like)).fresh() for m in self._networks])
 
     def _check_ids(self, ids, new):
         if isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__"):
@@ -301,7 +301,7 @@ RNNTimestepClassifier
         field (kept in ``tail``), and a block not yet complete is read as
         ``predict`` reads it, zero-padded, without committing its step.
         """
-        inputs = [_embedded(network, x) for network in self._networks]
+        inputs = [network.embed(x) for network in self._networks]
         plans = [
             _Plan(network, steps)
             for network, steps in zip(self._networks, inputs, strict=True)
@@ -346,11 +346,6 @@ def _head(module, state):
         recent = state["tail"][:, -k:].transpose(1, 2)
         out = out + module.highway(recent).squeeze(2)
     return out
-
-
-def _embedded(network, x):
-    """``x`` as the network's recurrent part reads it (categories embedded)."""
-    return x if network.embedding is None else network.embedding(x)
 
 
 # The state of a sequence is one dict of tensors: each part of each network's

@@ -595,8 +595,7 @@ class RecurrentNet(nn.Module):
         """``weight``: the training batch's sample weights (one per sequence,
         or one per real step when the network does not pool), read by the
         batch normalisation only."""
-        if self.embedding is not None:
-            x = self.embedding(x)
+        x = self.embed(x)
         if not self.reads_weight:
             weight = None
         real = None  # the real steps, where a per-step network needs them
@@ -613,6 +612,10 @@ class RecurrentNet(nn.Module):
         if self.pools:
             return out + last_steps(linear, lengths)
         return out + linear[real]
+
+    def embed(self, x):
+        """``x`` as the recurrent part reads it: category codes embedded."""
+        return x if self.embedding is None else self.embedding(x)
 
     def linear_path(self, x):
         """The highway's output at every step ``(batch, time, n_outputs)``: a
@@ -664,8 +667,7 @@ class RecurrentNet(nn.Module):
         """``pooling='attention'``'s weights ``(B, T')`` over the steps the
         recurrence reads (after any downsampling), 0 on padding, summing to 1,
         and those steps' lengths."""
-        if self.embedding is not None:
-            x = self.embedding(x)
+        x = self.embed(x)
         if self.front_end is not None:
             x, lengths = self.front_end(x, lengths)
         outputs, _ = self._encode(x, lengths)
