@@ -280,6 +280,12 @@ def main(argv=None):
         help='estimator parameters for an ablation, as JSON: \'{"pooling": "last"}\'',
     )
     parser.add_argument(
+        "--grid",
+        type=json.loads,
+        help="the grid to search instead of the protocol's, as JSON: "
+        "'{\"conv_pool\": [1, 2]}'",
+    )
+    parser.add_argument(
         "--scaler",
         type=json.loads,
         default={},
@@ -288,7 +294,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
-    grid = QUICK_GRID if args.quick else GRID
+    grid = args.grid if args.grid is not None else QUICK_GRID if args.quick else GRID
     lines = [
         f"Grid: {grid}; parameters {args.params}; scaler {args.scaler}; "
         f"seeds {seeds}; {args.n_jobs} processes; "
