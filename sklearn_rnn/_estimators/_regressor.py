@@ -289,10 +289,11 @@ class RNNRegressor(BaseRNNRegressor):
         maps. ``downsample`` must be a multiple of it (``downsample='auto'``
         picks one: with ``conv_pool=2`` the convolutions read about 128
         steps where the recurrence reads 64). No effect without
-        ``conv_filters`` or with ``conv_layout='parallel'``. 1: ``conv_pool=2``
-        won on PLAID, ACSF1 and OSULeaf (+0.03 to +0.07 over three seeds) and
-        lost on ArrowHead, PigCVP and Tecator (see "Why the defaults"): a
-        parameter for ``GridSearchCV``.
+        ``conv_filters`` or with ``conv_layout='parallel'``. 1: over three
+        seeds ``conv_pool=2`` won on ACSF1 (+0.12), OSULeaf (+0.03), PLAID
+        (+0.01) and Tecator, and lost on PigCVP (-0.09) and ArrowHead (-0.05,
+        below 1-NN) (see "Why the defaults"): a parameter for ``GridSearchCV``,
+        the one the benchmark's grid searches.
 
     categorical_features : array-like of int, bool or str, default=None
         The per-step features that hold integer category codes (token ids,
@@ -327,16 +328,13 @@ class RNNRegressor(BaseRNNRegressor):
         the named sets, all under 1,000 training series, batches of 16 scored
         higher than 32 on every set not already perfect over five seeds
         (ItalyPowerDemand 0.953 to 0.961; see "Why the defaults"), and from
-        1,000 on, an epoch of batches of 32 costs fewer steps. A recurrence
-        that reads hundreds of steps without convolutions (``conv_filters=0``
-        on long series) trained less reliably with 16: pass 32 there. An
-        epoch's ``n`` sequences form
-        ``ceil(n / batch_size)`` batches whose sizes differ by at most one (36
-        sequences: two of 18, not 32 and 4), so that no batch's statistics and
-        step come from a handful of sequences; why: on the small named sets it
-        cut the spread over seeds (see "Why the defaults"). Sequences of
-        similar length are batched together when shuffling, so each batch is
-        padded only to its own longest sequence.
+        1,000 on, an epoch of batches of 32 costs fewer steps. An epoch's
+        ``n`` sequences form ``ceil(n / batch_size)`` batches whose sizes
+        differ by at most one (36 sequences: two of 18, not 32 and 4), so that
+        no batch's statistics and step come from a handful of sequences; why:
+        on the small named sets it cut the spread over seeds (see "Why the
+        defaults"). Sequences of similar length are batched together when
+        shuffling, so each batch is padded only to its own longest sequence.
 
     learning_rate : {'constant', 'adaptive'}, default='constant'
         Learning-rate schedule: 'constant' keeps ``learning_rate_init``;

@@ -146,16 +146,13 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         the named sets, all under 1,000 training series, batches of 16 scored
         higher than 32 on every set not already perfect over five seeds
         (ItalyPowerDemand 0.953 to 0.961; see "Why the defaults"), and from
-        1,000 on, an epoch of batches of 32 costs fewer steps. A recurrence
-        that reads hundreds of steps without convolutions (``conv_filters=0``
-        on long series) trained less reliably with 16: pass 32 there. An
-        epoch's ``n`` sequences form
-        ``ceil(n / batch_size)`` batches whose sizes differ by at most one (36
-        sequences: two of 18, not 32 and 4), so that no batch's statistics and
-        step come from a handful of sequences; why: on the small named sets it
-        cut the spread over seeds (see "Why the defaults"). Sequences of
-        similar length are batched together when shuffling, so each batch is
-        padded only to its own longest sequence.
+        1,000 on, an epoch of batches of 32 costs fewer steps. An epoch's
+        ``n`` sequences form ``ceil(n / batch_size)`` batches whose sizes
+        differ by at most one (36 sequences: two of 18, not 32 and 4), so that
+        no batch's statistics and step come from a handful of sequences; why:
+        on the small named sets it cut the spread over seeds (see "Why the
+        defaults"). Sequences of similar length are batched together when
+        shuffling, so each batch is padded only to its own longest sequence.
 
     learning_rate : {'constant', 'adaptive'}, default='constant'
         Learning-rate schedule: 'constant' keeps ``learning_rate_init``;
@@ -691,16 +688,13 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         the named sets, all under 1,000 training series, batches of 16 scored
         higher than 32 on every set not already perfect over five seeds
         (ItalyPowerDemand 0.953 to 0.961; see "Why the defaults"), and from
-        1,000 on, an epoch of batches of 32 costs fewer steps. A recurrence
-        that reads hundreds of steps without convolutions (``conv_filters=0``
-        on long series) trained less reliably with 16: pass 32 there. An
-        epoch's ``n`` sequences form
-        ``ceil(n / batch_size)`` batches whose sizes differ by at most one (36
-        sequences: two of 18, not 32 and 4), so that no batch's statistics and
-        step come from a handful of sequences; why: on the small named sets it
-        cut the spread over seeds (see "Why the defaults"). Sequences of
-        similar length are batched together when shuffling, so each batch is
-        padded only to its own longest sequence.
+        1,000 on, an epoch of batches of 32 costs fewer steps. An epoch's
+        ``n`` sequences form ``ceil(n / batch_size)`` batches whose sizes
+        differ by at most one (36 sequences: two of 18, not 32 and 4), so that
+        no batch's statistics and step come from a handful of sequences; why:
+        on the small named sets it cut the spread over seeds (see "Why the
+        defaults"). Sequences of similar length are batched together when
+        shuffling, so each batch is padded only to its own longest sequence.
 
     learning_rate : {'constant', 'adaptive'}, default='constant'
         Learning-rate schedule: 'constant' keeps ``learning_rate_init``;
