@@ -102,8 +102,8 @@ PUBLISHED = {
 # takes 2-4 minutes a fit). How finely the front-end reads the series is what
 # differs between sets (conv_pool=2: ACSF1 +0.12, PigCVP -0.09); until
 # 2026-12-03 the grid was conv_filters 0 or (64, 64), whose first point, the GRU
-# alone on hundreds of steps, scored 0.1-0.4 below the defaults on five sets and
-# was picked often enough to fail (benchmarks/README.md).
+# alone on hundreds of steps, scored 0.08-0.45 below the defaults on five or more
+# of eight long sets and was picked often enough to fail (benchmarks/README.md).
 GRID = {"conv_pool": [1, 2]}
 QUICK_GRID = {}  # --quick: the defaults alone
 # Relative time of a fit at the defaults (--quick), to start the long runs first.
