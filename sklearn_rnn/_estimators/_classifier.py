@@ -210,8 +210,8 @@ class RNNClassifier(BaseRNNClassifier):
         direction reverses each sequence within its own length, so padding
         never reaches it.
         False keeps the per-step estimators causal; on the classification
-        sets it lost 0.11 on PigCVP for at most 0.03 elsewhere, at 1.7-1.9
-        times the fit (see "Why the defaults").
+        sets, reading both ways lost 0.11 on PigCVP and gained at most 0.03
+        elsewhere, at 1.7-1.9 times the fit (see "Why the defaults").
 
     dropout : float, default=0.0
         Dropout probability between layers and before the output layer.
