@@ -598,7 +598,8 @@ def test_adaptive_learning_rate_divides_by_five_on_a_plateau():
 
 
 def test_the_quick_starts_keras_settings_run_every_epoch():
-    """As Keras' fit(epochs=100): n_iter_no_change=max_iter never stops early."""
+    """As Keras' fit(epochs=100): n_iter_no_change=max_iter never stops early,
+    and early_stopping=False trains on all the data, as Keras' fit does."""
     rng = np.random.RandomState(0)
     X = rng.normal(size=(40, 10, 3)).astype(np.float32)
     y = np.zeros(40)  # nothing to learn: a plateau from the first epoch
@@ -612,6 +613,7 @@ def test_the_quick_starts_keras_settings_run_every_epoch():
         alpha=0.0,
         max_iter=25,
         n_iter_no_change=25,
+        early_stopping=False,
         random_state=0,
     ).fit(X, y)
     assert reg.n_iter_ == 25
@@ -805,13 +807,20 @@ def _many_short_sequences(n):
 def test_auto_splits_off_a_validation_set_from_1000_sequences(Est):
     small, big = _many_short_sequences(999), _many_short_sequences(1000)
     pick = 1 if Est is RNNRegressor else 2
-    params = dict(TINY, max_iter=2)
-    assert Est(**params).fit(small[0], small[pick]).validation_scores_ is None
+    params = dict(TINY, max_iter=2, early_stopping="auto")
+    below = Est(**params).fit(small[0], small[pick])
+    if Est is RNNRegressor:  # below: the epoch count chosen, then all the data
+        assert below.early_stopping_ == "refit"
+        assert len(below.validation_scores_) == 2
+    else:
+        assert below.early_stopping_ == "off"
+        assert below.validation_scores_ is None
     est = Est(**params).fit(big[0], big[pick])
+    assert est.early_stopping_ == "held_out"
     assert len(est.validation_scores_) == est.n_iter_ == 2
     # Asking for every epoch (n_iter_no_change=None, the Keras habit) trains on
     # all the data, as Keras' fit does without validation_split.
-    every = Est(n_iter_no_change=None, **params).fit(big[0], big[pick])
+    every = Est(**dict(params, n_iter_no_change=None)).fit(big[0], big[pick])
     assert every.validation_scores_ is None
-    off = Est(early_stopping=False, **params).fit(big[0], big[pick])
+    off = Est(**dict(params, early_stopping=False)).fit(big[0], big[pick])
     assert off.validation_scores_ is None

@@ -24,7 +24,9 @@ def _plateau():
 
 def test_the_epoch_table_has_a_row_for_every_epoch_after_early_stopping(capsys):
     X, y = _plateau()
-    reg = RNNRegressor(hidden_size=4, max_iter=50, n_iter_no_change=3, verbose=1)
+    reg = RNNRegressor(
+        hidden_size=4, max_iter=50, n_iter_no_change=3, early_stopping=False, verbose=1
+    )
     reg.set_params(random_state=0).fit(X, y)
     out = capsys.readouterr().out
     assert reg.n_iter_ < 50
@@ -132,6 +134,7 @@ def test_the_fit_ends_with_the_moving_average_of_the_weights(Estimator, stop):
         n_iter_no_change=stop,
         tol=100.0,  # no epoch improves on the first: stops after 1 + stop
         average_decay=0.7,
+        early_stopping=False,
         callbacks=[("snapshots", _Snapshots(states.append))],
         random_state=0,
     ).fit(X, y)

@@ -71,6 +71,7 @@ def test_each_member_trains_on_its_own_loss():
     end close, where two different initialisations do not."""
     X, y, _ = ragged(n=40)
     params = dict(hidden_size=6, max_iter=20, random_state=0, alpha=0.0)
+    params.update(early_stopping=False)  # one fit, on the training loss
     single = RNNRegressor(**params).fit(X, y)
     ensemble = RNNRegressor(n_estimators=3, **params).fit(X, y)
     first = _members_outputs(ensemble, X)[0][:, 0] * ensemble._y_scale[0]
@@ -174,7 +175,7 @@ def test_each_member_stops_as_it_would_alone(capsys):
     training."""
     X, y, _ = ragged(n=40)
     params = dict(hidden_size=6, max_iter=300, n_iter_no_change=4, tol=1e-2)
-    params.update(random_state=0, alpha=1e-3)
+    params.update(random_state=0, alpha=1e-3, early_stopping=False)
     single = RNNRegressor(**params).fit(X, y)
     assert single.n_iter_ < 300  # it stopped early
     capsys.readouterr()

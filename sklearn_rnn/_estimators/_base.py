@@ -45,6 +45,7 @@ from .._nn._module import (
     RecurrentNet,
     keras_initialise,
 )
+from .._nn._shrink import shrink_outputs
 from .._training._callbacks import (
     Diverged,
     DivergenceGuard,
@@ -85,6 +86,9 @@ AUTO_CONV_FILTERS = (64, 64)
 # early_stopping='auto': on from this many training sequences (a validation
 # split of 100 at the default validation_fraction).
 AUTO_EARLY_STOPPING = 1000
+# Below that, a regressor's early_stopping='auto' chooses the epoch count on a
+# validation split of at least this share, then trains on all the data.
+AUTO_REFIT_FRACTION = 0.2
 # batch_size='auto': batches of AUTO_SMALL_BATCH below AUTO_EARLY_STOPPING
 # training sequences, of AUTO_LARGE_BATCH from there on (the docstring of
 # batch_size gives the measurements).
@@ -407,17 +411,16 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         )
         valid = None
         batch_size = self._batch_size_for(len(data))
-        # As MLP: no early stopping in partial_fit.
-        self._early_stopping = not incremental and (
-            self.early_stopping is True
-            or (
-                self.early_stopping == "auto"
-                and self.n_iter_no_change is not None  # None: every epoch runs
-                and len(data) >= AUTO_EARLY_STOPPING
-            )
-        )
+        stopping = self._stopping_for(len(data), first=first, incremental=incremental)
+        self._early_stopping = stopping != "off"
+        whole = data.on_device(device)
         if self._early_stopping:
-            data, valid = self._split_validation(data, target, seed)
+            fraction = self.validation_fraction
+            if stopping == "refit":
+                fraction = max(fraction, AUTO_REFIT_FRACTION)
+            data, valid = self._split_validation(
+                data, target, seed, fraction, raw_weight > 0
+            )
             valid = valid.on_device(device)
         data = data.on_device(device)  # once per fit, not once per batch
         if first:  # everything is valid: the new fit replaces the old one at once
@@ -443,6 +446,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if device.type == "cpu" and self.cell == "lstm" and self.activation != "tanh":
             prepare_kernel(self.verbose)  # its compile is not epoch 1's time
         threads = self._threads(min(batch_size, len(data)), device)
+        epochs = 1 if incremental else self.max_iter
         with seeded_torch(seed, device), torch_threads(threads), flush_denormals():
             net = self._build_net(
                 device,
@@ -452,8 +456,74 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 incremental=incremental,
                 batch_size=batch_size,
             )
-            self._train(net, data, epochs=1 if incremental else self.max_iter)
+            self._train(net, data, epochs=epochs)
+            self.early_stopping_ = stopping
+            if self._refits_small_data:
+                self.shrinkage_ = None
+            if stopping == "refit":
+                self._refit(net, whole, valid, device, conv_filters, batch_size)
         return self
+
+    # Whether early_stopping='auto' chooses the epoch count on held-out data
+    # below AUTO_EARLY_STOPPING sequences (the regressors), and how much of
+    # the network's output the held-out data supports (None: all of it).
+    _refits_small_data = False
+
+    def _shrinkage_on(self, module, valid, whole, device):
+        return None
+
+    def _stopping_for(self, n_sequences, *, first, incremental):
+        """What ``early_stopping`` does in this fit: 'held_out' (stop on a
+        validation split, train on the rest), 'refit' (choose the epoch count
+        on a validation split, then train on all the data for that many
+        epochs), or 'off'."""
+        # As MLP: no early stopping in partial_fit.
+        if incremental or self.early_stopping is False:
+            return "off"
+        if self.early_stopping is True:
+            return "held_out"
+        if self.n_iter_no_change is None:  # None: every epoch runs
+            return "off"
+        if n_sequences >= AUTO_EARLY_STOPPING:
+            return "held_out"
+        return "refit" if first and self._refits_small_data else "off"
+
+    def _refit(self, chooser, whole, valid, device, conv_filters, batch_size):
+        """Train a new network on all of ``whole`` for the epoch count that
+        ``chooser`` (trained on the rest) scored best on ``valid``, and shrink
+        its outputs toward the training mean by what ``valid`` supports."""
+        scores = self.validation_scores_
+        epochs = int(np.argmax(scores)) + 1
+        shrinkage = self._shrinkage_on(chooser.module_, valid, whole, device)
+        self._early_stopping = False
+        net = self._build_net(
+            device,
+            None,
+            conv_filters,
+            first=True,
+            incremental=False,
+            batch_size=batch_size,
+        )
+        self._train(net, whole, epochs=epochs, warn=False)
+        self.validation_scores_ = scores
+        self.best_validation_score_ = max(scores)
+        if shrinkage is not None:
+            shrink_outputs(net.module_, *shrinkage)
+            self.shrinkage_ = shrinkage[0].numpy().astype(np.float64)
+        if self.verbose:
+            shrunk = (
+                ""
+                if shrinkage is None
+                else (
+                    f", outputs shrunk toward the training mean by "
+                    f"{np.round(self.shrinkage_, 3).tolist()}"
+                )
+            )
+            print(
+                f"early_stopping='auto' on {len(whole)} sequences: {epochs} epochs "
+                f"chosen on a validation split of {len(valid)}, then trained on "
+                f"all {len(whole)}{shrunk}."
+            )
 
     def _check_architecture(self):
         changed = {
@@ -670,7 +740,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         # skorch initialises callbacks in place; the user's objects stay as given.
         return callbacks + copy.deepcopy(list(self.callbacks or []))
 
-    def _train(self, net, data, epochs):
+    def _train(self, net, data, epochs, warn=True):
         done_before = len(_history_column(net.history, "train_loss"))
         self._net = net
         try:
@@ -688,9 +758,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             net.iterator_train__rng = None
             net.train_split = None
             net.module_.eval()
-        self._record_history(net.history, done_before, epochs)
+        self._record_history(net.history, done_before, epochs, warn)
 
-    def _record_history(self, history, done_before, epochs):
+    def _record_history(self, history, done_before, epochs, warn):
         # Only completed epochs count: an interrupt can leave a partial one.
         self.loss_curve_ = _history_column(history, "train_loss")
         self.n_iter_ = len(self.loss_curve_)
@@ -700,23 +770,28 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             self.validation_scores_ = _history_column(history, "valid_score")
             self.best_validation_score_ = max(self.validation_scores_, default=None)
         ran_all = self.n_iter_ - done_before == epochs
-        if epochs > 1 and ran_all and self.n_iter_no_change is not None:
+        if warn and epochs > 1 and ran_all and self.n_iter_no_change is not None:
             warn_user(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
             )
 
-    def _split_validation(self, data, target, seed):
+    def _split_validation(self, data, target, seed, fraction, counts):
+        """The training and validation parts of ``data``, drawn from the
+        sequences that ``counts`` (a positive weight): the others train, where
+        they change nothing, so that a sequence of weight 0 is not there."""
         stratified = self._targets.stratify and self._stratify_validation(target)
-        stratify = target if stratified else None
+        drawn = np.flatnonzero(counts)
+        stratify = target[drawn] if stratified else None
         try:
             train, valid = train_test_split(
-                np.arange(len(data)),
-                test_size=self.validation_fraction,
+                drawn,
+                test_size=fraction,
                 random_state=seed,
                 stratify=stratify,
             )
+            train = np.concatenate([train, np.flatnonzero(~counts)])
         except ValueError as exc:
             raise ValueError(
                 f"early_stopping=True could not split off a validation set "

@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from .._nn._losses import ordered_quantiles, regression_criterion
+from .._training._data import predict_batches
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
 from ._targets import SEQUENCE
 
@@ -159,6 +160,43 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
 
     def _stratify_validation(self, target):
         return False
+
+    _refits_small_data = True
+
+    def _shrinkage_on(self, module, valid, whole, device):
+        """How far the held-out data follow the network away from the
+        training mean: per output, the least-squares weight of ``center +
+        weight * (prediction - center)`` on ``valid``, within [0, 1], and the
+        center. The held-out targets are clipped at 5 robust deviations, so
+        that a few extreme values cannot set it. None for losses other than
+        the squared error (their outputs are not the predictions as such)."""
+        if self.loss != "squared_error":
+            return None
+        center = _weighted_mean(*whole.target_rows())
+        pred = predict_batches(module, valid, device).double() - center
+        true, weight = valid.target_rows()
+        true = true.detach().cpu().double() - center
+        mad = (true - true.median(0).values).abs().median(0).values * 1.4826
+        reach = 5 * torch.where(mad > 0, mad, true.std(0, correction=0))
+        true = torch.maximum(torch.minimum(true, reach), -reach)
+        weight = _column(weight, len(true))
+        along = (weight * pred * true).sum(0)
+        spread = (weight * pred * pred).sum(0)
+        share = torch.where(spread > 0, along / spread.clamp(min=1e-300), 1.0)
+        return share.clamp(0.0, 1.0), center
+
+
+def _column(weight, n):
+    """Sample weights as a column (ones when there are none)."""
+    if weight is None:
+        return torch.ones(n, 1, dtype=torch.float64)
+    return weight.detach().cpu().double().reshape(n, 1)
+
+
+def _weighted_mean(y, weight):
+    y = y.detach().cpu().double()
+    weight = _column(weight, len(y))
+    return (weight * y).sum(0) / weight.sum()
 
 
 class RNNRegressor(BaseRNNRegressor):

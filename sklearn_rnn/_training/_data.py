@@ -103,6 +103,16 @@ class SequenceData(Dataset):
             data.y, data.sample_weight = self.y, self.sample_weight
         return data
 
+    def target_rows(self):
+        """The targets and their weights (None: all 1), a row per sequence or,
+        with per-step targets, per real step, in sample order (the order of
+        :func:`predict_batches`' rows)."""
+        if self.y_offsets is None:
+            return self.y, self.sample_weight
+        rows = real_steps(self.y_offsets, self.lengths.to(self.y_offsets.device))
+        weight = self.sample_weight
+        return self.y[rows], None if weight is None else weight[rows]
+
     _TENSORS = ("values", "lengths", "offsets", "y_offsets", "y", "sample_weight")
     pin_batches = False
 
