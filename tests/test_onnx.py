@@ -287,3 +287,24 @@ def test_a_stateful_export_steps_as_the_stream_does(Est, params):
         )
     with pytest.raises(TypeError, match="stateful=True\\) exports one estimator"):
         to_onnx(make_pipeline(SequenceScaler(), est), io.BytesIO(), stateful=True)
+
+
+@pytest.mark.parametrize("method", ["standard", "minmax"])
+def test_quiet_sequences_scale_in_the_graph_as_transform_scales_them(method):
+    """Sequences at level 0 or 300 that move by 1, 1e-4 or 5e-7 (in float32,
+    300 + 5e-7 is 300: constant) get the scale ``transform`` gives them: the
+    graph and ``transform`` share one rule for a constant sequence."""
+    rng = np.random.RandomState(0)
+    X = []
+    for k in range(36):
+        level, amplitude = (0.0, 300.0)[k % 2], (1.0, 1e-4, 5e-7)[k % 3]
+        x = level + amplitude * rng.normal(size=(int(rng.randint(4, 9)), 1))
+        X.append(np.column_stack([x, rng.normal(size=len(x))]).astype(np.float32))
+    y = np.array([x[-1, 1] for x in X])
+    pipe = make_pipeline(
+        SequenceScaler(method=method, per_sequence=True), RNNRegressor(**TINY)
+    ).fit(X, y)
+    x, lengths, seqs = _inputs(X, len(X), 8)
+    got = _session(pipe).run(None, {"x": x, "lengths": lengths})[0]
+    expected = pipe.predict(seqs).reshape(len(seqs), -1)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)

@@ -29,7 +29,7 @@ from .._nn._module import Ensemble, real_steps_mask
 from .._warnings import warn_user
 from ..preprocessing import SequenceImputer, SequenceScaler
 from ..preprocessing._imputer import fill_missing, missing_indicator
-from ..preprocessing._scaler import scale_values
+from ..preprocessing._scaler import scale_values, statistics
 from ._stream import SequenceStream, StepLayers, pool_add, pool_start, pool_value
 
 __all__ = ["to_onnx"]
@@ -60,24 +60,11 @@ class _Scale(nn.Module):
         return torch.where(self.read, scaled, x)  # features not read pass
 
     def _own_statistics(self, x, mask):
-        """``(B, 1, F)`` centers and scales of each sequence (a feature it
-        never observes: 0 and 1; a constant one: scale 1)."""
-        seen = mask[:, :, None] & ~torch.isnan(x)
-        count = seen.sum(1, keepdim=True).clamp(min=1).to(x.dtype)
-        if self.method == "standard":
-            center = torch.where(seen, x, 0.0).sum(1, keepdim=True) / count
-            deviation = torch.where(seen, x - center, 0.0)
-            scale = (deviation.square().sum(1, keepdim=True) / count).sqrt()
-        else:  # 'minmax'
-            center = torch.where(seen, x, math.inf).amin(1, keepdim=True)
-            top = torch.where(seen, x, -math.inf).amax(1, keepdim=True)
-            scale = top - center
-        observed = seen.any(1, keepdim=True)
-        center = torch.where(observed, center, 0.0)
-        # numpy's rule in float32: a scale within rounding of zero is 1
-        tiny = 1e-6 * center.abs().clamp(min=1.0)
-        scale = torch.where(observed & (scale > tiny), scale, 1.0)
-        return center, scale
+        """``(B, 1, F)`` centers and scales of each sequence: ``transform``'s
+        own function, in float64 as there, on the real steps."""
+        real = torch.where(mask[:, :, None], x.double(), math.nan)
+        center, scale = statistics(real, self.method, 1)
+        return center.float().unsqueeze(1), scale.float().unsqueeze(1)
 
 
 class _Impute(nn.Module):
