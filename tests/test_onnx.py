@@ -256,6 +256,9 @@ def test_scaling_per_sequence_exports_inside_the_graph(method, per_sequence):
     ],
 )
 def test_a_stateful_export_steps_as_the_stream_does(Est, params):
+    """Every slot starts (``count`` 0) from a state left by another sequence,
+    and slot 0 is recycled again after three steps: each prediction is
+    ``predict`` on the slot's own sequence so far."""
     X, y_reg, y_clf = ragged(n=30, high=12)
     X = [np.column_stack([x, np.arange(len(x)) % 3]) for x in X]  # a category
     if Est is RNNTimestepRegressor:
@@ -264,24 +267,34 @@ def test_a_stateful_export_steps_as_the_stream_does(Est, params):
         y = y_clf if Est is RNNClassifier else y_reg
     est = Est(categorical_features=[2], **params, **TINY).fit(X, y)
     session = _session(est, stateful=True)
-    x = np.stack([s[:6] for s in X if len(s) >= 6][:4]).astype(np.float32)
-    layers = est.num_layers
-    state = {
-        "hidden": np.zeros((layers, 2, 4, est.hidden_size), np.float32),
-        "pool": np.zeros((3, 4, est.hidden_size), np.float32),
-        "count": np.zeros(4, np.int64),
+    long = np.stack([s[:6] for s in X if len(s) >= 6][:5]).astype(np.float32)
+    x, other = long[:4], long[4]
+    rng = np.random.RandomState(0)
+    state = {  # a previous sequence's state: count 0 must not read it
+        "hidden": rng.normal(size=(est.num_layers, 2, 4, est.hidden_size)),
+        "pool": rng.normal(size=(3, 4, est.hidden_size)),
     }
+    state = {k: v.astype(np.float32) for k, v in state.items()}
+    state["count"] = np.zeros(4, np.int64)
     for t in range(6):
+        step = x[:, t].copy()
+        if t >= 3:  # slot 0 is recycled for another sequence at t = 3
+            step[0] = other[t - 3]
+        if t == 3:
+            state["count"][0] = 0
         y_t, *rest = session.run(
-            ["y", "hidden_out", "pool_out", "count_out"], {"x": x[:, t], **state}
+            ["y", "hidden_out", "pool_out", "count_out"], {"x": step, **state}
         )
         state = dict(zip(["hidden", "pool", "count"], rest))
+        prefixes = list(x[:, : t + 1])
+        if t >= 3:
+            prefixes[0] = other[: t - 2]
         if isinstance(est, (RNNTimestepClassifier, RNNTimestepRegressor)):
-            expected = np.stack([p[t] for p in est.predict(list(x[:, : t + 1]))])
+            expected = np.stack([p[-1] for p in est.predict(prefixes)])
         elif Est is RNNClassifier:
-            expected = est.predict_proba(x[:, : t + 1])
+            expected = est.predict_proba(prefixes)
         else:
-            expected = est.predict(x[:, : t + 1])
+            expected = est.predict(prefixes)
         np.testing.assert_allclose(
             y_t.reshape(expected.shape), expected, atol=1e-5, rtol=0
         )

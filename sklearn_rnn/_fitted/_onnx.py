@@ -30,7 +30,7 @@ from .._warnings import warn_user
 from ..preprocessing import SequenceImputer, SequenceScaler
 from ..preprocessing._imputer import fill_missing, missing_indicator
 from ..preprocessing._scaler import scale_values, statistics
-from ._stream import SequenceStream, StepLayers, pool_add, pool_start, pool_value
+from ._stream import SequenceStream, StreamPlan, stream_head
 
 __all__ = ["to_onnx"]
 
@@ -165,31 +165,29 @@ class _Served(nn.Module):
 
 
 class _StreamStep(nn.Module):
-    """One step of :class:`~sklearn_rnn.SequenceStream` as a graph: the next
-    step ``x`` ``(B, d)`` and the state ``(hidden, pool, count)`` in, the
-    prediction and the new state out; a row whose ``count`` is 0 starts."""
+    """One step of :class:`~sklearn_rnn.SequenceStream` as a graph: the
+    stream's own ``StreamPlan.restart``, ``StreamPlan.step`` and head, traced.
+    The next step ``x`` ``(B, d)`` and the state ``(hidden, pool, count)`` in,
+    the prediction and the new state out; a row whose ``count`` is 0 starts
+    from the fresh state, whatever ``hidden`` and ``pool`` hold."""
 
-    def __init__(self, module, to_output, codes):
+    def __init__(self, module, to_output, codes, width):
         super().__init__()
         self.module = module
         self.to_output = to_output
         self.codes = codes
-        self.layers = StepLayers(module.encoder)
+        with torch.no_grad():  # the shape and dtype of a step, not a weight
+            like = module.embed(torch.zeros(0, 1, width))
+        self.plan = StreamPlan(module, like)
 
     def forward(self, x, hidden, pool, count):
-        module = self.module
-        x = module.embed(self.codes(x.unsqueeze(1)))
-        active = torch.ones_like(count, dtype=torch.bool)
-        start = pool_start(module.pooling, self.layers.size, x)
-        pool = torch.where((count == 0).view(1, -1, 1), start.unsqueeze(1), pool)
-        top, hidden = self.layers.step(x[:, 0], hidden, active)
-        count = count + 1
-        if not module.pools:
-            raw = module.head(top)
-        else:
-            pool = pool_add(module, pool, top, active)
-            raw = module.head(pool_value(module.pooling, pool, count))
-        return self.to_output(raw), hidden, pool, count
+        x = self.module.embed(self.codes(x.unsqueeze(1)))[:, 0]
+        # Without a front-end every step is a frame: steps and frames agree.
+        given = {"hidden": hidden, "pool": pool, "steps": count, "frames": count}
+        state = self.plan.restart(given, count == 0)
+        self.plan.step(state, x, torch.ones_like(count, dtype=torch.bool))
+        raw = stream_head(self.module, state)
+        return self.to_output(raw), state["hidden"], state["pool"], state["steps"]
 
 
 def to_onnx(estimator, file, *, stateful=False, max_timesteps=None, opset_version=17):
@@ -210,10 +208,12 @@ RNNTimestepClassifier or Pipeline
         graph takes the next step ``x``, float32 ``(batch, n_features)``, and
         the state of each sequence, ``hidden`` float32 ``(num_layers, 2,
         batch, hidden_size)``, ``pool`` float32 ``(3, batch, hidden_size)``
-        and ``count`` int64 ``(batch,)`` (zeros for a new sequence), and
-        returns ``y`` for the sequences as they now stand (per step: for the
-        new step) with the new state, ``hidden_out``, ``pool_out`` and
-        ``count_out``, to feed back with the next step. Not for pipelines, nor
+        and ``count`` int64 ``(batch,)`` (0 starts a new sequence: its
+        ``hidden`` and ``pool`` are not read, so a slot is recycled by zeroing
+        its count), and returns ``y`` for the sequences as they now stand (per
+        step: for the new step) with the new state, ``hidden_out``,
+        ``pool_out`` and ``count_out``, to feed back with the next step. The
+        graph is ``SequenceStream``'s own step, traced. Not for pipelines, nor
         for the models ``SequenceStream`` refuses.
     max_timesteps : int, default=None
         Deprecated and ignored: every cell and activation now exports with a
@@ -302,8 +302,8 @@ RNNTimestepClassifier or Pipeline
     codes = _Codes(estimator._categorical_, getattr(estimator, "categories_", ()))
     width = width or estimator.n_channels_in_
     if stateful:
-        served = _StreamStep(module, to_output, codes)
-        layers = served.layers
+        served = _StreamStep(module, to_output, codes, width)
+        layers = served.plan.layers
         inputs = (
             torch.zeros(2, width),
             torch.zeros(layers.layers, 2, 2, layers.size),
