@@ -8,6 +8,7 @@ import pytest
 from conftest import TINY, ragged
 from sklearn.base import is_classifier
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import (
     RNNClassifier,
@@ -17,6 +18,8 @@ from sklearn_rnn import (
     SequenceImputer,
     SequencePadder,
     SequenceScaler,
+    StepTransformer,
+    TimeFeatures,
     to_onnx,
 )
 
@@ -298,8 +301,6 @@ def test_a_stateful_export_steps_as_the_stream_does(Est, params):
         np.testing.assert_allclose(
             y_t.reshape(expected.shape), expected, atol=1e-5, rtol=0
         )
-    with pytest.raises(TypeError, match="stateful=True\\) exports one estimator"):
-        to_onnx(make_pipeline(SequenceScaler(), est), io.BytesIO(), stateful=True)
 
 
 @pytest.mark.parametrize("method", ["standard", "minmax"])
@@ -321,3 +322,35 @@ def test_quiet_sequences_scale_in_the_graph_as_transform_scales_them(method):
     got = _session(pipe).run(None, {"x": x, "lengths": lengths})[0]
     expected = pipe.predict(seqs).reshape(len(seqs), -1)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
+
+
+def test_a_stateful_export_of_a_pipeline_names_the_steps_that_work_step_by_step():
+    """A pipeline is refused; the message names the transformers that give a
+    step alone what they give it within its sequence, and refuses by name the
+    steps of this pipeline that do not (per-sequence scaling turns a lone
+    step into 0, a forward fill and time deltas need the steps before)."""
+    X, y, _ = ragged()
+    X = [np.column_stack([np.arange(len(x)), x]) for x in X]  # a time column
+    est = RNNRegressor(**TINY)
+    safe = make_pipeline(
+        SequenceScaler(per_sequence=False),
+        SequenceImputer(strategy="mean"),
+        StepTransformer(StandardScaler()),
+        est,
+    ).fit(X, y)
+    with pytest.raises(TypeError, match="exports one estimator") as info:
+        to_onnx(safe, io.BytesIO(), stateful=True)
+    message = str(info.value)
+    assert "per_sequence=False" in message and "strategy='mean'" in message
+    assert "cannot" not in message
+    unsafe = make_pipeline(
+        TimeFeatures(),
+        SequenceScaler(per_sequence=True),
+        SequenceImputer(strategy="ffill"),
+        est,
+    ).fit(X, y)
+    with pytest.raises(TypeError, match="exports one estimator") as info:
+        to_onnx(unsafe, io.BytesIO(), stateful=True)
+    message = str(info.value)
+    for name in ("timefeatures", "sequencescaler", "sequenceimputer"):
+        assert f"'{name}' cannot" in message

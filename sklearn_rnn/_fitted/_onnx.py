@@ -27,7 +27,12 @@ from .._estimators._classifier import BaseRNNClassifier, to_probabilities
 from .._estimators._regressor import to_target_units
 from .._nn._module import Ensemble, real_steps_mask
 from .._warnings import warn_user
-from ..preprocessing import SequenceImputer, SequenceScaler
+from ..preprocessing import (
+    SequenceImputer,
+    SequenceOutlierFilter,
+    SequenceScaler,
+    StepTransformer,
+)
 from ..preprocessing._imputer import fill_missing, missing_indicator
 from ..preprocessing._scaler import scale_values, statistics
 from ._stream import SequenceStream, StreamPlan, stream_head
@@ -190,6 +195,60 @@ class _StreamStep(nn.Module):
         return self.to_output(raw), state["hidden"], state["pool"], state["steps"]
 
 
+# The transformers that give a step alone what they give it within its
+# sequence, so that a served stream can apply them before the stateful graph.
+_STEP_WISE = (
+    "SequenceScaler with the training set's statistics (per_sequence=False), "
+    "SequenceImputer(strategy='mean', 'median' or 'constant'), "
+    "SequenceOutlierFilter(method='iqr') and StepTransformer"
+)
+
+
+def _stateful_pipeline_message(pipeline):
+    """Why ``to_onnx(stateful=True)`` refuses ``pipeline``, which of its
+    transformers a server may apply to each new step, and which not."""
+    refused = [
+        f"step {name!r} cannot: {why}"
+        for name, step in pipeline.steps[:-1]
+        if (why := _needs_the_sequence(step)) is not None
+    ]
+    message = (
+        "to_onnx(stateful=True) exports one estimator, not a pipeline: export "
+        "pipeline[-1] and transform each new step before the graph, with "
+        f"transformers that read one step at a time: {_STEP_WISE}."
+    )
+    if refused:
+        message += (
+            " In this pipeline, "
+            + "; ".join(refused)
+            + ". Refit the model without them, or with the settings above, to "
+            "serve it step by step."
+        )
+    return message
+
+
+def _needs_the_sequence(step):
+    """Why a step alone would not be transformed as within its sequence, or
+    None where it would."""
+    if step is None or (isinstance(step, str) and step == "passthrough"):
+        return None
+    if isinstance(step, SequenceScaler):
+        chosen = getattr(step, "per_sequence_", None)  # unfitted: 'auto' may
+        own = step.per_sequence is not False if chosen is None else chosen.any()
+        if own:
+            return "it scales each sequence by its own statistics (a lone step is 0)"
+        return None
+    if isinstance(step, SequenceImputer):
+        if step.strategy in ("mean", "median", "constant"):
+            return None
+        return f"strategy={step.strategy!r} fills a value from the other steps"
+    if isinstance(step, StepTransformer):
+        return None
+    if isinstance(step, SequenceOutlierFilter) and step.method == "iqr":
+        return None
+    return f"{type(step).__name__} reads the steps around each step"
+
+
 def to_onnx(estimator, file, *, stateful=False, max_timesteps=None, opset_version=17):
     """Export a fitted recurrent estimator of sklearn-rnn to ONNX.
 
@@ -213,8 +272,9 @@ RNNTimestepClassifier or Pipeline
         its count), and returns ``y`` for the sequences as they now stand (per
         step: for the new step) with the new state, ``hidden_out``,
         ``pool_out`` and ``count_out``, to feed back with the next step. The
-        graph is ``SequenceStream``'s own step, traced. Not for pipelines, nor
-        for the models ``SequenceStream`` refuses.
+        graph is ``SequenceStream``'s own step, traced. Not for pipelines
+        (the error says which of their transformers a server may apply to
+        each new step first), nor for the models ``SequenceStream`` refuses.
     max_timesteps : int, default=None
         Deprecated and ignored: every cell and activation now exports with a
         dynamic time axis (as ONNX's own LSTM, GRU or RNN operator, whose
@@ -240,11 +300,7 @@ RNNTimestepClassifier or Pipeline
     preprocessing, width = [], None
     if isinstance(estimator, Pipeline):
         if stateful:
-            raise TypeError(
-                "to_onnx(stateful=True) exports one estimator: a pipeline's "
-                "transformers read whole sequences. Export pipeline[-1] and "
-                "transform each new step before the graph."
-            )
+            raise TypeError(_stateful_pipeline_message(estimator))
         preprocessing, width, estimator = _preprocessing(estimator)
     if not isinstance(estimator, BaseRNN):
         raise TypeError(
