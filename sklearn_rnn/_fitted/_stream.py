@@ -27,7 +27,7 @@ from .._training._runtime import flush_denormals
 from .._training._threads import torch_threads
 from .._warnings import warn_user
 
-__all__ = ["SequenceStream", "StepLayers", "pool_add", "pool_start", "pool_value"]
+__all__ = ["SequenceStream", "StreamPlan", "stream_head"]
 
 
 class SequenceStream:
@@ -244,7 +244,7 @@ RNNTimestepClassifier
     def _assign(self, ids, like):
         """Rows for the new sequences ``ids``: free rows first, then the store
         doubles (a new store is shaped as the per-sequence state ``like``).
-        What a row held before is left: ``_Plan.restart`` starts it."""
+        What a row held before is left: ``StreamPlan.restart`` starts it."""
         if self._store is None:
             self._store = {k: _rows_of(v, k, 0) for k, v in like.items()}
         missing = len(ids) - len(self._free)
@@ -287,7 +287,7 @@ RNNTimestepClassifier
     def _fresh_state(self, device):
         """The state of a sequence that has received no step."""
         like = torch.zeros(0, 1, self.estimator.n_channels_in_, device=device)
-        return _joined([_Plan(m, m.embed(like)).fresh() for m in self._networks])
+        return _joined([StreamPlan(m, m.embed(like)).fresh() for m in self._networks])
 
     def _check_ids(self, ids, new):
         if isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__"):
@@ -314,7 +314,7 @@ RNNTimestepClassifier
         batch = self._gather(ids)
         with flush_denormals(), torch.no_grad():
             outputs = [
-                _head(network, state)
+                stream_head(network, state)
                 for network, state in zip(self._networks, _split(batch), strict=True)
             ]
             return self._combined(outputs).cpu()
@@ -338,17 +338,19 @@ RNNTimestepClassifier
         """
         inputs = [network.embed(x) for network in self._networks]
         plans = [
-            _Plan(network, steps)
+            StreamPlan(network, steps)
             for network, steps in zip(self._networks, inputs, strict=True)
         ]
-        new = torch.tensor([i not in self._rows for i in ids], device=x.device)
-        if new.any():
-            fresh = _joined([plan.fresh() for plan in plans])
-            self._assign([i for i in ids if i not in self._rows], fresh)
-        states = [
-            plan.restart(state, new)
-            for plan, state in zip(plans, _split(self._gather(ids)), strict=True)
-        ]
+        starting = [i for i in ids if i not in self._rows]
+        if starting:
+            new = torch.tensor([i not in self._rows for i in ids], device=x.device)
+            self._assign(starting, _joined([plan.fresh() for plan in plans]))
+        states = _split(self._gather(ids))
+        if starting:  # their rows may hold a reset sequence's state
+            states = [
+                plan.restart(state, new)
+                for plan, state in zip(plans, states, strict=True)
+            ]
         outputs = []  # per network: its head's outputs
         for network, plan, x, state in zip(
             self._networks, plans, inputs, states, strict=True
@@ -358,10 +360,10 @@ RNNTimestepClassifier
                 active = t < lengths
                 plan.step(state, x[:, t], active)
                 if not network.pools:
-                    steps.append(_head(network, state))
+                    steps.append(stream_head(network, state))
             # what predict(ids) would read back, or each new step's output
             outputs.append(
-                _head(network, state) if network.pools else torch.stack(steps, 1)
+                stream_head(network, state) if network.pools else torch.stack(steps, 1)
             )
         self._scatter(ids, _joined(states))
         out = self._combined(outputs).cpu()
@@ -376,7 +378,7 @@ RNNTimestepClassifier
         return self.estimator.module_.combine(torch.stack(outputs))
 
 
-def _head(module, state):
+def stream_head(module, state):
     """The network's output for a batch of states: the head on what it reads
     now, plus the highway's linear map of the last input steps (``tail``)."""
     out = module.head(state["current"])
@@ -427,7 +429,7 @@ def _rows_of(state, key, n):
     return state.new_zeros((*state.shape[:axis], n, *state.shape[axis:]))
 
 
-class _Plan:
+class StreamPlan:
     """How one step of input moves the state of a batch of live sequences.
 
     The state (one row per sequence): ``hidden`` ``(L, 2, H)`` and ``pool``
