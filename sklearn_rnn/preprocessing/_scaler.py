@@ -197,17 +197,17 @@ def _statistics(values, method, axis, *, fill=True):
         center, scale = statistics(torch.from_numpy(values), method, axis, fill=fill)
         return center.numpy(), scale.numpy()
     with warnings.catch_warnings():
-        # A feature never observed has no quartiles: usable() says so.
+        # A feature never observed has no quartiles: __usable() says so.
         warnings.simplefilter("ignore", RuntimeWarning)
         q25, center, q75 = np.nanpercentile(values, [25, 50, 75], axis=axis)
-    center, scale = usable(torch.from_numpy(center), torch.from_numpy(q75 - q25), fill)
+    center, scale = _usable(torch.from_numpy(center), torch.from_numpy(q75 - q25), fill)
     return center.numpy(), scale.numpy()
 
 
 def statistics(values, method, dim, *, fill=True):
     """``(center, scale)`` of the tensor ``values`` along ``dim``, NaN ignored:
     the mean and standard deviation ('standard') or the minimum and range
-    ('minmax'), with :func:`usable`'s rule for a feature never observed or
+    ('minmax'), with :func:`_usable`'s rule for a feature never observed or
     constant.
 
     Written with operators that ONNX exports, so that ``transform`` (each
@@ -224,10 +224,10 @@ def statistics(values, method, dim, *, fill=True):
     else:  # 'minmax'
         center = torch.where(seen, values, math.inf).amin(dim)
         scale = torch.where(seen, values, -math.inf).amax(dim) - center
-    return usable(center, scale, fill)
+    return _usable(center, scale, fill)
 
 
-def usable(center, scale, fill):
+def _usable(center, scale, fill):
     """A feature never observed gets center 0 and scale 1, a constant one
     (a scale below ``10 * eps``: scikit-learn's ``_handle_zeros_in_scale``
     rule) scale 1; with ``fill=False`` both are NaN there instead."""
