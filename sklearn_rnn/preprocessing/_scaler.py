@@ -197,7 +197,7 @@ def _statistics(values, method, axis, *, fill=True):
         center, scale = statistics(torch.from_numpy(values), method, axis, fill=fill)
         return center.numpy(), scale.numpy()
     with warnings.catch_warnings():
-        # A feature never observed has no quartiles: __usable() says so.
+        # A feature never observed has no quartiles: _usable() says so.
         warnings.simplefilter("ignore", RuntimeWarning)
         q25, center, q75 = np.nanpercentile(values, [25, 50, 75], axis=axis)
     center, scale = _usable(torch.from_numpy(center), torch.from_numpy(q75 - q25), fill)
