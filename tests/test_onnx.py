@@ -8,6 +8,7 @@ import pytest
 from conftest import TINY, ragged
 from sklearn.base import is_classifier
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import (
     RNNClassifier,
@@ -17,6 +18,8 @@ from sklearn_rnn import (
     SequenceImputer,
     SequencePadder,
     SequenceScaler,
+    StepTransformer,
+    TimeFeatures,
     to_onnx,
 )
 
@@ -256,6 +259,9 @@ def test_scaling_per_sequence_exports_inside_the_graph(method, per_sequence):
     ],
 )
 def test_a_stateful_export_steps_as_the_stream_does(Est, params):
+    """Every slot starts (``count`` 0) from a state left by another sequence,
+    and slot 0 is recycled again after three steps: each prediction is
+    ``predict`` on the slot's own sequence so far."""
     X, y_reg, y_clf = ragged(n=30, high=12)
     X = [np.column_stack([x, np.arange(len(x)) % 3]) for x in X]  # a category
     if Est is RNNTimestepRegressor:
@@ -264,26 +270,87 @@ def test_a_stateful_export_steps_as_the_stream_does(Est, params):
         y = y_clf if Est is RNNClassifier else y_reg
     est = Est(categorical_features=[2], **params, **TINY).fit(X, y)
     session = _session(est, stateful=True)
-    x = np.stack([s[:6] for s in X if len(s) >= 6][:4]).astype(np.float32)
-    layers = est.num_layers
-    state = {
-        "hidden": np.zeros((layers, 2, 4, est.hidden_size), np.float32),
-        "pool": np.zeros((3, 4, est.hidden_size), np.float32),
-        "count": np.zeros(4, np.int64),
+    long = np.stack([s[:6] for s in X if len(s) >= 6][:5]).astype(np.float32)
+    x, other = long[:4], long[4]
+    rng = np.random.RandomState(0)
+    state = {  # a previous sequence's state: count 0 must not read it
+        "hidden": rng.normal(size=(est.num_layers, 2, 4, est.hidden_size)),
+        "pool": rng.normal(size=(3, 4, est.hidden_size)),
     }
+    state = {k: v.astype(np.float32) for k, v in state.items()}
+    state["count"] = np.zeros(4, np.int64)
     for t in range(6):
+        step = x[:, t].copy()
+        if t >= 3:  # slot 0 is recycled for another sequence at t = 3
+            step[0] = other[t - 3]
+        if t == 3:
+            state["count"][0] = 0
         y_t, *rest = session.run(
-            ["y", "hidden_out", "pool_out", "count_out"], {"x": x[:, t], **state}
+            ["y", "hidden_out", "pool_out", "count_out"], {"x": step, **state}
         )
         state = dict(zip(["hidden", "pool", "count"], rest))
+        prefixes = list(x[:, : t + 1])
+        if t >= 3:
+            prefixes[0] = other[: t - 2]
         if isinstance(est, (RNNTimestepClassifier, RNNTimestepRegressor)):
-            expected = np.stack([p[t] for p in est.predict(list(x[:, : t + 1]))])
+            expected = np.stack([p[-1] for p in est.predict(prefixes)])
         elif Est is RNNClassifier:
-            expected = est.predict_proba(x[:, : t + 1])
+            expected = est.predict_proba(prefixes)
         else:
-            expected = est.predict(x[:, : t + 1])
+            expected = est.predict(prefixes)
         np.testing.assert_allclose(
             y_t.reshape(expected.shape), expected, atol=1e-5, rtol=0
         )
-    with pytest.raises(TypeError, match="stateful=True\\) exports one estimator"):
-        to_onnx(make_pipeline(SequenceScaler(), est), io.BytesIO(), stateful=True)
+
+
+@pytest.mark.parametrize("method", ["standard", "minmax"])
+def test_quiet_sequences_scale_in_the_graph_as_transform_scales_them(method):
+    """Sequences at level 0 or 300 that move by 1, 1e-4 or 5e-7 (in float32,
+    300 + 5e-7 is 300: constant) get the scale ``transform`` gives them: the
+    graph and ``transform`` share one rule for a constant sequence."""
+    rng = np.random.RandomState(0)
+    X = []
+    for k in range(36):
+        level, amplitude = (0.0, 300.0)[k % 2], (1.0, 1e-4, 5e-7)[k % 3]
+        x = level + amplitude * rng.normal(size=(int(rng.randint(4, 9)), 1))
+        X.append(np.column_stack([x, rng.normal(size=len(x))]).astype(np.float32))
+    y = np.array([x[-1, 1] for x in X])
+    pipe = make_pipeline(
+        SequenceScaler(method=method, per_sequence=True), RNNRegressor(**TINY)
+    ).fit(X, y)
+    x, lengths, seqs = _inputs(X, len(X), 8)
+    got = _session(pipe).run(None, {"x": x, "lengths": lengths})[0]
+    expected = pipe.predict(seqs).reshape(len(seqs), -1)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
+
+
+def test_a_stateful_export_of_a_pipeline_names_the_steps_that_work_step_by_step():
+    """A pipeline is refused; the message names the transformers that give a
+    step alone what they give it within its sequence, and refuses by name the
+    steps of this pipeline that do not (per-sequence scaling turns a lone
+    step into 0, a forward fill and time deltas need the steps before)."""
+    X, y, _ = ragged()
+    X = [np.column_stack([np.arange(len(x)), x]) for x in X]  # a time column
+    est = RNNRegressor(**TINY)
+    safe = make_pipeline(
+        SequenceScaler(per_sequence=False),
+        SequenceImputer(strategy="mean"),
+        StepTransformer(StandardScaler()),
+        est,
+    ).fit(X, y)
+    with pytest.raises(TypeError, match="exports one estimator") as info:
+        to_onnx(safe, io.BytesIO(), stateful=True)
+    message = str(info.value)
+    assert "per_sequence=False" in message and "strategy='mean'" in message
+    assert "cannot" not in message
+    unsafe = make_pipeline(
+        TimeFeatures(),
+        SequenceScaler(per_sequence=True),
+        SequenceImputer(strategy="ffill"),
+        est,
+    ).fit(X, y)
+    with pytest.raises(TypeError, match="exports one estimator") as info:
+        to_onnx(unsafe, io.BytesIO(), stateful=True)
+    message = str(info.value)
+    for name in ("timefeatures", "sequencescaler", "sequenceimputer"):
+        assert f"'{name}' cannot" in message

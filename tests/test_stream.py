@@ -102,7 +102,8 @@ def test_starting_resetting_and_dropping_sequences():
     np.testing.assert_allclose(
         stream.update([1], [X[2][:2]]), est.predict([X[2][:2]]), atol=ATOL, rtol=0
     )
-    stream.drop([2])
+    with pytest.warns(FutureWarning, match=r"drop is deprecated.*Call reset\(ids\)"):
+        stream.drop([2])  # reset's old second name
     assert stream.ids == [1]
     with pytest.raises(KeyError, match="No live sequence has the ids \\[2\\]"):
         stream.predict([2])
@@ -214,6 +215,30 @@ def test_many_resets_compact_the_state_and_keep_the_live_sequences():
     np.testing.assert_array_equal(stream.predict([95, 99]), before)
     again = stream.update([3], [X[3]])  # a reset id starts anew
     np.testing.assert_allclose(again, est.predict([X[3]]), atol=ATOL, rtol=0)
+
+
+def test_ids_started_one_at_a_time_reuse_the_rows_of_reset_ones():
+    """Each update starts one new id (the store grows by doubling, not by one
+    row per id); the rows of reset ids go to new ones without their old state
+    leaking into the new sequences."""
+    est, X = _fit(RNNRegressor, pooling="attention", num_layers=2)
+    stream = SequenceStream(est)
+    live = {}
+    for i in range(40):
+        live[i] = X[i % len(X)]
+        stream.update([i], [live[i]])
+    rows = len(stream._store["steps"])
+    assert rows < 80
+    stream.reset(list(range(0, 40, 2)))
+    for i in range(0, 40, 2):
+        del live[i]
+    for i in range(40, 60):  # on the rows of the reset ids
+        live[i] = X[(i * 7) % len(X)][:3]
+        stream.update([i], [live[i]])
+    assert len(stream._store["steps"]) == rows
+    assert stream.ids == list(live)
+    expected = est.predict(list(live.values()))
+    np.testing.assert_allclose(stream.predict(), expected, atol=ATOL, rtol=0)
 
 
 @pytest.mark.parametrize(

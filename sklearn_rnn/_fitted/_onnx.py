@@ -27,10 +27,15 @@ from .._estimators._classifier import BaseRNNClassifier, to_probabilities
 from .._estimators._regressor import to_target_units
 from .._nn._module import Ensemble, real_steps_mask
 from .._warnings import warn_user
-from ..preprocessing import SequenceImputer, SequenceScaler
+from ..preprocessing import (
+    SequenceImputer,
+    SequenceOutlierFilter,
+    SequenceScaler,
+    StepTransformer,
+)
 from ..preprocessing._imputer import fill_missing, missing_indicator
-from ..preprocessing._scaler import scale_values
-from ._stream import SequenceStream, StepLayers, pool_add, pool_start, pool_value
+from ..preprocessing._scaler import scale_values, statistics
+from ._stream import SequenceStream, StreamPlan, stream_head
 
 __all__ = ["to_onnx"]
 
@@ -60,24 +65,11 @@ class _Scale(nn.Module):
         return torch.where(self.read, scaled, x)  # features not read pass
 
     def _own_statistics(self, x, mask):
-        """``(B, 1, F)`` centers and scales of each sequence (a feature it
-        never observes: 0 and 1; a constant one: scale 1)."""
-        seen = mask[:, :, None] & ~torch.isnan(x)
-        count = seen.sum(1, keepdim=True).clamp(min=1).to(x.dtype)
-        if self.method == "standard":
-            center = torch.where(seen, x, 0.0).sum(1, keepdim=True) / count
-            deviation = torch.where(seen, x - center, 0.0)
-            scale = (deviation.square().sum(1, keepdim=True) / count).sqrt()
-        else:  # 'minmax'
-            center = torch.where(seen, x, math.inf).amin(1, keepdim=True)
-            top = torch.where(seen, x, -math.inf).amax(1, keepdim=True)
-            scale = top - center
-        observed = seen.any(1, keepdim=True)
-        center = torch.where(observed, center, 0.0)
-        # numpy's rule in float32: a scale within rounding of zero is 1
-        tiny = 1e-6 * center.abs().clamp(min=1.0)
-        scale = torch.where(observed & (scale > tiny), scale, 1.0)
-        return center, scale
+        """``(B, 1, F)`` centers and scales of each sequence: ``transform``'s
+        own function, in float64 as there, on the real steps."""
+        real = torch.where(mask[:, :, None], x.double(), math.nan)
+        center, scale = statistics(real, self.method, 1)
+        return center.float().unsqueeze(1), scale.float().unsqueeze(1)
 
 
 class _Impute(nn.Module):
@@ -178,31 +170,83 @@ class _Served(nn.Module):
 
 
 class _StreamStep(nn.Module):
-    """One step of :class:`~sklearn_rnn.SequenceStream` as a graph: the next
-    step ``x`` ``(B, d)`` and the state ``(hidden, pool, count)`` in, the
-    prediction and the new state out; a row whose ``count`` is 0 starts."""
+    """One step of :class:`~sklearn_rnn.SequenceStream` as a graph: the
+    stream's own ``StreamPlan.restart``, ``StreamPlan.step`` and head, traced.
+    The next step ``x`` ``(B, d)`` and the state ``(hidden, pool, count)`` in,
+    the prediction and the new state out; a row whose ``count`` is 0 starts
+    from the fresh state, whatever ``hidden`` and ``pool`` hold."""
 
-    def __init__(self, module, to_output, codes):
+    def __init__(self, module, to_output, codes, width):
         super().__init__()
         self.module = module
         self.to_output = to_output
         self.codes = codes
-        self.layers = StepLayers(module.encoder)
+        with torch.no_grad():  # the shape and dtype of a step, not a weight
+            like = module.embed(torch.zeros(0, 1, width))
+        self.plan = StreamPlan(module, like)
 
     def forward(self, x, hidden, pool, count):
-        module = self.module
-        x = module.embed(self.codes(x.unsqueeze(1)))
-        active = torch.ones_like(count, dtype=torch.bool)
-        start = pool_start(module.pooling, self.layers.size, x)
-        pool = torch.where((count == 0).view(1, -1, 1), start.unsqueeze(1), pool)
-        top, hidden = self.layers.step(x[:, 0], hidden, active)
-        count = count + 1
-        if not module.pools:
-            raw = module.head(top)
-        else:
-            pool = pool_add(module, pool, top, active)
-            raw = module.head(pool_value(module.pooling, pool, count))
-        return self.to_output(raw), hidden, pool, count
+        x = self.module.embed(self.codes(x.unsqueeze(1)))[:, 0]
+        # Without a front-end every step is a frame: steps and frames agree.
+        given = {"hidden": hidden, "pool": pool, "steps": count, "frames": count}
+        state = self.plan.restart(given, count == 0)
+        self.plan.step(state, x, torch.ones_like(count, dtype=torch.bool))
+        raw = stream_head(self.module, state)
+        return self.to_output(raw), state["hidden"], state["pool"], state["steps"]
+
+
+# The transformers that give a step alone what they give it within its
+# sequence, so that a served stream can apply them before the stateful graph.
+_STEP_WISE = (
+    "SequenceScaler with the training set's statistics (per_sequence=False), "
+    "SequenceImputer(strategy='mean', 'median' or 'constant'), "
+    "SequenceOutlierFilter(method='iqr') and StepTransformer"
+)
+
+
+def _stateful_pipeline_message(pipeline):
+    """Why ``to_onnx(stateful=True)`` refuses ``pipeline``, which of its
+    transformers a server may apply to each new step, and which not."""
+    refused = [
+        f"step {name!r} cannot: {why}"
+        for name, step in pipeline.steps[:-1]
+        if (why := _needs_the_sequence(step)) is not None
+    ]
+    message = (
+        "to_onnx(stateful=True) exports one estimator, not a pipeline: export "
+        "pipeline[-1] and transform each new step before the graph, with "
+        f"transformers that read one step at a time: {_STEP_WISE}."
+    )
+    if refused:
+        message += (
+            " In this pipeline, "
+            + "; ".join(refused)
+            + ". Refit the model without them, or with the settings above, to "
+            "serve it step by step."
+        )
+    return message
+
+
+def _needs_the_sequence(step):
+    """Why a step alone would not be transformed as within its sequence, or
+    None where it would."""
+    if step is None or (isinstance(step, str) and step == "passthrough"):
+        return None
+    if isinstance(step, SequenceScaler):
+        chosen = getattr(step, "per_sequence_", None)  # unfitted: 'auto' may
+        own = step.per_sequence is not False if chosen is None else chosen.any()
+        if own:
+            return "it scales each sequence by its own statistics (a lone step is 0)"
+        return None
+    if isinstance(step, SequenceImputer):
+        if step.strategy in ("mean", "median", "constant"):
+            return None
+        return f"strategy={step.strategy!r} fills a value from the other steps"
+    if isinstance(step, StepTransformer):
+        return None
+    if isinstance(step, SequenceOutlierFilter) and step.method == "iqr":
+        return None
+    return f"{type(step).__name__} reads the steps around each step"
 
 
 def to_onnx(estimator, file, *, stateful=False, max_timesteps=None, opset_version=17):
@@ -223,11 +267,14 @@ RNNTimestepClassifier or Pipeline
         graph takes the next step ``x``, float32 ``(batch, n_features)``, and
         the state of each sequence, ``hidden`` float32 ``(num_layers, 2,
         batch, hidden_size)``, ``pool`` float32 ``(3, batch, hidden_size)``
-        and ``count`` int64 ``(batch,)`` (zeros for a new sequence), and
-        returns ``y`` for the sequences as they now stand (per step: for the
-        new step) with the new state, ``hidden_out``, ``pool_out`` and
-        ``count_out``, to feed back with the next step. Not for pipelines, nor
-        for the models ``SequenceStream`` refuses.
+        and ``count`` int64 ``(batch,)`` (0 starts a new sequence: its
+        ``hidden`` and ``pool`` are not read, so a slot is recycled by zeroing
+        its count), and returns ``y`` for the sequences as they now stand (per
+        step: for the new step) with the new state, ``hidden_out``,
+        ``pool_out`` and ``count_out``, to feed back with the next step. The
+        graph is ``SequenceStream``'s own step, traced. Not for pipelines
+        (the error says which of their transformers a server may apply to
+        each new step first), nor for the models ``SequenceStream`` refuses.
     max_timesteps : int, default=None
         Deprecated and ignored: every cell and activation now exports with a
         dynamic time axis (as ONNX's own LSTM, GRU or RNN operator, whose
@@ -253,11 +300,7 @@ RNNTimestepClassifier or Pipeline
     preprocessing, width = [], None
     if isinstance(estimator, Pipeline):
         if stateful:
-            raise TypeError(
-                "to_onnx(stateful=True) exports one estimator: a pipeline's "
-                "transformers read whole sequences. Export pipeline[-1] and "
-                "transform each new step before the graph."
-            )
+            raise TypeError(_stateful_pipeline_message(estimator))
         preprocessing, width, estimator = _preprocessing(estimator)
     if not isinstance(estimator, BaseRNN):
         raise TypeError(
@@ -315,8 +358,8 @@ RNNTimestepClassifier or Pipeline
     codes = _Codes(estimator._categorical_, getattr(estimator, "categories_", ()))
     width = width or estimator.n_channels_in_
     if stateful:
-        served = _StreamStep(module, to_output, codes)
-        layers = served.layers
+        served = _StreamStep(module, to_output, codes, width)
+        layers = served.plan.layers
         inputs = (
             torch.zeros(2, width),
             torch.zeros(layers.layers, 2, 2, layers.size),

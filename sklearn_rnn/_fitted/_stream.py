@@ -25,8 +25,9 @@ from .._nn._module import (
 )
 from .._training._runtime import flush_denormals
 from .._training._threads import torch_threads
+from .._warnings import warn_user
 
-__all__ = ["SequenceStream", "StepLayers", "pool_add", "pool_start", "pool_value"]
+__all__ = ["SequenceStream", "StreamPlan", "stream_head"]
 
 
 class SequenceStream:
@@ -94,8 +95,11 @@ RNNTimestepClassifier
             )
         self.estimator = estimator
         # The state of every live sequence, one row each in a tensor per part
-        # of the state (rows of reset sequences are reused after compaction).
+        # of the state. The store doubles when it is full and the rows of
+        # reset sequences go to new ones, so starting ids one at a time costs
+        # no copy of the whole store each.
         self._rows = {}  # id -> row
+        self._free = []  # rows of no live sequence, reused first
         self._store = None  # part -> tensor, the rows on _BATCH_AXIS
 
     @property
@@ -157,7 +161,7 @@ RNNTimestepClassifier
         y : ndarray
             What ``estimator.predict`` returns for those sequences.
         """
-        return self._outputs(self._pooled(ids))
+        return self._outputs(self._raw(ids))
 
     def predict_proba(self, ids=None):
         """``predict_proba`` on sequences as they stand (classifiers).
@@ -174,7 +178,7 @@ RNNTimestepClassifier
         """
         if not isinstance(self.estimator, BaseRNNClassifier):
             raise AttributeError("predict_proba needs a classifier.")
-        logits = self._pooled(ids)
+        logits = self._raw(ids)
         return to_probabilities(logits, self.estimator._multilabel).numpy()
 
     def reset(self, ids):
@@ -191,15 +195,30 @@ RNNTimestepClassifier
             The stream, without those sequences.
         """
         for i in self._check_ids(ids, new=False):
-            del self._rows[i]
-        if (
-            self._store is not None
-            and len(self._store[STEPS]) > 2 * len(self._rows) + 64
-        ):
+            self._free.append(self._rows.pop(i))
+        if self._capacity() > 2 * len(self._rows) + 64:
             self._compact()
         return self
 
-    drop = reset  # an id without state is simply not live any more
+    def drop(self, ids):
+        """Deprecated: use ``reset``, the same operation.
+
+        Parameters
+        ----------
+        ids : sequence of hashable
+            Live sequences.
+
+        Returns
+        -------
+        self : SequenceStream
+            The stream, without those sequences.
+        """
+        warn_user(
+            "SequenceStream.drop is deprecated and will be removed in 0.4: it "
+            "is reset under another name. Call reset(ids).",
+            FutureWarning,
+        )
+        return self.reset(ids)
 
     # -- internals ---------------------------------------------------------------
 
@@ -219,26 +238,42 @@ RNNTimestepClassifier
         for k, v in batch.items():
             self._store[k].index_copy_(_batch_axis(k), index, v)
 
-    def _add(self, ids, fresh):
-        """New rows, in the state ``fresh``, for sequences ``ids``."""
-        start = 0 if self._store is None else len(self._store[STEPS])
-        rows = {
-            k: torch.stack([v] * len(ids), _batch_axis(k)) for k, v in fresh.items()
-        }
+    def _capacity(self):
+        return 0 if self._store is None else len(self._store[STEPS])
+
+    def _assign(self, ids, like):
+        """Rows for the new sequences ``ids``: free rows first, then the store
+        doubles (a new store is shaped as the per-sequence state ``like``).
+        What a row held before is left: ``StreamPlan.restart`` starts it."""
         if self._store is None:
-            self._store = rows
-        else:
+            self._store = {k: _rows_of(v, k, 0) for k, v in like.items()}
+        missing = len(ids) - len(self._free)
+        if missing > 0:
+            capacity = self._capacity()
+            more = max(capacity, missing)  # at least doubles
             self._store = {
-                k: torch.cat([v, rows[k]], _batch_axis(k))
+                k: torch.cat([v, _rows_of(like[k], k, more)], _batch_axis(k))
                 for k, v in self._store.items()
             }
-        self._rows.update({i: start + n for n, i in enumerate(ids)})
+            self._free.extend(reversed(range(capacity, capacity + more)))
+        for i in ids:
+            self._rows[i] = self._free.pop()
+
+    def _add(self, ids, state):
+        """New rows, in the per-sequence state ``state``, for ``ids``."""
+        self._assign(ids, state)
+        self._scatter(
+            ids,
+            {k: torch.stack([v] * len(ids), _batch_axis(k)) for k, v in state.items()},
+        )
 
     def _compact(self):
-        """Drop the rows of sequences that are no longer live."""
+        """A store of the live sequences' rows only."""
         ids = list(self._rows)
+        self._free = []
         if not ids:
             self._store = None
+            self._rows = {}
             return
         self._store = self._gather(ids)
         self._rows = {i: n for n, i in enumerate(ids)}
@@ -252,7 +287,7 @@ RNNTimestepClassifier
     def _fresh_state(self, device):
         """The state of a sequence that has received no step."""
         like = torch.zeros(0, 1, self.estimator.n_channels_in_, device=device)
-        return _joined([_Plan(m, m.embed(like)).fresh() for m in self._networks])
+        return _joined([StreamPlan(m, m.embed(like)).fresh() for m in self._networks])
 
     def _check_ids(self, ids, new):
         if isinstance(ids, (str, bytes)) or not hasattr(ids, "__len__"):
@@ -266,7 +301,7 @@ RNNTimestepClassifier
                 raise KeyError(f"No live sequence has the ids {unknown}.")
         return ids
 
-    def _pooled(self, ids):
+    def _raw(self, ids):
         """The head's raw outputs for the sequences ``ids`` as they stand."""
         if not self.estimator.module_.pools:
             raise AttributeError(
@@ -279,7 +314,7 @@ RNNTimestepClassifier
         batch = self._gather(ids)
         with flush_denormals(), torch.no_grad():
             outputs = [
-                _head(network, state)
+                stream_head(network, state)
                 for network, state in zip(self._networks, _split(batch), strict=True)
             ]
             return self._combined(outputs).cpu()
@@ -303,13 +338,19 @@ RNNTimestepClassifier
         """
         inputs = [network.embed(x) for network in self._networks]
         plans = [
-            _Plan(network, steps)
+            StreamPlan(network, steps)
             for network, steps in zip(self._networks, inputs, strict=True)
         ]
-        new = [i for i in ids if i not in self._rows]
-        if new:
-            self._add(new, _joined([plan.fresh() for plan in plans]))
+        starting = [i for i in ids if i not in self._rows]
+        if starting:
+            new = torch.tensor([i not in self._rows for i in ids], device=x.device)
+            self._assign(starting, _joined([plan.fresh() for plan in plans]))
         states = _split(self._gather(ids))
+        if starting:  # their rows may hold a reset sequence's state
+            states = [
+                plan.restart(state, new)
+                for plan, state in zip(plans, states, strict=True)
+            ]
         outputs = []  # per network: its head's outputs
         for network, plan, x, state in zip(
             self._networks, plans, inputs, states, strict=True
@@ -319,10 +360,10 @@ RNNTimestepClassifier
                 active = t < lengths
                 plan.step(state, x[:, t], active)
                 if not network.pools:
-                    steps.append(_head(network, state))
+                    steps.append(stream_head(network, state))
             # what predict(ids) would read back, or each new step's output
             outputs.append(
-                _head(network, state) if network.pools else torch.stack(steps, 1)
+                stream_head(network, state) if network.pools else torch.stack(steps, 1)
             )
         self._scatter(ids, _joined(states))
         out = self._combined(outputs).cpu()
@@ -337,7 +378,7 @@ RNNTimestepClassifier
         return self.estimator.module_.combine(torch.stack(outputs))
 
 
-def _head(module, state):
+def stream_head(module, state):
     """The network's output for a batch of states: the head on what it reads
     now, plus the highway's linear map of the last input steps (``tail``)."""
     out = module.head(state["current"])
@@ -381,7 +422,14 @@ def _batch_axis(key):
     return _BATCH_AXIS.get(key.rpartition(".")[2], 0)
 
 
-class _Plan:
+def _rows_of(state, key, n):
+    """``n`` rows of zeros for the part ``key`` whose state of one sequence
+    is ``state``."""
+    axis = _batch_axis(key)
+    return state.new_zeros((*state.shape[:axis], n, *state.shape[axis:]))
+
+
+class StreamPlan:
     """How one step of input moves the state of a batch of live sequences.
 
     The state (one row per sequence): ``hidden`` ``(L, 2, H)`` and ``pool``
@@ -418,7 +466,28 @@ class _Plan:
             "current": x.new_zeros(size + beside),
         }
 
+    def restart(self, state, new):
+        """The batch ``state`` with the rows ``new`` in the fresh state:
+        what starts a sequence, for the stream (new ids, on rows that may
+        hold a reset sequence's state) and ``to_onnx``'s graph (``count``
+        0). A part missing from ``state`` is fresh in every row."""
+        out = {}
+        for key, fresh in self.fresh().items():
+            axis = _batch_axis(key)
+            fresh = fresh.unsqueeze(axis)
+            if key not in state:
+                size = [-1] * fresh.dim()
+                size[axis] = new.shape[0]
+                out[key] = fresh.expand(size)
+                continue
+            rows = [1] * fresh.dim()
+            rows[axis] = -1
+            out[key] = torch.where(new.view(rows), fresh, state[key])
+        return out
+
     def step(self, state, x_t, active):
+        """Move the batch ``state`` by the input step ``x_t`` ``(B, d)`` of
+        its ``active`` rows (in place: the dict's parts are replaced)."""
         module = self.module
         keep = active.view(-1, 1, 1)
         shifted = torch.cat([state["tail"][:, 1:], x_t.unsqueeze(1)], 1)

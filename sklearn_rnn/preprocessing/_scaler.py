@@ -1,15 +1,17 @@
 """SequenceScaler: scale each feature over the real steps."""
 
+import math
 import warnings
 from numbers import Real
 
 import numpy as np
+import torch
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import SequenceTransformer, real_steps
 
-__all__ = ["SequenceScaler", "scale_values"]
+__all__ = ["SequenceScaler", "scale_values", "statistics"]
 
 _SCALING = {"standard", "robust", "minmax"}
 # per_sequence='auto' scales a feature per sequence when the sequences' own
@@ -188,29 +190,56 @@ def _spread(scales):
 
 
 def _statistics(values, method, axis, *, fill=True):
-    """``(center, scale)`` of ``values`` along ``axis`` by ``method``, NaN
-    ignored: a feature never observed gets 0 and 1, a constant one scale 1
-    (scikit-learn's ``_handle_zeros_in_scale`` rule); with ``fill=False``
-    both are NaN there instead."""
+    """``(center, scale)`` of the numpy array ``values`` along ``axis`` by
+    ``method``, NaN ignored: :func:`statistics` ('robust': numpy's
+    percentiles, then the same rule for an unusable scale)."""
+    if method != "robust":
+        center, scale = statistics(torch.from_numpy(values), method, axis, fill=fill)
+        return center.numpy(), scale.numpy()
     with warnings.catch_warnings():
-        # A feature never observed has no statistics: see below.
+        # A feature never observed has no quartiles: _usable() says so.
         warnings.simplefilter("ignore", RuntimeWarning)
-        if method == "standard":
-            center, var = np.nanmean(values, axis), np.nanvar(values, axis)
-            n = (~np.isnan(values)).sum(axis=axis)
-            scale = np.where(_constant(var, center, n), 0.0, np.sqrt(var))
-        elif method == "robust":
-            q25, center, q75 = np.nanpercentile(values, [25, 50, 75], axis=axis)
-            scale = q75 - q25
-        else:
-            center = np.nanmin(values, axis)
-            scale = np.nanmax(values, axis) - center
-    tiny = 10 * np.finfo(np.float64).eps
-    valid = np.isfinite(scale) & (scale >= tiny)
+        q25, center, q75 = np.nanpercentile(values, [25, 50, 75], axis=axis)
+    center, scale = _usable(torch.from_numpy(center), torch.from_numpy(q75 - q25), fill)
+    return center.numpy(), scale.numpy()
+
+
+def statistics(values, method, dim, *, fill=True):
+    """``(center, scale)`` of the tensor ``values`` along ``dim``, NaN ignored:
+    the mean and standard deviation ('standard') or the minimum and range
+    ('minmax'), with :func:`_usable`'s rule for a feature never observed or
+    constant.
+
+    Written with operators that ONNX exports, so that ``transform`` (each
+    sequence's statistics in float64) and ``to_onnx``'s graph (the same, after
+    casting its float32 input to float64) run this same function.
+    """
+    seen = ~torch.isnan(values)
+    n = seen.sum(dim).to(values.dtype)  # 0 where never observed: NaN below
+    if method == "standard":
+        center = torch.where(seen, values, 0.0).sum(dim) / n
+        deviation = torch.where(seen, values - center.unsqueeze(dim), 0.0)
+        var = deviation.square().sum(dim) / n
+        scale = torch.where(_constant(var, center, n), 0.0, var.sqrt())
+    else:  # 'minmax'
+        center = torch.where(seen, values, math.inf).amin(dim)
+        scale = torch.where(seen, values, -math.inf).amax(dim) - center
+    return _usable(center, scale, fill)
+
+
+def _usable(center, scale, fill):
+    """A feature never observed gets center 0 and scale 1, a constant one
+    (a scale below ``10 * eps``: scikit-learn's ``_handle_zeros_in_scale``
+    rule) scale 1; with ``fill=False`` both are NaN there instead."""
+    valid = torch.isfinite(scale) & (scale >= 10 * _EPS)
     if not fill:
-        return np.where(valid, center, np.nan), np.where(valid, scale, np.nan)
-    center = np.where(np.isfinite(center), center, 0.0)
-    return center, np.where(valid, scale, 1.0)
+        return torch.where(valid, center, math.nan), torch.where(valid, scale, math.nan)
+    center = torch.where(torch.isfinite(center), center, 0.0)
+    return center, torch.where(valid, scale, 1.0)
+
+
+# float64's, whatever the values' dtype: the graph computes in float64 too.
+_EPS = float(np.finfo(np.float64).eps)
 
 
 def _constant(var, mean, n):
@@ -219,6 +248,4 @@ def _constant(var, mean, n):
     The bound on the error of a float64 variance computed from ``n`` values
     (Chan, Golub and LeVeque), the rule ``StandardScaler`` uses.
     """
-    eps = np.finfo(np.float64).eps
-    with np.errstate(invalid="ignore"):
-        return var <= n * eps * var + (n * mean * eps) ** 2
+    return var <= n * _EPS * var + (n * mean * _EPS) ** 2
