@@ -55,6 +55,10 @@ OWN = (
 # Shared parameters whose default was measured per task (their descriptions say
 # why), as RandomForestClassifier's and RandomForestRegressor's max_features.
 PER_TASK_DEFAULTS = {"conv_filters"}
+# Shared parameters that do more for one task (the regressor's 'auto' early
+# stopping below 1,000 sequences), and fitted attributes of one task only.
+PER_TASK_DESCRIPTIONS = {"early_stopping"}
+OWN_ATTRIBUTES = ({"shrinkage_"}, {"classes_"})  # the regressor's, the classifier's
 
 
 def test_shared_parameters_have_the_same_defaults_and_descriptions():
@@ -70,13 +74,17 @@ def test_shared_parameters_have_the_same_defaults_and_descriptions():
     }
     reg_doc = {p.name: p for p in ClassDoc(RNNRegressor)["Parameters"]}
     clf_doc = {p.name: p for p in ClassDoc(RNNClassifier)["Parameters"]}
-    for name in same:
+    for name in set(same) - PER_TASK_DESCRIPTIONS:
         assert reg_doc[name] == clf_doc[name], name
+    for name in PER_TASK_DESCRIPTIONS:
+        assert reg_doc[name] != clf_doc[name], name
     for name in PER_TASK_DEFAULTS:
         assert reg_sig[name].default != clf_sig[name].default, name
     reg_attrs = {p.name: p for p in ClassDoc(RNNRegressor)["Attributes"]}
     clf_attrs = {p.name: p for p in ClassDoc(RNNClassifier)["Attributes"]}
-    for name in reg_attrs:
+    assert set(reg_attrs) - set(clf_attrs) == OWN_ATTRIBUTES[0]
+    assert set(clf_attrs) - set(reg_attrs) == OWN_ATTRIBUTES[1]
+    for name in set(reg_attrs) - OWN_ATTRIBUTES[0]:
         assert reg_attrs[name] == clf_attrs[name], name
 
 
@@ -119,6 +127,7 @@ def test_per_step_estimators_share_their_parameters_and_descriptions(Est, Base):
     assert "not stratified" in early_stopping
     attrs = {p.name: p for p in ClassDoc(Est)["Attributes"]}
     base_attrs = {p.name: p for p in ClassDoc(Base)["Attributes"]}
-    assert set(attrs) == set(base_attrs) - {"downsample_"}
+    # shrinkage_: the sequence regressor's 'auto' early stopping only.
+    assert set(attrs) == set(base_attrs) - {"downsample_", "shrinkage_"}
     for name in set(attrs) - {"module_"}:
         assert attrs[name] == base_attrs[name], name
