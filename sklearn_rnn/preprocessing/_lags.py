@@ -41,8 +41,10 @@ class LagsToSequences(TransformerMixin, BaseEstimator):
     column named ``lag_3`` or ``y_lag_3`` (skforecast, sktime with
     ``pooling='global'``) holds the value 3 steps before the target, one named
     ``y_target_lag-3`` (darts) the value at offset -3; the prefix names the
-    variable. Each variable must have the same lags; the steps follow their
-    offsets, oldest first; the other columns are the remainder. A numpy array
+    variable. The first variable named sets the steps, oldest first; each
+    other variable with the same lags is a channel, one with a single lag
+    (darts' future covariates at lag 0) joins the remainder, any other is
+    refused; the columns not named as lags are the remainder. A numpy array
     (what skforecast, darts and sktime with ``pooling='local'`` pass) has no
     names, and the order of the lags cannot be read from its values: state
     it, with ``lag_order``, ``n_lags``, ``n_variables`` and ``grouping``. With
@@ -246,24 +248,27 @@ class LagsToSequences(TransformerMixin, BaseEstimator):
     def _layout_from_names(self, names, parsed):
         """The lag columns as the names place them, checked against the
         parameters: ``(columns, variables, order)``."""
-        variables = list(dict.fromkeys(var for var, _ in parsed.values()))
-        offsets = {var: [] for var in variables}
+        offsets = {}
         for j, (var, offset) in parsed.items():
-            offsets[var].append((offset, j))
-        first = sorted(o for o, _ in offsets[variables[0]])
-        for var in variables:
-            if sorted(o for o, _ in offsets[var]) != first:
+            offsets.setdefault(var, []).append((offset, j))
+        series, *others = offsets
+        steps = sorted(o for o, _ in offsets[series])
+        variables = [series]
+        for var in others:
+            found = sorted(o for o, _ in offsets[var])
+            if found == steps:
+                variables.append(var)
+            elif len(found) > 1:  # a single one is a value per row
                 raise ValueError(
-                    "LagsToSequences needs the same lags for every lagged "
-                    f"variable: {variables[0]!r} has offsets {first} and "
-                    f"{var!r} has {sorted(o for o, _ in offsets[var])}. Give "
-                    "the covariates the lags of the series, or pass covariates "
-                    "known at the target's time as single columns (broadcast)."
+                    "LagsToSequences needs the lags of the series for every "
+                    f"lagged covariate: {series!r} has offsets {steps} and "
+                    f"{var!r} has {found}. Give the covariate the lags of the "
+                    "series, or a single lag (a value per row, broadcast)."
                 )
-        order = _order_of(offsets[variables[0]])
+        order = _order_of(offsets[series])
         if order is None:  # a single lag: no order to read
             order = "oldest_first" if self.lag_order == "auto" else self.lag_order
-        self._check_stated(order, names, len(first), len(variables))
+        self._check_stated(order, names, len(steps), len(variables))
         columns = [[j for _, j in sorted(offsets[var])] for var in variables]
         return np.array(columns, dtype=int).T, variables, order
 
