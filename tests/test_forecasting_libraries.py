@@ -295,3 +295,37 @@ def test_darts_forecast_beats_ridge_on_a_nonlinear_covariate():
         forecast = forecaster.predict(12, future_covariates=known)
         errors[name] = _rmse(forecast.values(), y.iloc[120:].to_numpy())
     assert errors["rnn"] < 0.8 * errors["ridge"], errors
+
+
+def test_skforecast_and_darts_give_the_network_the_same_sequences():
+    """skforecast writes the lags newest first, darts oldest first: through
+    LagsToSequences the same network forecasts the same values from both."""
+    pytest.importorskip("skforecast")
+    pytest.importorskip("darts")
+    from darts import TimeSeries
+    from darts.models import SKLearnModel
+    from skforecast.recursive import ForecasterRecursive
+
+    y, X = _seasonal(seed=0, n=60)
+    rnn = dict(hidden_size=8, max_iter=10, random_state=0)
+    skf = ForecasterRecursive(
+        make_pipeline(
+            LagsToSequences(lag_order="newest_first", n_lags=6), RNNRegressor(**rnn)
+        ),
+        lags=6,
+    )
+    skf.fit(y.iloc[:54], exog=X.iloc[:54])
+    darts = SKLearnModel(
+        model=make_pipeline(
+            LagsToSequences(lag_order="oldest_first", n_lags=6), RNNRegressor(**rnn)
+        ),
+        lags=6,
+        lags_future_covariates=[0],
+    )
+    known = TimeSeries.from_values(X.to_numpy(), columns=["x"])
+    darts.fit(TimeSeries.from_values(y.to_numpy()[:54]), future_covariates=known)
+    np.testing.assert_allclose(
+        skf.predict(steps=6, exog=X.iloc[54:]).to_numpy(),
+        darts.predict(6, future_covariates=known).values().ravel(),
+        rtol=1e-5,
+    )
