@@ -7,6 +7,11 @@ which series it comes from and at which time: the recording network below
 keeps what its ``fit`` and ``predict`` receive.
 """
 
+import contextlib
+import io
+import re
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -329,3 +334,20 @@ def test_skforecast_and_darts_give_the_network_the_same_sequences():
         darts.predict(6, future_covariates=known).values().ravel(),
         rtol=1e-5,
     )
+
+
+@pytest.mark.slow  # about 20 s: three libraries, three fits
+def test_the_user_guide_page_runs():
+    """docs/user_guide/forecasting_libraries.md: its blocks, in order, print a
+    forecast from each library."""
+    for library in ("skforecast", "sktime", "darts"):
+        pytest.importorskip(library)
+    root = Path(__file__).resolve().parents[1]
+    page = (root / "docs" / "user_guide" / "forecasting_libraries.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    assert len(blocks) == 4
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile("\n".join(blocks), "forecasting_libraries.md", "exec"), {})
+    lines = printed.getvalue().splitlines()
+    assert len(lines) == 3 and all(line.startswith("[") for line in lines), lines
