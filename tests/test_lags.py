@@ -70,3 +70,12 @@ def test_too_few_columns_and_unequal_lags_are_refused():
     names = ["y_lag_1", "y_lag_2", "y_lag_3", "x_lag_1", "x_lag_2", "z"]
     with pytest.raises(ValueError, match="'x' has \\[-2, -1\\]"):
         LagsToSequences().fit(pd.DataFrame(ROWS, columns=names))
+
+
+def test_a_refused_refit_leaves_the_last_fit_whole():
+    lags = LagsToSequences(lag_order="oldest_first", n_lags=3).fit(ROWS)
+    names = ["y_lag_1", "y_lag_2", "y_lag_3", "x_lag_1", "x_lag_2", "z"]
+    with pytest.raises(ValueError, match="needs the lags of the series"):
+        lags.fit(pd.DataFrame(ROWS, columns=names))
+    assert not hasattr(lags, "feature_names_in_")
+    assert lags.transform(ROWS).shape == (2, 3, 4)

@@ -6,7 +6,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 __all__ = ["LagsToSequences"]
 
@@ -16,6 +16,7 @@ __all__ = ["LagsToSequences"]
 _LAG_K = re.compile(r"^(?:(?P<var>.+)_)?lag_(?P<lag>\d+)$")
 _DARTS = re.compile(r"^(?P<var>.+_(?:target|pastcov|futcov))_lag(?P<lag>-?\d+)$")
 
+_READ = dict(dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
 _ORDER_HINT = (
     "lag_order='newest_first' for skforecast and for sktime with "
     "pooling='global', lag_order='oldest_first' for sktime with its default "
@@ -169,15 +170,16 @@ class LagsToSequences(TransformerMixin, BaseEstimator):
         self : object
             The fitted transformer.
         """
-        X = validate_data(
-            self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
-        )
-        names = getattr(self, "feature_names_in_", None)
+        # The layout is found before validate_data commits n_features_in_
+        # and feature_names_in_: a refused refit leaves the last fit whole.
+        width = check_array(X, **_READ).shape[1]
+        names = _string_columns(X)
         parsed = _parse_names(names) if names is not None else None
         if parsed:
             lags, variables, order = self._layout_from_names(names, parsed)
         else:
-            lags, variables, order = self._layout_from_order(X.shape[1])
+            lags, variables, order = self._layout_from_order(width)
+        X = validate_data(self, X, **_READ)
         rest = np.setdiff1d(np.arange(X.shape[1]), lags.ravel())
         self.lag_order_ = order
         self.n_lags_ = lags.shape[0]
@@ -203,13 +205,7 @@ class LagsToSequences(TransformerMixin, BaseEstimator):
             broadcast columns (with ``remainder='broadcast'``).
         """
         check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            dtype=[np.float64, np.float32],
-            ensure_all_finite="allow-nan",
-            reset=False,
-        )
+        X = validate_data(self, X, reset=False, **_READ)
         steps = X[:, self.lag_columns_]
         if self.remainder == "drop" or not len(self.remainder_columns_):
             return steps
@@ -295,6 +291,15 @@ class LagsToSequences(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _string_columns(X):
+    """The column names of a DataFrame whose names are all strings (the ones
+    scikit-learn keeps as ``feature_names_in_``), else None."""
+    columns = getattr(X, "columns", None)
+    if columns is None or not all(isinstance(name, str) for name in columns):
+        return None
+    return np.asarray(columns, dtype=object)
 
 
 def _parse_names(names):
