@@ -10,6 +10,7 @@ keeps what its ``fit`` and ``predict`` receive.
 import contextlib
 import io
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -347,7 +348,10 @@ def test_the_user_guide_page_runs():
     blocks = re.findall(r"```python\n(.*?)```", page, re.S)
     assert len(blocks) == 4
     printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
+    with contextlib.redirect_stdout(printed), warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
         exec(compile("\n".join(blocks), "forecasting_libraries.md", "exec"), {})
+    ours = [str(x.message) for x in w if x.category.__module__.startswith("sklearn")]
+    assert not ours, ours  # a user who copies the page sees none of ours
     lines = printed.getvalue().splitlines()
     assert len(lines) == 3 and all(line.startswith("[") for line in lines), lines
