@@ -129,6 +129,16 @@ class LagsToSequences(TransformerMixin, BaseEstimator):
            [12. ,  0.5]])
     >>> lags.lag_columns_.ravel().tolist()
     [2, 1, 0]
+
+    Named columns (sktime with ``pooling='global'``) are read by 'auto'.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame(X, columns=["y_lag_1", "y_lag_2", "y_lag_3", "temp"])
+    >>> lags = LagsToSequences().fit(table)
+    >>> lags.lag_order_, lags.channel_names_.tolist()
+    ('newest_first', ['y', 'temp'])
+    >>> lags.transform(table)[1, :, 0]
+    array([11., 12., 13.])
     """
 
     _parameter_constraints: dict = {
