@@ -9,6 +9,7 @@ from ._fitted._persistence import load, save
 from ._fitted._stream import SequenceStream
 from ._input._formats import channels_last, from_long_format
 from .preprocessing import (
+    LagsToSequences,
     SequenceImputer,
     SequenceOutlierFilter,
     SequencePadder,
@@ -18,6 +19,7 @@ from .preprocessing import (
 )
 
 __all__ = [
+    "LagsToSequences",
     "RNNClassifier",
     "RNNRegressor",
     "RNNTimestepClassifier",

@@ -6,6 +6,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_rnn import (
+    LagsToSequences,
     RNNClassifier,
     RNNRegressor,
     RNNTimestepClassifier,
@@ -34,6 +35,8 @@ ESTIMATORS = [
     SequenceOutlierFilter(),
     SequenceOutlierFilter(method="iqr", action="clip"),
     TimeFeatures(),
+    LagsToSequences(lag_order="oldest_first"),
+    LagsToSequences(lag_order="newest_first", n_lags=1, grouping="step"),
 ]
 
 # Reasons scikit-learn itself accepts for its own estimators.

@@ -1,7 +1,9 @@
 """Sequence transformers: padding/truncation, imputation, outliers, robust
-scaling, and any scikit-learn transformer applied step by step."""
+scaling, any scikit-learn transformer applied step by step, and the lag tables
+of forecasting libraries turned into sequences."""
 
 from ._imputer import SequenceImputer
+from ._lags import LagsToSequences
 from ._outliers import SequenceOutlierFilter
 from ._padder import SequencePadder
 from ._scaler import SequenceScaler
@@ -9,6 +11,7 @@ from ._step import StepTransformer
 from ._time import TimeFeatures
 
 __all__ = [
+    "LagsToSequences",
     "SequenceImputer",
     "SequenceOutlierFilter",
     "SequencePadder",
