@@ -126,3 +126,49 @@ def test_poisson_predicts_positive_means_and_refuses_negative_targets():
         RNNRegressor(loss="poisson", **TINY).fit(X, y - 5)
     with pytest.raises(ValueError, match="loss='quantile' needs the quantile"):
         RNNRegressor(loss="quantile", **TINY).fit(X, y)
+
+
+# -- early_stopping='auto' below 1,000 sequences (issue 39) --------------------
+
+
+def _low_signal(n, snr, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 10, 2)).astype(np.float32)
+    signal = X[:, -3:, 0].sum(1) - X[:, 0, 1]
+    y = np.sqrt(snr) * signal / signal.std() + rng.normal(size=n)
+    return X, y
+
+
+AUTO = dict(hidden_size=12, max_iter=200, random_state=0)
+
+
+def test_auto_early_stopping_predicts_about_the_mean_where_there_is_no_signal():
+    """120 sequences of pure noise: the epoch count is chosen on held-out
+    data, the predictions are shrunk toward the training mean, and the model
+    is no worse than the mean on new data (trained on its training loss
+    alone, it fitted the noise: RMSE 1.17 against the mean's 1.01)."""
+    X, y = _low_signal(120, 0.0)
+    X_new, y_new = _low_signal(2000, 0.0, seed=1)
+    reg = RNNRegressor(**AUTO).fit(X, y)
+    assert reg.early_stopping_ == "refit"
+    assert reg.shrinkage_.shape == (1,) and 0.0 <= reg.shrinkage_[0] < 0.5
+    assert len(reg.validation_scores_) >= reg.n_iter_
+    rmse = np.sqrt(np.mean((reg.predict(X_new) - y_new) ** 2))
+    mean_rmse = np.sqrt(np.mean((y.mean() - y_new) ** 2))
+    assert rmse <= 1.02 * mean_rmse, (rmse, mean_rmse)
+
+
+def test_auto_early_stopping_keeps_a_real_signal_and_says_what_it_chose(capsys):
+    X, y = _low_signal(300, 4.0)
+    X_new, y_new = _low_signal(1000, 4.0, seed=1)
+    reg = RNNRegressor(verbose=1, **AUTO).fit(X, y)
+    out = capsys.readouterr().out
+    assert reg.early_stopping_ == "refit" and reg.shrinkage_[0] > 0.8
+    assert "chosen on a validation split of 60, then trained on all 300" in out
+    assert reg.score(X_new, y_new) > 0.6
+    # Only the squared error's predictions can be shrunk as they are.
+    absolute = RNNRegressor(loss="absolute_error", **AUTO).fit(X, y)
+    assert absolute.early_stopping_ == "refit" and absolute.shrinkage_ is None
+    # n_iter_no_change=None runs every epoch on all the data, as Keras' fit.
+    every = RNNRegressor(**dict(AUTO, max_iter=3, n_iter_no_change=None)).fit(X, y)
+    assert every.early_stopping_ == "off" and every.n_iter_ == 3
