@@ -49,7 +49,9 @@ def test_list_padded_array_and_frame_give_the_same_forecasts():
     frame = clone(model).fit(_long_frame(series)).predict()
     assert from_list.shape == (4, 3)
     np.testing.assert_allclose(from_array, from_list, rtol=1e-6)
-    np.testing.assert_allclose(frame["y"].to_numpy().reshape(4, 3), from_list, rtol=1e-6)
+    np.testing.assert_allclose(
+        frame["y"].to_numpy().reshape(4, 3), from_list, rtol=1e-6
+    )
     # The frame's times continue each series'.
     assert frame.loc["s1"].index.tolist() == [27, 28, 29]
 
@@ -68,9 +70,7 @@ def test_series_that_are_multiples_get_the_same_multiples_of_forecasts():
     forecast = model.predict()
     np.testing.assert_allclose(forecast, factors[:, None] * forecast[0], rtol=1e-5)
     # New series too, e.g. a multiple never seen.
-    np.testing.assert_allclose(
-        model.predict(y=[7 * base]), 7 * forecast[:1], rtol=1e-5
-    )
+    np.testing.assert_allclose(model.predict(y=[7 * base]), 7 * forecast[:1], rtol=1e-5)
 
 
 def test_without_scaling_multiples_are_not_carried():
