@@ -262,3 +262,29 @@ def test_the_fitted_network_saves_and_loads(tmp_path):
     save(model.estimator_, tmp_path / "net.zip")
     model.estimator_ = load(tmp_path / "net.zip")
     np.testing.assert_allclose(model.predict(), before, rtol=1e-6)
+
+
+def test_the_default_network_takes_nested_parameters():
+    """``estimator=None`` is searched as ``estimator__hidden_size`` too."""
+    model = clone(RNNForecaster()).set_params(
+        estimator__hidden_size=8, estimator__activation="relu"
+    )
+    assert isinstance(model.estimator, RNNRegressor)
+    assert (model.estimator.hidden_size, model.estimator.activation) == (8, "relu")
+    assert RNNForecaster().estimator is None
+
+
+@pytest.mark.parametrize("Forecaster", [RNNForecaster, SeasonalNaive])
+def test_scikit_learn_parameter_conventions(Forecaster):
+    from sklearn.utils.estimator_checks import (
+        check_get_params_invariance,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+    )
+
+    name = Forecaster.__name__
+    check_no_attributes_set_in_init(name, Forecaster())
+    check_parameters_default_constructible(name, Forecaster())
+    check_get_params_invariance(name, Forecaster())
+    with pytest.raises(ValueError, match="horizon"):
+        Forecaster(horizon=0).fit(_series())

@@ -354,6 +354,28 @@ DataFrame
         out = self._forecast(panel, horizon, X_future)
         return tuple(panel.like_input(out[:, :, known.index(q)]) for q in levels)
 
+    def set_params(self, **params):
+        """Set the parameters, as scikit-learn's ``set_params``.
+
+        Nested parameters of the default network (``estimator=None``), e.g.
+        ``estimator__hidden_size=8`` from ``GridSearchCV``, set those of an
+        explicit ``RNNRegressor()``, the network None stands for.
+
+        Parameters
+        ----------
+        **params : dict
+            The parameters.
+
+        Returns
+        -------
+        self : RNNForecaster
+            The forecaster.
+        """
+        nested = any(key.startswith("estimator__") for key in params)
+        if nested and self.estimator is None and "estimator" not in params:
+            params = {"estimator": RNNRegressor(), **params}
+        return super().set_params(**params)
+
     def _spec(self):
         return {
             "window": self.window,
