@@ -288,3 +288,23 @@ def test_scikit_learn_parameter_conventions(Forecaster):
     check_get_params_invariance(name, Forecaster())
     with pytest.raises(ValueError, match="horizon"):
         Forecaster(horizon=0).fit(_series())
+
+
+def test_grid_search_passes_covariate_frames_row_by_row():
+    """``GridSearchCV.fit(y, X)`` with long frames: the folds cut ``X`` as
+    ``y``, and ``score`` reads the future-known covariates of the horizon."""
+    rng = np.random.RandomState(0)
+    values = [rng.normal(size=n) for n in (20, 24, 18)]
+    y = _long_frame(values)
+    X = _long_frame(values, name="x")  # y[t] = x[t], known in advance
+    search = GridSearchCV(
+        RNNForecaster(
+            estimator=LinearRegression(),
+            horizon=2,
+            scaling="none",
+            future_covariates=[0],
+        ),
+        {"window": [2, 3]},
+        cv=TemporalSplit(2, horizon=2),
+    ).fit(y, X)
+    assert search.best_score_ == pytest.approx(0, abs=1e-8)
