@@ -308,3 +308,13 @@ def test_grid_search_passes_covariate_frames_row_by_row():
         cv=TemporalSplit(2, horizon=2),
     ).fit(y, X)
     assert search.best_score_ == pytest.approx(0, abs=1e-8)
+
+
+def test_x_future_must_hold_the_future_covariates_only():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3, 30, 2))
+    model = RNNForecaster(
+        estimator=LinearRegression(), window=4, horizon=2, future_covariates=[1]
+    ).fit(X[:, :, 0], X)
+    with pytest.raises(ValueError, match="X_future must hold the 1 future_cov"):
+        model.predict(X_future=rng.normal(size=(3, 2, 2)))

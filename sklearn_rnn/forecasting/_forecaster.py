@@ -33,7 +33,8 @@ class BaseForecaster(BaseEstimator):
         self.n_series_ = len(panel.y)
         self.n_covariates_ = 0 if panel.X is None else panel.X[0].shape[1]
         self.n_static_ = 0 if panel.static is None else panel.static.shape[1]
-        self._panel = panel.cut(panel.lengths)  # the training series, kept
+        # What forecasting the training series reads: their last steps.
+        self._panel = panel.tail(self._history_length())
         return self
 
     def predict(self, horizon=None, y=None, X=None, X_future=None, static=None):
@@ -104,7 +105,13 @@ class BaseForecaster(BaseEstimator):
             )
         need = np.full(len(panel.y), self.horizon)
         X_future = read_steps(self, X_future, need, "X_future")
-        return panel, horizon, [x[:, : len(columns)] for x in X_future]
+        if X_future[0].shape[1] != len(columns):
+            raise ValueError(
+                f"X_future must hold the {len(columns)} future_covariates "
+                f"{list(columns)}, in this order. Got {X_future[0].shape[1]} "
+                "columns instead."
+            )
+        return panel, horizon, X_future
 
     def _point(self, out):
         return out
@@ -376,6 +383,9 @@ DataFrame
             params = {"estimator": RNNRegressor(), **params}
         return super().set_params(**params)
 
+    def _history_length(self):
+        return self.window
+
     def _spec(self):
         return {
             "window": self.window,
@@ -552,6 +562,9 @@ class SeasonalNaive(BaseForecaster):
     def _fit_panel(self, panel):
         self._check_predict_panel(panel)
         return {}
+
+    def _history_length(self):
+        return self.seasonality
 
     def _check_predict_panel(self, panel):
         short = np.flatnonzero(panel.lengths < self.seasonality)

@@ -42,6 +42,16 @@ class Panel:
         info = {**self.info, "times": times and [a[:t] for a, t in zip(times, stop)]}
         return Panel(y, X, self.static, form=self.form, ids=self.ids, **info)
 
+    def tail(self, n_steps):
+        """The last ``n_steps`` of each series (and of its times, at least 3
+        of those, which tell their frequency)."""
+        y = [s[-n_steps:] for s in self.y]
+        X = None if self.X is None else [x[-n_steps:] for x in self.X]
+        times = self.info.get("times")
+        keep = max(n_steps, 3)
+        info = {**self.info, "times": times and [a[-keep:] for a in times]}
+        return Panel(y, X, self.static, form=self.form, ids=self.ids, **info)
+
     def like_input(self, values, columns=None):
         """``(n_series, horizon[, k])`` forecasts in the form of the input."""
         if self.form == "single":
