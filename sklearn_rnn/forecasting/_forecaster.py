@@ -94,16 +94,20 @@ class BaseForecaster(BaseEstimator):
         else:
             panel = read_panel(self, y, X, static)
         self._check_predict_panel(panel)
+        return panel, horizon, self._read_future(X_future, len(panel.y))
+
+    def _read_future(self, X_future, n_series):
+        """The future-known covariates over the fitted horizon, or None."""
         columns = self._future_columns()
         if columns is None:
-            return panel, horizon, None
+            return None
         if X_future is None:
             raise ValueError(
                 "This forecaster reads future-known covariates (future_covariates="
                 f"{list(columns)}): pass their values over the next "
                 f"{self.horizon} steps of each series as X_future."
             )
-        need = np.full(len(panel.y), self.horizon)
+        need = np.full(n_series, self.horizon)
         X_future = read_steps(self, X_future, need, "X_future")
         if X_future[0].shape[1] != len(columns):
             raise ValueError(
@@ -111,7 +115,7 @@ class BaseForecaster(BaseEstimator):
                 f"{list(columns)}, in this order. Got {X_future[0].shape[1]} "
                 "columns instead."
             )
-        return panel, horizon, X_future
+        return X_future
 
     def _point(self, out):
         return out
@@ -264,7 +268,9 @@ class RNNForecaster(BaseForecaster):
 list of array-like of shape (length_i,), or DataFrame
             The series: a 2D array (NaN at the end pads shorter series), a
             list of 1D arrays of any lengths, a long DataFrame with an ``(id,
-            time)`` MultiIndex and one column, or one series as a 1D array.
+            time)`` MultiIndex and one column (a table with id and time
+            columns: ``df.set_index([id, time])[[value]]``), or one series as
+            a 1D array.
         X : array-like of shape (n_series, n_timesteps, n_covariates), list of \
 array-like of shape (length_i, n_covariates), or DataFrame, default=None
             Covariates of every step of every series, in the form of ``y``
