@@ -26,6 +26,7 @@ ALLOWED = {
         "_warnings",
         "preprocessing",
     },
+    "forecasting": {"_estimators", "_input", "_warnings"},
 }
 
 

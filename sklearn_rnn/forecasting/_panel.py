@@ -1,0 +1,169 @@
+"""Many time series, as a forecaster reads them and answers in their form.
+
+A panel is a list of univariate series of any lengths, optionally with
+covariates aligned step by step (``(length_i, n_covariates)`` each) and
+static features (one row per series). It comes from the forms every
+estimator of the package reads (see :mod:`sklearn_rnn._input._validation`):
+a 2D array ``(n_series, n_timesteps)`` (NaN at the end pads shorter series),
+a list of 1D arrays, or a long DataFrame with an ``(id, time)`` MultiIndex;
+a 1D array is one series. Forecasts come back in the same form: an array of
+one row per series, or a long DataFrame whose times continue each series'.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_array
+
+from .._input._formats import is_long_frame
+from .._input._validation import check_sequences
+
+__all__ = ["Panel", "read_panel"]
+
+
+class Panel:
+    """Univariate series with their covariates, static features and form."""
+
+    def __init__(self, y, X=None, static=None, *, form="array", ids=None, **info):
+        self.y = y  # list of (length_i,) float64
+        self.X = X  # list of (length_i, n_covariates) or None
+        self.static = static  # (n_series, n_static) or None
+        self.form = form  # 'single', 'array' or 'frame'
+        self.ids = ids
+        self.info = info  # a frame's times and column name
+
+    @property
+    def lengths(self):
+        return np.array([len(s) for s in self.y])
+
+    def cut(self, stop):
+        """Each series (and its covariates) up to step ``stop[i]``."""
+        y = [s[:t] for s, t in zip(self.y, stop)]
+        X = None if self.X is None else [x[:t] for x, t in zip(self.X, stop)]
+        times = self.info.get("times")
+        info = {**self.info, "times": times and [a[:t] for a, t in zip(times, stop)]}
+        return Panel(y, X, self.static, form=self.form, ids=self.ids, **info)
+
+    def tail(self, n_steps):
+        """The last ``n_steps`` of each series (and of its times, at least 3
+        of those, which tell their frequency)."""
+        y = [s[-n_steps:] for s in self.y]
+        X = None if self.X is None else [x[-n_steps:] for x in self.X]
+        times = self.info.get("times")
+        keep = max(n_steps, 3)
+        info = {**self.info, "times": times and [a[-keep:] for a in times]}
+        return Panel(y, X, self.static, form=self.form, ids=self.ids, **info)
+
+    def like_input(self, values, columns=None):
+        """``(n_series, horizon[, k])`` forecasts in the form of the input."""
+        if self.form == "single":
+            return values[0]
+        if self.form == "array":
+            return values
+        return self._frame(values, columns)
+
+    def _frame(self, values, columns):
+        import pandas as pd  # a DataFrame came in: pandas is there
+
+        horizon = values.shape[1]
+        ids = np.repeat(self.ids, horizon)
+        times = np.concatenate([_future_times(t, horizon) for t in self.info["times"]])
+        index = pd.MultiIndex.from_arrays([ids, times], names=self.info["names"])
+        if columns is None:
+            columns = [self.info["column"]]
+        flat = values.reshape(len(ids), -1)
+        return pd.DataFrame(flat, index=index, columns=columns)
+
+
+def _future_times(times, horizon):
+    """The ``horizon`` times after a series' last: its frequency for dates,
+    its last step otherwise."""
+    import pandas as pd
+
+    if isinstance(times, pd.DatetimeIndex) and len(times) >= 3:
+        freq = pd.infer_freq(times)
+        if freq is not None:
+            return np.asarray(
+                pd.date_range(times[-1], periods=horizon + 1, freq=freq)[1:]
+            )
+    step = times[-1] - times[-2] if len(times) >= 2 else 1
+    return np.asarray([times[-1] + step * k for k in range(1, horizon + 1)])
+
+
+def read_panel(owner, y, X=None, static=None):
+    """Validate ``y`` (and ``X``, ``static``) into a :class:`Panel`."""
+    form, info, ids = "array", {}, None
+    if is_long_frame(y):
+        form, info, ids = "frame", _frame_info(y), None
+    elif isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype != object:
+        form, y = "single", np.asarray(y)[None]
+    seqs = check_sequences(owner, y, reset=True)
+    if seqs.values.shape[-1] != 1:
+        raise ValueError(
+            "y must hold univariate series: a 2D array (n_series, n_timesteps), a "
+            "list of 1D arrays or a DataFrame with one column. Got series with "
+            f"{seqs.values.shape[-1]} features instead; pass the other ones as "
+            "covariates X."
+        )
+    series = [v[:n, 0].astype(np.float64) for v, n in zip(seqs.values, seqs.lengths)]
+    if form == "frame":
+        ids = info.pop("ids")
+    covariates = _read_covariates(owner, X, series, "X")
+    static = _read_static(static, len(series))
+    return Panel(series, covariates, static, form=form, ids=ids, **info)
+
+
+def _frame_info(frame):
+    if frame.shape[1] != 1:
+        raise ValueError(
+            "A DataFrame y must have one column, the series' values. Got columns "
+            f"{list(frame.columns)} instead; pass the others as covariates X."
+        )
+    frame = frame.sort_index(level=[0, 1], sort_remaining=False)
+    level_ids = frame.index.get_level_values(0)
+    times = frame.index.get_level_values(1)
+    ids, starts = np.unique(np.asarray(level_ids), return_index=True)
+    bounds = np.append(np.sort(starts), len(frame))
+    return {
+        "ids": np.asarray(ids, dtype=object),
+        "times": [times[a:b] for a, b in zip(bounds[:-1], bounds[1:])],
+        "names": list(frame.index.names),
+        "column": frame.columns[0],
+    }
+
+
+def read_steps(owner, X, lengths, name):
+    """Per-series arrays ``(n_i, n_features)``; each ``n_i`` at least
+    ``lengths[i]`` (the longer ones keep their first ``lengths[i]`` steps)."""
+    if X is None:
+        return None
+    if isinstance(X, np.ndarray) and X.ndim == 2 and len(lengths) == 1 and len(X) != 1:
+        X = X[None]  # one series' (n_steps, n_features)
+    seqs = check_sequences(owner, X, reset=True, allow_nan=True)
+    if len(seqs.lengths) != len(lengths):
+        raise ValueError(
+            f"{name} must hold one entry per series of y ({len(lengths)}). Got "
+            f"{len(seqs.lengths)} instead."
+        )
+    short = np.flatnonzero(seqs.lengths < lengths)
+    if short.size:
+        i = short[0]
+        raise ValueError(
+            f"{name} must cover every step of its series: series {i} needs "
+            f"{lengths[i]} steps. Got {seqs.lengths[i]} instead."
+        )
+    return [v[:n].astype(np.float64) for v, n in zip(seqs.values, lengths)]
+
+
+def _read_covariates(owner, X, series, name):
+    return read_steps(owner, X, np.array([len(s) for s in series]), name)
+
+
+def _read_static(static, n_series):
+    if static is None:
+        return None
+    static = check_array(static, dtype=np.float64, input_name="static")
+    if len(static) != n_series:
+        raise ValueError(
+            f"static must have one row per series of y ({n_series}). Got "
+            f"{len(static)} rows instead."
+        )
+    return static

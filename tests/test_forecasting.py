@@ -1,0 +1,320 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LinearRegression, RidgeCV
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_rnn import RNNRegressor, load, save
+from sklearn_rnn.forecasting import (
+    RNNForecaster,
+    SeasonalNaive,
+    TemporalSplit,
+    backtest,
+    mean_absolute_scaled_error,
+)
+
+
+def _rnn(**params):
+    return RNNRegressor(hidden_size=8, max_iter=10, random_state=0, **params)
+
+
+def _series(n=4, length=30, seed=0):
+    """Ragged noisy sine waves of different levels."""
+    rng = np.random.RandomState(seed)
+    t = np.arange(length)
+    return [
+        (i + 1) * (2 + np.sin(t[: length - 3 * i] / 2 + i))
+        + 0.1 * rng.normal(size=length - 3 * i)
+        for i in range(n)
+    ]
+
+
+def _long_frame(series, name="y"):
+    index = pd.MultiIndex.from_tuples(
+        [(f"s{i}", t) for i, s in enumerate(series) for t in range(len(s))],
+        names=["id", "time"],
+    )
+    return pd.DataFrame({name: np.concatenate(series)}, index=index)
+
+
+def test_list_padded_array_and_frame_give_the_same_forecasts():
+    series = _series()
+    padded = np.full((len(series), max(map(len, series))), np.nan)
+    for row, s in zip(padded, series):
+        row[: len(s)] = s
+    model = RNNForecaster(estimator=_rnn(), window=6, horizon=3)
+    from_list = clone(model).fit(series).predict()
+    from_array = clone(model).fit(padded).predict()
+    frame = clone(model).fit(_long_frame(series)).predict()
+    assert from_list.shape == (4, 3)
+    np.testing.assert_allclose(from_array, from_list, rtol=1e-6)
+    np.testing.assert_allclose(
+        frame["y"].to_numpy().reshape(4, 3), from_list, rtol=1e-6
+    )
+    # The frame's times continue each series'.
+    assert frame.loc["s1"].index.tolist() == [27, 28, 29]
+
+
+def test_one_series_as_a_1d_array_gives_a_1d_forecast():
+    y = _series(n=1)[0]
+    model = RNNForecaster(estimator=LinearRegression(), window=4, horizon=2).fit(y)
+    assert model.predict().shape == (2,)
+
+
+def test_series_that_are_multiples_get_the_same_multiples_of_forecasts():
+    base = _series(n=1)[0]
+    factors = np.array([1.0, 3.0, 0.01, 250.0])
+    series = [c * base for c in factors]
+    model = RNNForecaster(estimator=_rnn(), window=6, horizon=4).fit(series)
+    forecast = model.predict()
+    np.testing.assert_allclose(forecast, factors[:, None] * forecast[0], rtol=1e-5)
+    # New series too, e.g. a multiple never seen.
+    np.testing.assert_allclose(model.predict(y=[7 * base]), 7 * forecast[:1], rtol=1e-5)
+
+
+def test_without_scaling_multiples_are_not_carried():
+    base = _series(n=1)[0]
+    series = [base, 100 * base]
+    model = RNNForecaster(estimator=_rnn(), window=6, horizon=2, scaling="none")
+    forecast = model.fit(series).predict()
+    assert not np.allclose(forecast[1], 100 * forecast[0], rtol=1e-2)
+
+
+def test_past_covariates_are_read_at_the_right_steps():
+    """y[t] = x[t - 1]: the last covariate value is the next step's value."""
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(n, 1)) for n in (30, 25, 40)]
+    y = [np.r_[0.0, x[:-1, 0]] for x in X]
+    model = RNNForecaster(estimator=LinearRegression(), window=3, scaling="none")
+    forecast = model.fit(y, X).predict()
+    np.testing.assert_allclose(forecast[:, 0], [x[-1, 0] for x in X], atol=1e-8)
+    # New series with their covariates.
+    new = rng.normal(size=(1, 12, 1))
+    assert model.predict(y=[np.r_[0.0, new[0, :-1, 0]]], X=new)[0, 0] == (
+        pytest.approx(new[0, -1, 0])
+    )
+
+
+def test_future_covariates_are_read_over_the_horizon():
+    """y[t] = x[t, 1]: only the future-known column tells the next steps."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3, 30, 2))
+    y = X[:, :, 1].copy()
+    model = RNNForecaster(
+        estimator=LinearRegression(),
+        window=4,
+        horizon=2,
+        scaling="none",
+        future_covariates=[1],
+    ).fit(y, X)
+    X_future = rng.normal(size=(3, 2, 1))
+    np.testing.assert_allclose(model.predict(X_future=X_future), X_future[:, :, 0])
+    with pytest.raises(ValueError, match="X_future"):
+        model.predict()
+
+
+def test_rnn_reads_covariates_and_static_features():
+    rng = np.random.RandomState(0)
+    series = _series(n=3)
+    X = [rng.normal(size=(len(s), 2)) for s in series]
+    static = np.eye(3)
+    model = RNNForecaster(
+        estimator=_rnn(), window=5, horizon=2, future_covariates=[0]
+    ).fit(series, X, static)
+    forecast = model.predict(X_future=rng.normal(size=(3, 2, 1)))
+    assert forecast.shape == (3, 2) and np.isfinite(forecast).all()
+    assert (model.n_covariates_, model.n_static_) == (2, 3)
+
+
+def test_min_window_learns_from_and_forecasts_short_series():
+    series = _series(n=3) + [np.array([1.0, 2.0, 1.5, 2.5, 2.0])]
+    with pytest.raises(ValueError, match="set min_window"):
+        RNNForecaster(estimator=_rnn(), window=8, horizon=2).fit(series)
+    model = RNNForecaster(estimator=_rnn(), window=8, horizon=2, min_window=2)
+    forecast = model.fit(series).predict(y=[[1.0, 2.0]])
+    assert forecast.shape == (1, 2) and np.isfinite(forecast).all()
+
+
+def test_quantile_forecasts_are_ordered_and_the_median_is_predict():
+    model = RNNForecaster(
+        estimator=_rnn(), window=6, horizon=3, quantiles=(0.1, 0.5, 0.9)
+    ).fit(_series())
+    quantiles = model.predict_quantiles()
+    assert quantiles.shape == (4, 3, 3)
+    assert np.all(np.diff(quantiles, axis=-1) > 0)
+    np.testing.assert_allclose(model.predict(), quantiles[:, :, 1])
+    lower, upper = model.predict_interval(coverage=0.8)
+    np.testing.assert_allclose(lower, quantiles[:, :, 0])
+    np.testing.assert_allclose(upper, quantiles[:, :, 2])
+    with pytest.raises(ValueError, match="needs the quantiles"):
+        model.predict_interval(coverage=0.5)
+
+
+def test_quantiles_must_include_the_median():
+    model = RNNForecaster(estimator=_rnn(), window=6, quantiles=(0.1, 0.9))
+    with pytest.raises(ValueError, match="includes 0.5"):
+        model.fit(_series())
+
+
+def test_clone_keeps_the_parameters_untouched():
+    estimator = _rnn()
+    model = RNNForecaster(estimator=estimator, window=5, quantiles=(0.2, 0.5, 0.8))
+    copy = clone(model)
+    assert copy.get_params()["quantiles"] == (0.2, 0.5, 0.8)
+    assert copy.estimator is not estimator
+    assert copy.estimator.get_params() == estimator.get_params()
+    model.fit(_series())
+    assert model.estimator is estimator and not hasattr(estimator, "n_iter_")
+
+
+def test_temporal_split_never_trains_on_what_it_scores():
+    frame = _long_frame(_series())
+    times = frame.index.get_level_values(1).to_numpy()
+    ends = frame.groupby(level=0).size().to_numpy() - 1  # each series' last time
+    last = np.repeat(ends, frame.groupby(level=0).size().to_numpy())
+    for k, (train, test) in enumerate(TemporalSplit(3, horizon=2).split(frame)):
+        origin = last - (2 - k) * 2 - 2  # the last training step of each series
+        assert np.array_equal(train, np.flatnonzero(times <= origin))
+        assert np.array_equal(test, np.flatnonzero(times <= origin + 2))
+
+
+def test_grid_search_over_window_and_the_network():
+    search = GridSearchCV(
+        RNNForecaster(estimator=RNNRegressor(max_iter=5, random_state=0), horizon=2),
+        {
+            "window": [4, 6],
+            "estimator__hidden_size": [4, 8],
+            "estimator__activation": ["tanh", "relu"],
+        },
+        cv=TemporalSplit(2, horizon=2),
+    ).fit(_long_frame(_series()))
+    assert len(search.cv_results_["params"]) == 8
+    assert np.all(search.cv_results_["mean_test_score"] < 0)  # -MASE
+    assert search.best_estimator_.predict().shape == (8, 1)  # the frame's rows
+
+
+def test_score_is_minus_the_mase_of_the_last_horizon():
+    y = np.array([[1.0, 3.0, 2.0, 5.0, 4.0, 6.0]])
+    naive = SeasonalNaive(horizon=2).fit(y)
+    # History 1, 3, 2, 5 (naive MAE (2 + 1 + 3) / 3 = 2); forecast 5, 5
+    # against 4, 6: MAE 1.
+    assert naive.score(y) == pytest.approx(-0.5)
+
+
+def test_backtest_mase_and_smape_by_hand():
+    y = np.array([[2.0, 4.0, 3.0, 6.0, 5.0, 8.0, 6.0]])
+    table = backtest(
+        SeasonalNaive(seasonality=2), y, horizon=1, n_origins=2, seasonality=2
+    )
+    # Origin 1: history 2, 4, 3, 6, 5 (seasonal-naive MAE (1 + 2 + 2) / 3), the
+    # forecast 6 against 8. Origin 2: history to 8 (MAE (1 + 2 + 2 + 2) / 4),
+    # the forecast 5 against 6.
+    mase = [2 / (5 / 3), 1 / (7 / 4)]
+    smape = [200 * 2 / 14, 200 * 1 / 11]
+    assert table["origin"] == [1, 2, "mean"]
+    np.testing.assert_allclose(table["mase"], [*mase, np.mean(mase)])
+    np.testing.assert_allclose(table["smape"], [*smape, np.mean(smape)])
+    assert mean_absolute_scaled_error([[8.0]], [[6.0]], y[:, :5], seasonality=2) == (
+        pytest.approx(mase[0])
+    )
+
+
+def test_backtest_takes_a_plain_regressor_on_the_same_windows():
+    series = _series()
+    table = backtest(RidgeCV(), series, horizon=2, n_origins=2, window=5)
+    same = backtest(
+        RNNForecaster(estimator=RidgeCV(), window=5), series, horizon=2, n_origins=2
+    )
+    assert table == same and len(table["mase"]) == 3
+    with pytest.raises(ValueError, match="pass their length as window"):
+        backtest(RidgeCV(), series, horizon=2, n_origins=2)
+
+
+def test_a_series_too_short_for_window_and_horizon_names_the_fix():
+    series = [np.arange(20.0), np.arange(6.0)]
+    model = RNNForecaster(estimator=_rnn(), window=5, horizon=3)
+    with pytest.raises(ValueError, match=r"Series 1 has 6 steps, fewer than the 8"):
+        model.fit(series)
+    model.fit(series[:1])
+    with pytest.raises(ValueError, match="fit it with horizon=4"):
+        model.predict(horizon=4)
+    with pytest.raises(ValueError, match="at least min_window=5"):
+        model.predict(y=[np.arange(3.0)])
+
+
+def test_a_failed_refit_keeps_the_previous_fit():
+    model = RNNForecaster(estimator=LinearRegression(), window=3).fit(_series())
+    before = model.predict()
+    with pytest.raises(ValueError, match="fewer than"):
+        model.set_params(window=50).fit(_series())
+    np.testing.assert_array_equal(model.set_params(window=3).predict(), before)
+
+
+def test_multivariate_y_is_refused():
+    with pytest.raises(ValueError, match="pass the other ones as covariates X"):
+        RNNForecaster().fit(np.zeros((2, 20, 2)))
+
+
+def test_the_fitted_network_saves_and_loads(tmp_path):
+    model = RNNForecaster(estimator=_rnn(), window=6, horizon=2).fit(_series())
+    before = model.predict()
+    save(model.estimator_, tmp_path / "net.zip")
+    model.estimator_ = load(tmp_path / "net.zip")
+    np.testing.assert_allclose(model.predict(), before, rtol=1e-6)
+
+
+def test_the_default_network_takes_nested_parameters():
+    """``estimator=None`` is searched as ``estimator__hidden_size`` too."""
+    model = clone(RNNForecaster()).set_params(
+        estimator__hidden_size=8, estimator__activation="relu"
+    )
+    assert isinstance(model.estimator, RNNRegressor)
+    assert (model.estimator.hidden_size, model.estimator.activation) == (8, "relu")
+    assert RNNForecaster().estimator is None
+
+
+@pytest.mark.parametrize("Forecaster", [RNNForecaster, SeasonalNaive])
+def test_scikit_learn_parameter_conventions(Forecaster):
+    from sklearn.utils.estimator_checks import (
+        check_get_params_invariance,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+    )
+
+    name = Forecaster.__name__
+    check_no_attributes_set_in_init(name, Forecaster())
+    check_parameters_default_constructible(name, Forecaster())
+    check_get_params_invariance(name, Forecaster())
+    with pytest.raises(ValueError, match="horizon"):
+        Forecaster(horizon=0).fit(_series())
+
+
+def test_grid_search_passes_covariate_frames_row_by_row():
+    """``GridSearchCV.fit(y, X)`` with long frames: the folds cut ``X`` as
+    ``y``, and ``score`` reads the future-known covariates of the horizon."""
+    rng = np.random.RandomState(0)
+    values = [rng.normal(size=n) for n in (20, 24, 18)]
+    y = _long_frame(values)
+    X = _long_frame(values, name="x")  # y[t] = x[t], known in advance
+    search = GridSearchCV(
+        RNNForecaster(
+            estimator=LinearRegression(),
+            horizon=2,
+            scaling="none",
+            future_covariates=[0],
+        ),
+        {"window": [2, 3]},
+        cv=TemporalSplit(2, horizon=2),
+    ).fit(y, X)
+    assert search.best_score_ == pytest.approx(0, abs=1e-8)
+
+
+def test_x_future_must_hold_the_future_covariates_only():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3, 30, 2))
+    model = RNNForecaster(
+        estimator=LinearRegression(), window=4, horizon=2, future_covariates=[1]
+    ).fit(X[:, :, 0], X)
+    with pytest.raises(ValueError, match="X_future must hold the 1 future_cov"):
+        model.predict(X_future=rng.normal(size=(3, 2, 2)))
