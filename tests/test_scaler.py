@@ -1,5 +1,7 @@
 """SequenceScaler."""
 
+import warnings
+
 import numpy as np
 import pytest
 from conftest import ragged
@@ -144,3 +146,29 @@ def test_per_sequence_keeps_features_it_does_not_read_and_clips():
     out = scaler.fit_transform(X)
     np.testing.assert_array_equal(out[:, :, 1], np.stack([x[:, 1] for x in X]))
     assert out[:, :, 0].max() == 1.0 and out[:, :, 0].min() == -1.0
+
+
+def test_auto_is_not_fooled_by_outliers_nor_by_the_level_of_windows():
+    """'auto' reads quartiles: 1% of values replaced by ±1e4 does not switch it
+    on (the standard deviations' rule did, for every feature), nor off where
+    the scales do span orders; windows cut from series whose level is far
+    from 0 keep their level (the target needs it); and it warns when on."""
+    rng = np.random.RandomState(0)
+    calm = rng.normal(size=(200, 30, 3))
+    levels = 10.0 ** rng.uniform(-3, 2, size=(200, 1, 1))
+    spans = np.concatenate([calm, levels * rng.normal(size=(200, 30, 1))], axis=2)
+    for X, expected in [(calm, [False] * 3), (spans, [False] * 3 + [True])]:
+        dirty = X.copy()
+        gross = rng.uniform(size=X.shape) < 0.01
+        dirty[gross] = rng.choice([-1e4, 1e4], size=gross.sum())
+        for data in (X, dirty):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                chosen = SequenceScaler().fit(data).per_sequence_
+            np.testing.assert_array_equal(chosen, expected)
+            said = [w for w in caught if "per_sequence='auto'" in str(w.message)]
+            assert len(said) == any(expected)
+    # Windows of series at levels from 10 to 1e5, each varying by about 2%.
+    series = 10.0 ** rng.uniform(1, 5, size=(300, 1, 1))
+    windows = series * (1 + 0.02 * rng.normal(size=(300, 12, 1)).cumsum(1))
+    assert not SequenceScaler().fit(windows).per_sequence_[0]

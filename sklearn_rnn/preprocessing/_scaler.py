@@ -9,14 +9,18 @@ import torch
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._warnings import warn_user
 from ._base import SequenceTransformer, real_steps
 
 __all__ = ["SequenceScaler", "scale_values", "statistics"]
 
 _SCALING = {"standard", "robust", "minmax"}
 # per_sequence='auto' scales a feature per sequence when the sequences' own
-# scales span more than this factor between their 10th and 90th percentiles.
-AUTO_SPREAD = 100.0
+# inter-quartile ranges span more than AUTO_SPREAD between their 10th and 90th
+# percentiles, unless the typical sequence sits more than AUTO_LEVEL of its own
+# ranges away from 0 (its level then carries information: windows cut from
+# one series). Quartiles, so that a few extreme values decide nothing.
+AUTO_SPREAD, AUTO_LEVEL = 100.0, 5.0
 
 
 class SequenceScaler(SequenceTransformer):
@@ -46,12 +50,17 @@ class SequenceScaler(SequenceTransformer):
         (per feature, with ``method``) instead of those of the training set:
         the per-series normalisation of the UCR archive. It discards each
         sequence's level and spread. 'auto' does it for the features whose
-        sequences' own standard deviations span more than a factor of 100
+        sequences' own inter-quartile ranges span more than a factor of 100
         between the 10th and the 90th percentile of the training sequences
         (as appliances' currents do), where one global scale would leave the
-        quiet sequences near zero; why: per-series scaling helped only where
-        scales span orders of magnitude and hurt where the level is the
-        signal (see "Why the defaults").
+        quiet sequences near zero, and warns that it did; why: per-series
+        scaling helped only where scales span orders of magnitude and hurt
+        where the level is the signal (see "Why the defaults"). Quartiles,
+        not standard deviations: 1% of values replaced by ±1e4 turned the
+        standard deviations' rule on for a 12-channel set and cost 0.38 of
+        accuracy. It stays off where the typical sequence lies more than 5 of
+        its own ranges from 0 (windows cut from one series, whose level the
+        target needs: M1's monthly windows lie 8.5 away, the appliances 2.9).
         ``inverse_transform`` is not available once a feature is scaled per
         sequence.
 
@@ -105,9 +114,17 @@ class SequenceScaler(SequenceTransformer):
 
     def _fit(self, seqs):
         read = self._read_mask(seqs)  # the features passed through: 0 and 1
-        if self.per_sequence == "auto":  # orders of magnitude: the std suffices
-            _, scales = _statistics(_real_values(seqs), "standard", 1, fill=False)
-            per_sequence = read & (_spread(scales) > AUTO_SPREAD)
+        if self.per_sequence == "auto":
+            per_sequence = read & _scales_span_orders(_real_values(seqs))
+            if per_sequence.any():
+                warn_user(
+                    f"per_sequence='auto' scales feature(s) "
+                    f"{np.flatnonzero(per_sequence).tolist()} by each sequence's "
+                    "own statistics (their scales span orders of magnitude), "
+                    "which discards each sequence's level. Set "
+                    "per_sequence=False if the level carries the target.",
+                    UserWarning,
+                )
         else:
             per_sequence = read & self.per_sequence
         if per_sequence.all():  # nothing global to learn
@@ -174,6 +191,15 @@ def scale_values(values, center, scale, clip_value):
 def _real_values(seqs):
     """The padded values in float64, NaN on the padding."""
     return np.where(seqs.mask[..., None], seqs.values, np.nan).astype(np.float64)
+
+
+def _scales_span_orders(values):
+    """Per feature, whether 'auto' scales it per sequence (see AUTO_SPREAD)."""
+    centers, scales = _statistics(values, "robust", 1, fill=False)
+    with warnings.catch_warnings():  # a feature no sequence has a range for
+        warnings.simplefilter("ignore", RuntimeWarning)
+        level = np.nanmedian(np.abs(centers) / scales, axis=0)
+    return (_spread(scales) > AUTO_SPREAD) & ~(level > AUTO_LEVEL)
 
 
 def _spread(scales):
