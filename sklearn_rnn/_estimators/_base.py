@@ -413,6 +413,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         batch_size = self._batch_size_for(len(data))
         stopping = self._stopping_for(len(data), first=first, incremental=incremental)
         self._early_stopping = stopping != "off"
+        if self.verbose and not incremental:
+            self._say_what_auto_chose(len(data), batch_size, stopping)
         whole = data.on_device(device)
         if self._early_stopping:
             fraction = self.validation_fraction
@@ -471,6 +473,24 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     def _shrinkage_on(self, module, valid, whole, device):
         return None
+
+    def _say_what_auto_chose(self, n_sequences, batch_size, stopping):
+        """At ``verbose``: what the 'auto' settings that change at 1,000
+        training sequences chose for this fit."""
+        chose = []
+        if self.batch_size == "auto":
+            chose.append(f"batch_size={batch_size}")
+        if self.early_stopping == "auto":
+            chose.append(f"early_stopping_={stopping!r}")
+        if chose and self.average_decay:
+            averaged = "on" if stopping in ("off", "refit") else "off (held-out stop)"
+            chose.append(f"weight average {averaged}")
+        if chose:
+            side = "below" if n_sequences < AUTO_EARLY_STOPPING else "from"
+            print(
+                f"{n_sequences} training sequences ({side} "
+                f"{AUTO_EARLY_STOPPING:,}): {', '.join(chose)}."
+            )
 
     def _stopping_for(self, n_sequences, *, first, incremental):
         """What ``early_stopping`` does in this fit: 'held_out' (stop on a
