@@ -5,6 +5,7 @@ import json
 import pickle
 import warnings
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -401,7 +402,8 @@ def test_a_pooled_front_end_round_trips_and_a_file_cannot_misstate_its_pooling()
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
     def misstated(doc):  # blocks of 4 steps cannot hold 3 pooled blocks
-        doc["root"]["params"]["conv_pool"] = 3
+        architecture = doc["root"]["fitted"]["_architecture"]["dict"]
+        architecture[[k for k, _ in architecture].index("conv_pool")][1] = 3
 
     with pytest.raises(ValueError, match="downsample_ in the file: expected a mu"):
         load(_tamper(payload, document=misstated))
@@ -444,16 +446,46 @@ def test_a_fixed_downsample_cannot_be_tampered_with():
         load(_tamper(payload, document=_set(["fitted", "downsample_"], 3)))
 
 
-def test_a_file_from_an_older_version_loads_with_defaults_and_a_warning():
-    model, X = _fitted("regressor")
+OLD_FILES = Path(__file__).parent / "data" / "0.2"
+
+
+@pytest.mark.parametrize("name", ["regressor_conv", "classifier", "scaler_pipeline"])
+def test_a_file_saved_by_0_2_loads_and_predicts_as_0_2_did(name):
+    # Written by 0.2 itself (tests/data/make_02_files.py), with what it predicted.
+    expected = np.load(OLD_FILES / "predictions.npz", allow_pickle=False)
+    with pytest.warns(UserWarning, match="saved with sklearn-rnn 0.2.0.dev0"):
+        model = load(OLD_FILES / f"{name}.zip")
+    np.testing.assert_array_equal(model.predict(expected["X"]), expected[name])
+    if name == "classifier":
+        proba = model.predict_proba(expected["X"])
+        np.testing.assert_array_equal(proba, expected["classifier_proba"])
+
+
+def test_a_parameter_missing_from_a_file_takes_its_value_before_it_existed():
+    X, y, _ = ragged()
+    model = RNNRegressor(conv_filters=(3,), conv_norm=None, **TINY).fit(X, y)
     _, payload = _round_trip(model)
-    older = _tamper(payload, document=lambda d: d["root"]["params"].pop("n_threads"))
-    with pytest.warns(
-        UserWarning, match="no value for the parameters \\['n_threads'\\]"
-    ):
-        loaded = load(older)
-    assert loaded.n_threads == RNNRegressor().n_threads
+    added = {"conv_norm", "conv_pool", "highway", "average_decay", "n_estimators"}
+
+    def older(document):
+        for name in added:
+            document["root"]["params"].pop(name)
+
+    with pytest.warns(UserWarning, match="saved by an older version") as record:
+        loaded = load(_tamper(payload, document=older))
+    assert all(name in str(record[0].message) for name in added)
+    before = {k: v for k, v, _ in _persistence.ADDED_PARAMETERS}
+    assert loaded.get_params()["conv_norm"] is None
+    assert {k: loaded.get_params()[k] for k in added} == {k: before[k] for k in added}
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_a_missing_parameter_that_every_file_holds_is_refused():
+    model, _ = _fitted("regressor")
+    _, payload = _round_trip(model)
+    older = _tamper(payload, document=lambda d: d["root"]["params"].pop("hidden_size"))
+    with pytest.raises(ValueError, match="hidden_size.*every file"):
+        load(older)
 
 
 class _RecordArray(Callback):
@@ -488,6 +520,12 @@ def test_a_model_whose_parameters_changed_after_fit_saves_its_fitted_network():
     loaded, _ = _round_trip(model)
     np.testing.assert_array_equal(loaded.predict(X), expected)
     assert loaded.hidden_size == 9  # the parameters as they are now
+    # Parameters that the fitted attributes record: checked against the fit's.
+    X, y, _ = ragged(n=30, low=8, high=20)
+    model = RNNRegressor(conv_filters=(3,), downsample=4, conv_pool=2, **TINY)
+    expected = model.fit(X, y).predict(X)
+    model.set_params(conv_filters=(5, 5), conv_pool=3, downsample="auto")
+    np.testing.assert_array_equal(_round_trip(model)[0].predict(X), expected)
 
 
 def test_a_stream_saves_with_the_state_of_its_live_sequences():

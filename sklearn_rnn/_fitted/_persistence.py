@@ -8,12 +8,14 @@ moments and every numeric array). Loading reads data only: it never unpickles
 and never imports a name read from the file, and every mismatch (unknown
 class, extra or missing keys, wrong shapes or dtypes, a truncated zip) is a
 ``ValueError`` that says what is wrong. What it reads is bounded before it is
-read: the zip holds exactly the two members, ``model.json`` at most
-``MAX_JSON_BYTES`` and the tensors at most ``MAX_TENSOR_BYTES`` (as declared
-in the zip, which ``zipfile`` enforces while inflating), arrays stored in the
-JSON come from an allowlist of dtypes with a bounded item size, and every
-fitted attribute is checked against a schema (type, dimensions, shape
-against ``n_outputs_`` and ``n_channels_in_``).
+read: the zip holds exactly the two members, each inflating to at most
+``MAX_INFLATION`` times its compressed size (``model.json`` to at most
+``MAX_JSON_BYTES``), arrays stored in the JSON come from an allowlist of dtypes
+with a bounded item size, and two tables state the rest: ``ADDED_PARAMETERS``,
+the value a parameter had before it existed (a file saved by an older version
+loads as that version behaved), and ``SCHEMA``, what each fitted attribute
+must be. A network is compared with the file's tensors on the meta device,
+before anything is allocated for it.
 """
 
 import copy
@@ -31,7 +33,7 @@ from safetensors.torch import save as save_tensors
 from sklearn.pipeline import Pipeline
 from skorch.history import History
 
-from .._estimators._base import AUTO_CONV_FILTERS, BaseRNN
+from .._estimators._base import ARCHITECTURE, AUTO_CONV_FILTERS, BaseRNN
 from .._estimators._classifier import RNNClassifier
 from .._estimators._regressor import RNNRegressor
 from .._estimators._timestep import RNNTimestepClassifier, RNNTimestepRegressor
@@ -49,11 +51,13 @@ __all__ = ["load", "save"]
 
 FORMAT, FORMAT_VERSION = "sklearn-rnn", 1
 _MEMBERS = {"model.json", "tensors.safetensors"}
-# The largest members load reads (uncompressed): the JSON document holds the
-# parameters, the fitted attributes and the history (a few MB for a long
-# training run), the tensors the weights and the optimizer's moments.
+# How far a member may inflate: its compressed size times MAX_INFLATION, plus
+# _SLACK for the headers of tiny files. Measured: weights and Adam moments
+# deflate 1.07-2.0 to 1, a history of 200 epochs in JSON 5.6 to 1; zeros 1000
+# to 1. The JSON document (parameters, fitted attributes, history: a few MB
+# for a long training run) has a ceiling as well.
+MAX_INFLATION, _SLACK = 16, 2**20
 MAX_JSON_BYTES = 64 * 2**20
-MAX_TENSOR_BYTES = 8 * 2**30
 # Arrays stored in the JSON (labels, feature names): these dtype kinds only,
 # each item at most this wide (a 256-character string).
 _JSON_DTYPES, _MAX_ITEMSIZE = "biufUO", 1024
@@ -73,30 +77,31 @@ CLASSES = {
         SequenceStream,
     )
 }
-# Fitted attributes of each class: always there, and there only sometimes.
-_INPUT = {"n_features_in_", "n_channels_in_", "_fitted_on_2d"}
-_RNN = _INPUT | {"n_outputs_", "conv_filters_", "downsample_", "n_iter_"}
-_RNN |= {"loss_curve_", "_rng", "_front_end_pools"}
-_RNN |= {"_architecture", "_categorical_", "is_categorical_"}
-_REGRESSOR = _RNN | {"_y_1d", "_y_mean", "_y_scale"}
-_CLASSIFIER = _RNN | {"classes_", "_multilabel"}
-FITTED = {
-    "RNNRegressor": _REGRESSOR,
-    "RNNClassifier": _CLASSIFIER,
-    "RNNTimestepRegressor": _REGRESSOR,
-    "RNNTimestepClassifier": _CLASSIFIER,
-    "SequencePadder": _INPUT | {"maxlen_"},
-    "SequenceImputer": _INPUT | {"statistics_"},
-    "SequenceScaler": _INPUT | {"center_", "scale_", "per_sequence_"},
-    "SequenceOutlierFilter": _INPUT | {"lower_", "upper_", "n_outliers_"},
-    "TimeFeatures": _INPUT,
-}
-OPTIONAL = {
-    "feature_names_in_",
-    "validation_scores_",
-    "best_validation_score_",
-    "categories_",
-}
+
+# Every parameter added since the first file format (0.2.0.dev0, 4c2935e),
+# with the value that reproduces how a model behaved before it existed: a
+# file without it loads with that value, not today's default. Every other
+# parameter is in every file of its class (defaults that changed later, such
+# as batch_size 32 -> 'auto' or early_stopping False -> 'auto', are saved).
+ADDED_PARAMETERS = (
+    # (parameter, its value before it existed, the version that added it)
+    ("loss", "squared_error", "0.2"),  # regressors
+    ("quantile", None, "0.2"),  # regressors
+    ("categorical_features", None, "0.2"),
+    ("embedding_dim", "auto", "0.2"),  # read only with categorical_features
+    ("n_threads", "auto", "0.2"),  # torch's threads: no result depends on them
+    ("weight_init", "torch", "0.3"),
+    ("conv_layout", "serial", "0.3"),
+    ("highway", 0, "0.3"),
+    ("conv_norm", None, "0.3"),
+    ("n_estimators", 1, "0.3"),
+    ("conv_pool", 1, "0.3"),  # RNNRegressor, RNNClassifier
+    ("average_decay", 0.0, "0.3"),
+    ("features", None, "0.3"),  # SequenceScaler, SequenceImputer: all of them
+    ("per_sequence", False, "0.3"),  # SequenceScaler
+    ("since_observed", False, "0.3"),  # TimeFeatures
+)
+_BEFORE = {name: value for name, value, _ in ADDED_PARAMETERS}
 
 
 def save(obj, file):
@@ -173,17 +178,20 @@ def load(file):
     ------
     ValueError
         For anything but a file :func:`save` wrote: another format, a
-        truncated or altered file, members larger than ``MAX_JSON_BYTES``
-        (64 MiB) or ``MAX_TENSOR_BYTES`` (8 GiB). A file saved by an older
-        version whose estimator lacked a parameter loads with that
-        parameter's default and a ``UserWarning``.
+        truncated or altered file, a member that inflates to more than
+        ``MAX_INFLATION`` (16) times its compressed size plus 1 MiB, or
+        ``model.json`` over ``MAX_JSON_BYTES`` (64 MiB). What ``load``
+        holds is thus bounded by the file's size: about 16 times it for the
+        members, the network they fit (weights and Adam moments, checked
+        against its parameters before it is built) and a copy of each.
+        A file saved by an older version loads as that version behaved:
+        a parameter it lacks takes the value it had before it existed
+        (``ADDED_PARAMETERS``), with a ``UserWarning``.
     """
     try:
         with zipfile.ZipFile(file) as zf:
             document = json.loads(_read_member(zf, "model.json", MAX_JSON_BYTES))
-            tensors = load_tensors(
-                _read_member(zf, "tensors.safetensors", MAX_TENSOR_BYTES)
-            )
+            tensors = load_tensors(_read_member(zf, "tensors.safetensors", None))
     except Exception as exc:  # zipfile's, json's and safetensors' own errors
         raise ValueError(f"Not a valid sklearn-rnn file: {exc}") from None
     try:
@@ -192,15 +200,23 @@ def load(file):
         raise ValueError(f"Not a valid sklearn-rnn file: {exc!r}") from None
 
 
-def _read_member(zf, name, limit):
+def _read_member(zf, name, ceiling):
     """The member ``name`` of a zip that holds exactly ``_MEMBERS``, each once,
-    read only if it declares at most ``limit`` bytes."""
+    read only if it declares at most ``MAX_INFLATION`` times its compressed
+    size plus ``_SLACK`` (and ``ceiling``); ``zipfile`` inflates no more than
+    it declares."""
     names = [info.filename for info in zf.infolist()]
     if len(names) != len(_MEMBERS) or set(names) != _MEMBERS:
         raise ValueError(f"it holds {names}, not each of {sorted(_MEMBERS)} once")
-    size = zf.getinfo(name).file_size
-    if size > limit:
-        raise ValueError(f"{name} declares {size} bytes, over the limit of {limit}")
+    info = zf.getinfo(name)
+    limit = max(_SLACK, MAX_INFLATION * info.compress_size)
+    limit = limit if ceiling is None else min(limit, ceiling)
+    if info.file_size > limit:
+        raise ValueError(
+            f"{name} declares {info.file_size} bytes, over the limit of {limit} "
+            f"({MAX_INFLATION} times its {info.compress_size} compressed bytes "
+            f"plus {_SLACK}, at most {ceiling})"
+        )
     with zf.open(name) as member:
         return member.read(limit + 1)
 
@@ -265,7 +281,7 @@ def _encode_object(obj, prefix, tensors):
     if isinstance(params.get("device"), torch.device):
         params["device"] = str(params["device"])
     entry = {"class": name, "params": {k: _encode(v) for k, v in params.items()}}
-    fitted = [k for k in vars(obj) if k in FITTED[name] | OPTIONAL]
+    fitted = [k for k in vars(obj) if k in _fitted_names(name)]
     if fitted:
         entry["fitted"] = {
             k: _encode(getattr(obj, k), f"{prefix}.{k}", tensors) for k in fitted
@@ -381,6 +397,201 @@ def _plain(value):
     return value
 
 
+# -- what a fitted attribute must be ----------------------------------------------
+# A rule is (test(value, obj) -> bool, what it expects); a test reads the
+# attributes above it in SCHEMA, which are checked first.
+
+
+def _is_int(value, low):
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= low
+
+
+def _is_real(value):
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def _int(low):
+    return (lambda v, o: _is_int(v, low)), f"an integer >= {low}"
+
+
+def _of(kind, what):
+    return (lambda v, o: isinstance(v, kind)), what
+
+
+def _array(kinds, length=None, nullable=False):
+    """A 1-D array of these dtype kinds and the length of the attribute
+    ``length`` (None: any length from 1), or None where ``nullable``."""
+
+    def test(v, o):
+        if v is None:
+            return nullable
+        ok = isinstance(v, np.ndarray) and v.dtype.kind in kinds and v.ndim == 1
+        return ok and (len(v) == getattr(o, length) if length else len(v) >= 1)
+
+    return test, f"an array of shape ({length or 'n'},)"
+
+
+def _numbers(length=None, nullable=False):
+    def test(v, o):
+        if v is None:
+            return nullable
+        ok = isinstance(v, list) and all(_is_real(x) for x in v)
+        return ok and (length is None or len(v) == getattr(o, length))
+
+    return test, f"a list of {length or 'any number of'} numbers"
+
+
+def _features(v, o):
+    if o._fitted_on_2d:  # (n, T) arrays: one channel, T features
+        return _is_int(v, 1) and o.n_channels_in_ == 1
+    return _is_int(v, 1) and v == o.n_channels_in_
+
+
+def _classes(v, o):
+    length = "n_outputs_" if o._multilabel else None
+    return _array("biufUO", length)[0](v, o)
+
+
+def _categorical(v, o):
+    channels = o.n_channels_in_
+    return isinstance(v, tuple) and all(_is_int(j, 0) and j < channels for j in v)
+
+
+def _categories(v, o):
+    arrays = isinstance(v, list) and len(v) == len(o._categorical_)
+    return arrays and all(isinstance(c, np.ndarray) and c.ndim == 1 for c in v)
+
+
+def _architecture(v, o):
+    """The parameters of the fit, each valid; older files record fewer (the
+    others are the saved parameters, or their values before they existed)."""
+    names = [n for n in ARCHITECTURE if n in o._parameter_constraints]
+    if not isinstance(v, dict) or not set(v) <= set(names):
+        return False
+    o._architecture = {n: v.get(n, getattr(o, n)) for n in names}
+    try:
+        _fit_parameters(o)._validate_params()
+    except ValueError as exc:
+        raise ValueError(f"Invalid fitted attribute _architecture: {exc}") from None
+    return True
+
+
+def _conv_filters(v, o):
+    chosen = _fit_parameters(o)._conv_filters()
+    allowed = (AUTO_CONV_FILTERS, ()) if chosen == "auto" else (chosen,)
+    return isinstance(v, tuple) and v in allowed
+
+
+def _downsample(v, o):
+    """The fit's downsample (unless 'auto'), whole blocks of conv_pool."""
+    fit = _fit_parameters(o)
+    pool = fit._conv_pool(o.conv_filters_)
+    return (
+        _is_int(v, 1) and getattr(fit, "downsample", 1) in (v, "auto") and not v % pool
+    )
+
+
+def _filters_before(o):
+    """Before conv_filters='auto', the parameter was the network's own; a
+    file that says 'auto' is newer, and must have recorded its choice."""
+    fit = _fit_parameters(o)
+    if "auto" in (o.conv_filters, fit.conv_filters):
+        return _REQUIRED
+    return fit._conv_filters()
+
+
+def _per_sequence_before(o):
+    """0.2's scaling was global (per_sequence False); the first per_sequence
+    was a bool. A file saying 'auto' must have recorded its choice."""
+    by_sequence = o.per_sequence
+    return o._read_mask() & by_sequence if isinstance(by_sequence, bool) else _REQUIRED
+
+
+_RNNS = (
+    "RNNRegressor",
+    "RNNClassifier",
+    "RNNTimestepRegressor",
+    "RNNTimestepClassifier",
+)
+_REG, _CLF = ("RNNRegressor", "RNNTimestepRegressor"), _RNNS[1::2]
+_PAD, _IMP, _SCALE = ("SequencePadder",), ("SequenceImputer",), ("SequenceScaler",)
+_OUT, _TIME = ("SequenceOutlierFilter",), ("TimeFeatures",)
+_ALL = _RNNS + _PAD + _IMP + _SCALE + _OUT + _TIME
+_REQUIRED, _OPTIONAL = "required", "optional"
+_C, _BOOL = "n_channels_in_", _of(bool, "a bool")
+_NUMBER = (lambda v, o: v is None or _is_real(v)), "a number"
+# Every fitted attribute that save writes and load reads, in the order load
+# checks them (a rule reads the attributes above it): (name, the classes that
+# have it, rule, its value in a file saved before it existed: _REQUIRED where
+# every file has it, _OPTIONAL where only some fits set it, else a function of
+# the object loaded so far).
+SCHEMA = (
+    ("n_channels_in_", _ALL, _int(1), _REQUIRED),
+    ("_fitted_on_2d", _ALL, _BOOL, _REQUIRED),
+    ("n_features_in_", _ALL, (_features, "n_channels_in_, or T of 2D X"), _REQUIRED),
+    ("feature_names_in_", _ALL, _array("OU", "n_features_in_"), _OPTIONAL),
+    ("n_outputs_", _RNNS, _int(1), _REQUIRED),
+    ("_architecture", _RNNS, (_architecture, "the fit's parameters"), _REQUIRED),
+    # Before 0.3 a downsampling front-end's first convolution read the input
+    # at its stride, where it now reads block means.
+    ("_front_end_pools", _RNNS, _BOOL, lambda o: False),
+    ("conv_filters_", _RNNS, (_conv_filters, "the fit's choice"), _filters_before),
+    ("downsample_", _RNNS, (_downsample, "a multiple of conv_pool"), _REQUIRED),
+    ("n_iter_", _RNNS, _int(0), _REQUIRED),
+    ("loss_curve_", _RNNS, _numbers("n_iter_"), _REQUIRED),
+    ("_rng", _RNNS, _of(np.random.Generator, "a generator"), _REQUIRED),
+    # Categorical features came with the per-step estimators (0.2).
+    ("_categorical_", _RNNS, (_categorical, "feature indices"), lambda o: ()),
+    ("is_categorical_", _RNNS, _array("b", _C, True), lambda o: None),
+    ("categories_", _RNNS, (_categories, "arrays of codes"), _OPTIONAL),
+    ("validation_scores_", _RNNS, _numbers(nullable=True), _OPTIONAL),
+    ("best_validation_score_", _RNNS, _NUMBER, _OPTIONAL),
+    ("_y_1d", _REG, _BOOL, _REQUIRED),
+    ("_y_mean", _REG, _array("f", "n_outputs_"), _REQUIRED),
+    ("_y_scale", _REG, _array("f", "n_outputs_"), _REQUIRED),
+    ("_multilabel", _CLF, _BOOL, _REQUIRED),
+    ("classes_", _CLF, (_classes, "an array of labels"), _REQUIRED),
+    ("maxlen_", _PAD, _int(1), _REQUIRED),
+    ("statistics_", _IMP, _array("f", _C), _REQUIRED),
+    ("center_", _SCALE, _array("f", _C), _REQUIRED),
+    ("scale_", _SCALE, _array("f", _C), _REQUIRED),
+    ("per_sequence_", _SCALE, _array("b", _C), _per_sequence_before),
+    ("lower_", _OUT, _array("f", _C, True), _REQUIRED),
+    ("upper_", _OUT, _array("f", _C, True), _REQUIRED),
+    ("n_outliers_", _OUT, _array("iu", _C), _REQUIRED),
+)
+
+
+def _fitted_names(name):
+    return {row[0] for row in SCHEMA if name in row[1]}
+
+
+def check_fitted_schema(obj):
+    """Refuse fitted attributes of the wrong type, dimensions or shape; give
+    those a file saved before they existed lacks their value from then."""
+    name = type(obj).__name__
+    for key, _, (test, what), before in (row for row in SCHEMA if name in row[1]):
+        if key not in vars(obj):
+            value = before(obj) if callable(before) else before
+            if value is _OPTIONAL:
+                continue
+            if value is _REQUIRED:
+                _check_keys({}, {key})  # names the missing attribute
+            setattr(obj, key, value)
+        value = getattr(obj, key)
+        if not test(value, obj):
+            raise ValueError(
+                f"Invalid fitted attribute {key} in the file: expected {what}, got "
+                f"{type(value).__name__}."
+            )
+
+
+def _fit_parameters(est):
+    """A copy of ``est`` with the parameters of its fit (they may have been
+    set since)."""
+    return copy.copy(est).set_params(**est._architecture)
+
+
 # -- decoding -------------------------------------------------------------------------
 
 
@@ -411,28 +622,13 @@ def _decode_object(entry, tensors, used):
             for step, sub in entry["steps"]
         ]
         return Pipeline(steps, verbose=bool(entry["verbose"]))
-    cls = CLASSES[name]
     _check_keys(entry, {"class", "params"}, {"fitted", "net"})
-    params = {k: _decode(v, tensors, used) for k, v in entry["params"].items()}
-    names = cls._get_param_names()
-    _check_keys(params, (), names)  # extra keys are refused
-    missing = sorted(set(names) - set(params))
-    if missing:
-        warnings.warn(
-            f"The file has no value for the parameters {missing} of {name} (it "
-            "was saved by an older version): they take their defaults.",
-            UserWarning,
-            stacklevel=3,
-        )
-    obj = cls(**params)
+    obj = CLASSES[name](**_decode_params(name, entry["params"], tensors, used))
     obj._validate_params()
     if "fitted" in entry:
-        older = _older_fitted(name, entry["fitted"], params)
-        _check_keys(entry["fitted"], FITTED[name] - set(older), OPTIONAL)
+        _check_keys(entry["fitted"], (), _fitted_names(name))  # extra keys refused
         for key, value in entry["fitted"].items():
             setattr(obj, key, _decode(value, tensors, used))
-        for key, derive in older.items():
-            setattr(obj, key, derive(obj))
         check_fitted_schema(obj)
         if isinstance(obj, BaseRNN):
             _check_keys(entry, {"class", "params", "fitted", "net"})
@@ -440,26 +636,28 @@ def _decode_object(entry, tensors, used):
     return obj
 
 
-def _older_fitted(name, fitted, params):
-    """The fitted attributes a file of an earlier version lacks, and how to derive
-    each from what it holds."""
-    if name == "SequenceScaler" and "per_sequence_" not in fitted:
-        # per_sequence was first a bool (0.2 had none: its scaling was global);
-        # a file saying 'auto' must have recorded its choice.
-        by_sequence = params.get("per_sequence", False)
-        if isinstance(by_sequence, bool):
-            return {"per_sequence_": lambda obj: obj._read_mask() & by_sequence}
-    older = {}
-    if issubclass(CLASSES[name], BaseRNN):
-        if "_front_end_pools" not in fitted:
-            # Before 0.3 a downsampling front-end's first convolution read the
-            # input at its stride, where it now reads block means.
-            older["_front_end_pools"] = lambda obj: False
-        # Before conv_filters='auto' the parameter was the network's own; a
-        # file saying 'auto' must have recorded its choice.
-        if "conv_filters_" not in fitted and params.get("conv_filters") != "auto":
-            older["conv_filters_"] = lambda obj: obj._conv_filters()
-    return older
+def _decode_params(name, entry, tensors, used):
+    """The parameters of a file; those it lacks take their value from before
+    they existed, as the version that saved it had no other."""
+    params = {k: _decode(v, tensors, used) for k, v in entry.items()}
+    names = CLASSES[name]._get_param_names()
+    _check_keys(params, (), names)  # extra keys are refused
+    missing = [k for k in names if k not in params]
+    unknown = [k for k in missing if k not in _BEFORE]
+    if unknown:
+        raise ValueError(
+            f"The file has no value for the parameters {unknown} of {name}, which "
+            "every file of it holds: it was altered."
+        )
+    if missing:
+        warnings.warn(
+            f"The file has no value for the parameters {missing} of {name} (it "
+            "was saved by an older version): they take the values they had "
+            f"before they existed, {[_BEFORE[k] for k in missing]}.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return {**{k: _BEFORE[k] for k in missing}, **params}
 
 
 def _decode(value, tensors, used):
@@ -488,118 +686,6 @@ def _decode(value, tensors, used):
     raise ValueError(f"Unexpected value in the file: {sorted(value)}.")
 
 
-def check_fitted_schema(obj):
-    """Refuse fitted attributes of the wrong type, dimensions or shape."""
-    a = vars(obj)
-    channels = _integer(a, "n_channels_in_", 1)
-    features = _integer(a, "n_features_in_", 1)
-    _check(a, "_fitted_on_2d", isinstance(a["_fitted_on_2d"], bool), "a bool")
-    if (a["_fitted_on_2d"] and channels != 1) or (
-        not a["_fitted_on_2d"] and features != channels
-    ):
-        raise ValueError("Invalid fitted attribute n_features_in_ in the file.")
-    if "feature_names_in_" in a:
-        _array(a, "feature_names_in_", "OU", (features,))
-    if isinstance(obj, BaseRNN):
-        _check_rnn_schema(obj, a, channels)
-    elif "maxlen_" in a:
-        _integer(a, "maxlen_", 1)
-    else:
-        for key in ("statistics_", "center_", "scale_", "lower_", "upper_"):
-            if key in a and (a[key] is not None or key not in ("lower_", "upper_")):
-                _array(a, key, "f", (channels,))
-        if "n_outliers_" in a:
-            _array(a, "n_outliers_", "iu", (channels,))
-        if "per_sequence_" in a:
-            _array(a, "per_sequence_", "b", (channels,))
-
-
-def _check_rnn_schema(obj, a, channels):
-    outputs = _integer(a, "n_outputs_", 1)
-    chosen = obj._conv_filters()
-    allowed = (AUTO_CONV_FILTERS, ()) if chosen == "auto" else (chosen,)
-    filters = a["conv_filters_"]
-    ok = isinstance(filters, tuple) and filters in allowed
-    _check(a, "conv_filters_", ok, " or ".join(map(str, allowed)))
-    pools = a["_front_end_pools"]
-    _check(a, "_front_end_pools", isinstance(pools, bool), "a bool")
-    downsample = _integer(a, "downsample_", 1)
-    if downsample != getattr(obj, "downsample", 1) != "auto":
-        raise ValueError("Invalid fitted attribute downsample_ in the file.")
-    if downsample % obj._conv_pool(filters):
-        raise ValueError(
-            "Invalid fitted attribute downsample_ in the file: expected a "
-            "multiple of conv_pool."
-        )
-    _numbers(a, "loss_curve_", _integer(a, "n_iter_", 0))
-    _check(a, "_rng", isinstance(a["_rng"], np.random.Generator), "a generator")
-    _check(a, "_architecture", isinstance(a["_architecture"], dict), "a dict")
-    categorical = a["_categorical_"]
-    _check(
-        a,
-        "_categorical_",
-        isinstance(categorical, tuple)
-        and all(isinstance(j, Integral) and 0 <= j < channels for j in categorical),
-        "a tuple of feature indices",
-    )
-    if a["is_categorical_"] is not None:
-        _array(a, "is_categorical_", "b", (channels,))
-    if "categories_" in a:
-        codes = a["categories_"]
-        _check(
-            a,
-            "categories_",
-            isinstance(codes, list)
-            and len(codes) == len(categorical)
-            and all(isinstance(c, np.ndarray) and c.ndim == 1 for c in codes),
-            "one array of codes per categorical feature",
-        )
-    if a.get("validation_scores_") is not None:
-        _numbers(a, "validation_scores_", None)
-    best = a.get("best_validation_score_")
-    _check(a, "best_validation_score_", best is None or _real(best), "a number")
-    if "_y_mean" in a:  # regressors
-        _check(a, "_y_1d", isinstance(a["_y_1d"], bool), "a bool")
-        _array(a, "_y_mean", "f", (outputs,))
-        _array(a, "_y_scale", "f", (outputs,))
-    else:
-        _check(a, "_multilabel", isinstance(a["_multilabel"], bool), "a bool")
-        _array(a, "classes_", "biufUO", (outputs,) if a["_multilabel"] else None)
-
-
-def _check(attributes, key, ok, what):
-    if not ok:
-        raise ValueError(
-            f"Invalid fitted attribute {key} in the file: expected {what}, got "
-            f"{type(attributes[key]).__name__}."
-        )
-
-
-def _real(value):
-    return isinstance(value, Real) and not isinstance(value, bool)
-
-
-def _integer(attributes, key, low):
-    value = attributes[key]
-    ok = isinstance(value, Integral) and not isinstance(value, bool) and value >= low
-    _check(attributes, key, ok, f"an integer >= {low}")
-    return value
-
-
-def _numbers(attributes, key, length):
-    value = attributes[key]
-    ok = isinstance(value, list) and all(_real(v) for v in value)
-    _check(attributes, key, ok and length in (None, len(value)), "a list of numbers")
-
-
-def _array(attributes, key, kinds, shape):
-    value = attributes[key]
-    ok = isinstance(value, np.ndarray) and value.dtype.kind in kinds
-    ok = ok and (value.ndim == 1 and len(value) >= 1 if shape is None else True)
-    ok = ok and (shape is None or value.shape == shape)
-    _check(attributes, key, ok, f"an array of shape {shape or '(n,)'}")
-
-
 def _json_dtype(text):
     try:
         dtype = np.dtype(str(text))
@@ -617,38 +703,16 @@ def _json_dtype(text):
 def _restore_net(est, entry, tensors, used):
     _check_keys(entry, {"tensors", "optimizer", "history"})
     prefix = str(entry["tensors"])
-    try:
-        device = resolve_device(est.device, type(est).__name__)
-    except ValueError:
-        warnings.warn(
-            f"The model was saved for device={est.device!r}, which is not "
-            "available here; it is loaded on the CPU.",
-            UserWarning,
-            stacklevel=4,
-        )
-        device = torch.device("cpu")
-    # The network of the fit, whose parameters may have been set since.
-    builder = copy.copy(est)
-    builder.set_params(**est._architecture)
-    with torch.random.fork_rng():  # building the module draws initial weights
-        net = builder._build_net(
-            device, None, est.conv_filters_, first=True, incremental=False
-        )
+    fit = _fit_parameters(est)  # the network of the fit
     module_state = _take(tensors, f"{prefix}.module.", used)
-    expected = net.module_.state_dict()
-    for key, tensor in module_state.items():
-        if key in expected and (
-            tensor.shape != expected[key].shape or tensor.dtype != expected[key].dtype
-        ):
-            raise ValueError(
-                f"Tensor {key!r} has shape {tuple(tensor.shape)} and dtype "
-                f"{tensor.dtype}; the model of these parameters needs "
-                f"{tuple(expected[key].shape)} and {expected[key].dtype}."
-            )
+    slots = _take(tensors, f"{prefix}.optimizer.", used)
+    _check_tensors(fit, est.conv_filters_, module_state, slots)
+    with torch.random.fork_rng():  # building the module draws initial weights
+        net = fit._build_net(
+            _device(est), None, est.conv_filters_, first=True, incremental=False
+        )
     try:
         net.module_.load_state_dict(module_state)
-        optimizer = net.optimizer_.state_dict()
-        slots = _take(tensors, f"{prefix}.optimizer.", used)
         state = {}
         for key, tensor in slots.items():
             index, slot = key.split(".", 1)
@@ -657,7 +721,7 @@ def _restore_net(est, entry, tensors, used):
             {k: _decode(v, tensors, used) for k, v in group.items()}
             for group in entry["optimizer"]
         ]
-        if len(groups) != len(optimizer["param_groups"]):
+        if len(groups) != len(net.optimizer_.state_dict()["param_groups"]):
             raise ValueError("the optimizer's parameter groups do not match")
         net.optimizer_.load_state_dict({"state": state, "param_groups": groups})
     except (RuntimeError, KeyError, TypeError, ValueError) as exc:
@@ -667,6 +731,53 @@ def _restore_net(est, entry, tensors, used):
     net.history = History(entry["history"])
     net.module_.eval()
     est._net = net
+
+
+def _device(est):
+    try:
+        return resolve_device(est.device, type(est).__name__)
+    except ValueError:
+        warnings.warn(
+            f"The model was saved for device={est.device!r}, which is not "
+            "available here; it is loaded on the CPU.",
+            UserWarning,
+            stacklevel=5,
+        )
+        return torch.device("cpu")
+
+
+def _check_tensors(fit, conv_filters, module_state, slots):
+    """Compare the file's weights and Adam moments with the network of the
+    fit's parameters, built on the meta device: shapes without memory, so
+    that a file cannot make load build a network larger than its tensors."""
+    with torch.device("meta"):
+        module = fit._new_module(conv_filters)
+    _compare(module_state, module.state_dict(), every=True)
+    expected = {}
+    for index, parameter in enumerate(module.parameters()):
+        expected[f"{index}.step"] = torch.zeros((), device="meta")
+        expected[f"{index}.exp_avg"] = expected[f"{index}.exp_avg_sq"] = parameter
+    _compare(slots, expected, every=False)  # a parameter without gradient has none
+    if len(slots) != 3 * len({key.split(".")[0] for key in slots}):
+        raise ValueError("The file's optimizer state lacks some Adam moments.")
+
+
+def _compare(tensors, expected, every):
+    missing = sorted(set(expected) - set(tensors)) if every else []
+    unexpected = sorted(set(tensors) - set(expected))
+    if missing or unexpected:
+        raise ValueError(
+            f"The file's weights do not fit its model: missing {missing}, "
+            f"unexpected {unexpected}."
+        )
+    for key, tensor in tensors.items():
+        like = expected[key]
+        if tensor.shape != like.shape or tensor.dtype != like.dtype:
+            raise ValueError(
+                f"Tensor {key!r} has shape {tuple(tensor.shape)} and dtype "
+                f"{tensor.dtype}; the model of these parameters needs "
+                f"{tuple(like.shape)} and {like.dtype}."
+            )
 
 
 def _take(tensors, prefix, used):
