@@ -3,6 +3,7 @@
 import io
 import json
 import pickle
+import tracemalloc
 import warnings
 import zipfile
 from pathlib import Path
@@ -326,6 +327,78 @@ def test_an_oversized_member_is_refused_before_it_is_read():
     assert len(out.getvalue()) < 2**20
     with pytest.raises(ValueError, match="over the limit"):
         load(io.BytesIO(out.getvalue()))
+
+
+def _edit_architecture(name, value):
+    def change(doc):
+        pairs = doc["root"]["fitted"]["_architecture"]["dict"]
+        for pair in pairs:
+            pair[1] = value if pair[0] == name else pair[1]
+        if name not in [k for k, _ in pairs]:
+            pairs.append([name, value])
+
+    return change
+
+
+def test_an_edited_architecture_is_refused_before_a_network_is_built(monkeypatch):
+    model, _ = _fitted("regressor")
+    _, payload = _round_trip(model)
+
+    def build(*args, **kwargs):
+        raise AssertionError("load built a network before checking the tensors")
+
+    monkeypatch.setattr(RNNRegressor, "_build_net", build)
+    # 3000 units: a network of +103 MB for a file of 4 KB, and shapes no
+    # tensor of the file has.
+    with pytest.raises(ValueError, match="Tensor '.*' has shape .* needs .*3000"):
+        load(_tamper(payload, document=_edit_architecture("hidden_size", 3000)))
+    for name, value, match in [
+        ("hidden_size", -3, "_architecture: The 'hidden_size' parameter"),
+        ("max_iter", 10**9, "Invalid fitted attribute _architecture"),
+        ("n_estimators", 50, "missing \\['members.0.encoder"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            load(_tamper(payload, document=_edit_architecture(name, value)))
+
+
+def _zip(text, tensors, declare=None):
+    """A zip of these members; ``declare``: the size it states for the tensors."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("model.json", text)
+        zf.writestr("tensors.safetensors", tensors)
+    data = bytearray(out.getvalue())
+    if declare is not None:  # as the local header and the directory state it
+        for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+            start = data.find(signature)
+            while start >= 0:
+                field = slice(start + offset, start + offset + 4)
+                if int.from_bytes(data[field], "little") == len(tensors):
+                    data[field] = declare.to_bytes(4, "little")
+                start = data.find(signature, start + 1)
+    return io.BytesIO(bytes(data))
+
+
+def test_a_tensor_member_that_inflates_beyond_the_ratio_is_never_inflated():
+    model, _ = _fitted("regressor")
+    _, payload = _round_trip(model)
+    with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+        text = zf.read("model.json")
+    zeros = save_tensors({"0.evil": torch.zeros(2**23)})  # 32 MiB, 33 KB deflated
+    for file, match in [
+        (_zip(text, zeros), "over the limit"),
+        # A zip that understates the size is inflated only as far as it says.
+        (_zip(text, zeros, declare=2**19), "Not a valid sklearn-rnn file: Bad CRC"),
+    ]:
+        assert len(file.getvalue()) < 2**16
+        tracemalloc.start()
+        try:
+            with pytest.raises(ValueError, match=match):
+                load(file)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 4 * 2**20, peak
 
 
 def test_a_duplicated_member_is_refused():
