@@ -398,75 +398,21 @@ def _plain(value):
 
 
 # -- what a fitted attribute must be ----------------------------------------------
-# A rule is (test(value, obj) -> bool, what it expects); a test reads the
-# attributes above it in SCHEMA, which are checked first.
-
-
-def _is_int(value, low):
-    return isinstance(value, Integral) and not isinstance(value, bool) and value >= low
-
-
-def _is_real(value):
-    return isinstance(value, Real) and not isinstance(value, bool)
-
-
-def _int(low):
-    return (lambda v, o: _is_int(v, low)), f"an integer >= {low}"
-
-
-def _of(kind, what):
-    return (lambda v, o: isinstance(v, kind)), what
-
-
-def _array(kinds, length=None, nullable=False):
-    """A 1-D array of these dtype kinds and the length of the attribute
-    ``length`` (None: any length from 1), or None where ``nullable``."""
-
-    def test(v, o):
-        if v is None:
-            return nullable
-        ok = isinstance(v, np.ndarray) and v.dtype.kind in kinds and v.ndim == 1
-        return ok and (len(v) == getattr(o, length) if length else len(v) >= 1)
-
-    return test, f"an array of shape ({length or 'n'},)"
-
-
-def _numbers(length=None, nullable=False):
-    def test(v, o):
-        if v is None:
-            return nullable
-        ok = isinstance(v, list) and all(_is_real(x) for x in v)
-        return ok and (length is None or len(v) == getattr(o, length))
-
-    return test, f"a list of {length or 'any number of'} numbers"
 
 
 def _features(v, o):
-    if o._fitted_on_2d:  # (n, T) arrays: one channel, T features
-        return _is_int(v, 1) and o.n_channels_in_ == 1
-    return _is_int(v, 1) and v == o.n_channels_in_
-
-
-def _classes(v, o):
-    length = "n_outputs_" if o._multilabel else None
-    return _array("biufUO", length)[0](v, o)
-
-
-def _categorical(v, o):
-    channels = o.n_channels_in_
-    return isinstance(v, tuple) and all(_is_int(j, 0) and j < channels for j in v)
-
-
-def _categories(v, o):
-    arrays = isinstance(v, list) and len(v) == len(o._categorical_)
-    return arrays and all(isinstance(c, np.ndarray) and c.ndim == 1 for c in v)
+    """n_channels_in_ (one channel for 2D X)"""
+    return v >= 1 and (
+        o.n_channels_in_ == 1 if o._fitted_on_2d else v == o.n_channels_in_
+    )
 
 
 def _architecture(v, o):
-    """The parameters of the fit, each valid; older files record fewer (the
-    others are the saved parameters, or their values before they existed)."""
+    """the fit's parameters, each valid"""
+    # Older files record fewer: the others are the saved parameters (or their
+    # values before they existed).
     names = [n for n in ARCHITECTURE if n in o._parameter_constraints]
-    if not isinstance(v, dict) or not set(v) <= set(names):
+    if not set(v) <= set(names):
         return False
     o._architecture = {n: v.get(n, getattr(o, n)) for n in names}
     try:
@@ -477,23 +423,37 @@ def _architecture(v, o):
 
 
 def _conv_filters(v, o):
+    """the convolutions of the fit's conv_filters"""
     chosen = _fit_parameters(o)._conv_filters()
-    allowed = (AUTO_CONV_FILTERS, ()) if chosen == "auto" else (chosen,)
-    return isinstance(v, tuple) and v in allowed
+    return v in ((AUTO_CONV_FILTERS, ()) if chosen == "auto" else (chosen,))
 
 
 def _downsample(v, o):
-    """The fit's downsample (unless 'auto'), whole blocks of conv_pool."""
+    """a multiple of conv_pool, the fit's downsample unless 'auto'"""
     fit = _fit_parameters(o)
-    pool = fit._conv_pool(o.conv_filters_)
-    return (
-        _is_int(v, 1) and getattr(fit, "downsample", 1) in (v, "auto") and not v % pool
-    )
+    fixed = getattr(fit, "downsample", 1)  # none: one output per step
+    return fixed in (v, "auto") and v % fit._conv_pool(o.conv_filters_) == 0
+
+
+def _categorical(v, o):
+    """indices of features"""
+    return all(_is_int(j) and 0 <= j < o.n_channels_in_ for j in v)
+
+
+def _categories(v, o):
+    """one array of codes per categorical feature"""
+    arrays = all(isinstance(c, np.ndarray) and c.ndim == 1 for c in v)
+    return arrays and len(v) == len(o._categorical_)
+
+
+def _classes(v, o):
+    """one label per output, or the labels of one output"""
+    return not o._multilabel or len(v) == o.n_outputs_
 
 
 def _filters_before(o):
-    """Before conv_filters='auto', the parameter was the network's own; a
-    file that says 'auto' is newer, and must have recorded its choice."""
+    """Before conv_filters='auto' the parameter was the network's own; a file
+    that says 'auto' is newer, and must have recorded its choice."""
     fit = _fit_parameters(o)
     if "auto" in (o.conv_filters, fit.conv_filters):
         return _REQUIRED
@@ -501,65 +461,65 @@ def _filters_before(o):
 
 
 def _per_sequence_before(o):
-    """0.2's scaling was global (per_sequence False); the first per_sequence
-    was a bool. A file saying 'auto' must have recorded its choice."""
+    """0.2 scaled globally (per_sequence=False); the first per_sequence was a
+    bool. A file that says 'auto' must have recorded its choice."""
     by_sequence = o.per_sequence
     return o._read_mask() & by_sequence if isinstance(by_sequence, bool) else _REQUIRED
 
 
-_RNNS = (
-    "RNNRegressor",
-    "RNNClassifier",
-    "RNNTimestepRegressor",
-    "RNNTimestepClassifier",
-)
-_REG, _CLF = ("RNNRegressor", "RNNTimestepRegressor"), _RNNS[1::2]
+_RNNS = ("RNNRegressor", "RNNClassifier")
+_RNNS += ("RNNTimestepRegressor", "RNNTimestepClassifier")
+_REG, _CLF = _RNNS[0::2], _RNNS[1::2]
 _PAD, _IMP, _SCALE = ("SequencePadder",), ("SequenceImputer",), ("SequenceScaler",)
-_OUT, _TIME = ("SequenceOutlierFilter",), ("TimeFeatures",)
-_ALL = _RNNS + _PAD + _IMP + _SCALE + _OUT + _TIME
-_REQUIRED, _OPTIONAL = "required", "optional"
-_C, _BOOL = "n_channels_in_", _of(bool, "a bool")
-_NUMBER = (lambda v, o: v is None or _is_real(v)), "a number"
+_OUT, _ALL = ("SequenceOutlierFilter",), _RNNS + _PAD + _IMP + _SCALE
+_ALL += ("SequenceOutlierFilter", "TimeFeatures")
+_REQUIRED, _OPTIONAL, _C = "required", "optional", "n_channels_in_"
 # Every fitted attribute that save writes and load reads, in the order load
-# checks them (a rule reads the attributes above it): (name, the classes that
-# have it, rule, its value in a file saved before it existed: _REQUIRED where
-# every file has it, _OPTIONAL where only some fits set it, else a function of
-# the object loaded so far).
+# checks them: (name, the classes that have it, its kind, its shape, its value
+# in a file saved before it existed). A kind is a name of _KINDS or, otherwise,
+# the dtype kinds of a 1-D array of at least one item; '?': or None. A shape is
+# the least integer, the attribute that holds the length (None: any), or a test
+# that may read the attributes above it. A value before: _REQUIRED where every
+# file has the attribute, _OPTIONAL where only some fits set it, or a function
+# of the object loaded so far.
 SCHEMA = (
-    ("n_channels_in_", _ALL, _int(1), _REQUIRED),
-    ("_fitted_on_2d", _ALL, _BOOL, _REQUIRED),
-    ("n_features_in_", _ALL, (_features, "n_channels_in_, or T of 2D X"), _REQUIRED),
-    ("feature_names_in_", _ALL, _array("OU", "n_features_in_"), _OPTIONAL),
-    ("n_outputs_", _RNNS, _int(1), _REQUIRED),
-    ("_architecture", _RNNS, (_architecture, "the fit's parameters"), _REQUIRED),
+    ("n_channels_in_", _ALL, "integer", 1, _REQUIRED),
+    ("_fitted_on_2d", _ALL, "bool", None, _REQUIRED),
+    ("n_features_in_", _ALL, "integer", _features, _REQUIRED),
+    ("feature_names_in_", _ALL, "OU", "n_features_in_", _OPTIONAL),
+    ("n_outputs_", _RNNS, "integer", 1, _REQUIRED),
+    ("_architecture", _RNNS, "dict", _architecture, _REQUIRED),
     # Before 0.3 a downsampling front-end's first convolution read the input
     # at its stride, where it now reads block means.
-    ("_front_end_pools", _RNNS, _BOOL, lambda o: False),
-    ("conv_filters_", _RNNS, (_conv_filters, "the fit's choice"), _filters_before),
-    ("downsample_", _RNNS, (_downsample, "a multiple of conv_pool"), _REQUIRED),
-    ("n_iter_", _RNNS, _int(0), _REQUIRED),
-    ("loss_curve_", _RNNS, _numbers("n_iter_"), _REQUIRED),
-    ("_rng", _RNNS, _of(np.random.Generator, "a generator"), _REQUIRED),
+    ("_front_end_pools", _RNNS, "bool", None, lambda o: False),
+    ("conv_filters_", _RNNS, "tuple", _conv_filters, _filters_before),
+    ("downsample_", _RNNS, "integer", _downsample, _REQUIRED),
+    ("n_iter_", _RNNS, "integer", 0, _REQUIRED),
+    ("loss_curve_", _RNNS, "numbers", "n_iter_", _REQUIRED),
+    ("_rng", _RNNS, "generator", None, _REQUIRED),
     # Categorical features came with the per-step estimators (0.2).
-    ("_categorical_", _RNNS, (_categorical, "feature indices"), lambda o: ()),
-    ("is_categorical_", _RNNS, _array("b", _C, True), lambda o: None),
-    ("categories_", _RNNS, (_categories, "arrays of codes"), _OPTIONAL),
-    ("validation_scores_", _RNNS, _numbers(nullable=True), _OPTIONAL),
-    ("best_validation_score_", _RNNS, _NUMBER, _OPTIONAL),
-    ("_y_1d", _REG, _BOOL, _REQUIRED),
-    ("_y_mean", _REG, _array("f", "n_outputs_"), _REQUIRED),
-    ("_y_scale", _REG, _array("f", "n_outputs_"), _REQUIRED),
-    ("_multilabel", _CLF, _BOOL, _REQUIRED),
-    ("classes_", _CLF, (_classes, "an array of labels"), _REQUIRED),
-    ("maxlen_", _PAD, _int(1), _REQUIRED),
-    ("statistics_", _IMP, _array("f", _C), _REQUIRED),
-    ("center_", _SCALE, _array("f", _C), _REQUIRED),
-    ("scale_", _SCALE, _array("f", _C), _REQUIRED),
-    ("per_sequence_", _SCALE, _array("b", _C), _per_sequence_before),
-    ("lower_", _OUT, _array("f", _C, True), _REQUIRED),
-    ("upper_", _OUT, _array("f", _C, True), _REQUIRED),
-    ("n_outliers_", _OUT, _array("iu", _C), _REQUIRED),
+    ("_categorical_", _RNNS, "tuple", _categorical, lambda o: ()),
+    ("is_categorical_", _RNNS, "b?", _C, lambda o: None),
+    ("categories_", _RNNS, "list", _categories, _OPTIONAL),
+    ("validation_scores_", _RNNS, "numbers?", None, _OPTIONAL),
+    ("best_validation_score_", _RNNS, "number?", None, _OPTIONAL),
+    ("_y_1d", _REG, "bool", None, _REQUIRED),
+    ("_y_mean", _REG, "f", "n_outputs_", _REQUIRED),
+    ("_y_scale", _REG, "f", "n_outputs_", _REQUIRED),
+    ("_multilabel", _CLF, "bool", None, _REQUIRED),
+    ("classes_", _CLF, "biufUO", _classes, _REQUIRED),
+    ("maxlen_", _PAD, "integer", 1, _REQUIRED),
+    ("statistics_", _IMP, "f", _C, _REQUIRED),
+    ("center_", _SCALE, "f", _C, _REQUIRED),
+    ("scale_", _SCALE, "f", _C, _REQUIRED),
+    ("per_sequence_", _SCALE, "b", _C, _per_sequence_before),
+    ("lower_", _OUT, "f?", _C, _REQUIRED),
+    ("upper_", _OUT, "f?", _C, _REQUIRED),
+    ("n_outliers_", _OUT, "iu", _C, _REQUIRED),
 )
+_KINDS = {"integer": Integral, "number": Real, "bool": bool, "numbers": list}
+_KINDS |= {"list": list, "tuple": tuple, "dict": dict}
+_KINDS |= {"generator": np.random.Generator}
 
 
 def _fitted_names(name):
@@ -567,10 +527,10 @@ def _fitted_names(name):
 
 
 def check_fitted_schema(obj):
-    """Refuse fitted attributes of the wrong type, dimensions or shape; give
-    those a file saved before they existed lacks their value from then."""
+    """Refuse fitted attributes of the wrong kind or shape; give those that a
+    file saved before they existed lacks their value from then."""
     name = type(obj).__name__
-    for key, _, (test, what), before in (row for row in SCHEMA if name in row[1]):
+    for key, _, kind, shape, before in (row for row in SCHEMA if name in row[1]):
         if key not in vars(obj):
             value = before(obj) if callable(before) else before
             if value is _OPTIONAL:
@@ -579,11 +539,46 @@ def check_fitted_schema(obj):
                 _check_keys({}, {key})  # names the missing attribute
             setattr(obj, key, value)
         value = getattr(obj, key)
-        if not test(value, obj):
+        if not _valid(value, kind, shape, obj):
             raise ValueError(
-                f"Invalid fitted attribute {key} in the file: expected {what}, got "
-                f"{type(value).__name__}."
+                f"Invalid fitted attribute {key} in the file: expected "
+                f"{_what(kind, shape)}, got {type(value).__name__}."
             )
+
+
+def _valid(value, kind, shape, obj):
+    """Whether ``value`` is of a SCHEMA row's kind and shape."""
+    kind, nullable = kind.rstrip("?"), kind.endswith("?")
+    if value is None:
+        return nullable
+    if kind not in _KINDS:  # an array
+        ok = isinstance(value, np.ndarray) and value.dtype.kind in kind
+        ok = ok and value.ndim == 1 and len(value) >= 1
+    else:  # bools are not numbers
+        ok = isinstance(value, _KINDS[kind])
+        ok = ok and isinstance(value, bool) == (kind == "bool")
+        numbers = kind != "numbers" or all(
+            _valid(v, "number", None, obj) for v in value
+        )
+        ok = ok and numbers
+    if not ok or shape is None:
+        return ok
+    if callable(shape):
+        return shape(value, obj)
+    return value >= shape if kind == "integer" else len(value) == getattr(obj, shape)
+
+
+def _what(kind, shape):
+    if callable(shape):
+        return shape.__doc__
+    what = kind if kind.rstrip("?") in _KINDS else f"an array of dtype kind {kind}"
+    if shape is None:
+        return what
+    return f"{what} >= {shape}" if kind == "integer" else f"{what} of length {shape}"
+
+
+def _is_int(value):
+    return isinstance(value, Integral) and not isinstance(value, bool)
 
 
 def _fit_parameters(est):
