@@ -350,12 +350,17 @@ def test_an_edited_architecture_is_refused_before_a_network_is_built(monkeypatch
     monkeypatch.setattr(RNNRegressor, "_build_net", build)
     # 3000 units: a network of +103 MB for a file of 4 KB, and shapes no
     # tensor of the file has.
-    with pytest.raises(ValueError, match="Tensor '.*' has shape .* needs .*3000"):
+    with pytest.raises(
+        ValueError, match="Tensor '.*' has shape .*; the model of these param"
+    ):
         load(_tamper(payload, document=_edit_architecture("hidden_size", 3000)))
     for name, value, match in [
         ("hidden_size", -3, "_architecture: The 'hidden_size' parameter"),
         ("max_iter", 10**9, "Invalid fitted attribute _architecture"),
-        ("n_estimators", 50, "missing \\['members.0.encoder"),
+        ("n_estimators", 2, "missing \\['members.0.encoder"),
+        # A million members or layers (a minute per 2,000 on the meta device).
+        ("n_estimators", 10**6, "tensors for 1000000 network"),
+        ("num_layers", 10**6, "tensors for 1 network"),
     ]:
         with pytest.raises(ValueError, match=match):
             load(_tamper(payload, document=_edit_architecture(name, value)))

@@ -745,6 +745,14 @@ def _check_tensors(fit, conv_filters, module_state, slots):
     """Compare the file's weights and Adam moments with the network of the
     fit's parameters, built on the meta device: shapes without memory, so
     that a file cannot make load build a network larger than its tensors."""
+    # Each member holds a tensor at least per layer, convolution, embedding
+    # and head: the file's count of tensors bounds the modules built here.
+    parts = fit.num_layers + len(conv_filters) + len(fit._categorical_) + 1
+    if fit.n_estimators * parts > len(module_state):
+        raise ValueError(
+            f"The file's weights do not fit its model: {len(module_state)} tensors "
+            f"for {fit.n_estimators} network(s) of {parts} layers or more."
+        )
     with torch.device("meta"):
         module = fit._new_module(conv_filters)
     _compare(module_state, module.state_dict(), every=True)
