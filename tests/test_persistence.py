@@ -32,7 +32,7 @@ from sklearn_rnn import (
     load,
     save,
 )
-from sklearn_rnn._fitted import _persistence
+from sklearn_rnn._fitted import _persistence, _schema
 
 
 def _round_trip(obj):
@@ -552,7 +552,7 @@ def test_a_parameter_missing_from_a_file_takes_its_value_before_it_existed():
     with pytest.warns(UserWarning, match="saved by an older version") as record:
         loaded = load(_tamper(payload, document=older))
     assert all(name in str(record[0].message) for name in added)
-    before = {k: v for k, v, _ in _persistence.ADDED_PARAMETERS}
+    before = {k: v for k, v, _ in _schema.ADDED_PARAMETERS}
     assert loaded.get_params()["conv_norm"] is None
     assert {k: loaded.get_params()[k] for k in added} == {k: before[k] for k in added}
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))

@@ -11,20 +11,18 @@ class, extra or missing keys, wrong shapes or dtypes, a truncated zip) is a
 read: the zip holds exactly the two members, each inflating to at most
 ``MAX_INFLATION`` times its compressed size (``model.json`` to at most
 ``MAX_JSON_BYTES``), arrays stored in the JSON come from an allowlist of dtypes
-with a bounded item size, and two tables state the rest: ``ADDED_PARAMETERS``,
+with a bounded item size, and the two tables of ``_schema.py`` state the rest:
 the value a parameter had before it existed (a file saved by an older version
-loads as that version behaved), and ``SCHEMA``, what each fitted attribute
-must be. A network is compared with the file's tensors on the meta device,
-before anything is allocated for it.
+loads as that version behaved), and what each fitted attribute must be. A
+network is compared with the file's tensors on the meta device, before
+anything is allocated for it.
 """
 
-import copy
 import json
 import os
 import tempfile
 import warnings
 import zipfile
-from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -33,7 +31,7 @@ from safetensors.torch import save as save_tensors
 from sklearn.pipeline import Pipeline
 from skorch.history import History
 
-from .._estimators._base import ARCHITECTURE, AUTO_CONV_FILTERS, BaseRNN
+from .._estimators._base import BaseRNN
 from .._estimators._classifier import RNNClassifier
 from .._estimators._regressor import RNNRegressor
 from .._estimators._timestep import RNNTimestepClassifier, RNNTimestepRegressor
@@ -44,6 +42,12 @@ from ..preprocessing import (
     SequencePadder,
     SequenceScaler,
     TimeFeatures,
+)
+from ._schema import (
+    BEFORE,
+    check_fitted_schema,
+    fit_parameters,
+    fitted_names,
 )
 from ._stream import SequenceStream
 
@@ -77,31 +81,6 @@ CLASSES = {
         SequenceStream,
     )
 }
-
-# Every parameter added since the first file format (0.2.0.dev0, 4c2935e),
-# with the value that reproduces how a model behaved before it existed: a
-# file without it loads with that value, not today's default. Every other
-# parameter is in every file of its class (defaults that changed later, such
-# as batch_size 32 -> 'auto' or early_stopping False -> 'auto', are saved).
-ADDED_PARAMETERS = (
-    # (parameter, its value before it existed, the version that added it)
-    ("loss", "squared_error", "0.2"),  # regressors
-    ("quantile", None, "0.2"),  # regressors
-    ("categorical_features", None, "0.2"),
-    ("embedding_dim", "auto", "0.2"),  # read only with categorical_features
-    ("n_threads", "auto", "0.2"),  # torch's threads: no result depends on them
-    ("weight_init", "torch", "0.3"),
-    ("conv_layout", "serial", "0.3"),
-    ("highway", 0, "0.3"),
-    ("conv_norm", None, "0.3"),
-    ("n_estimators", 1, "0.3"),
-    ("conv_pool", 1, "0.3"),  # RNNRegressor, RNNClassifier
-    ("average_decay", 0.0, "0.3"),
-    ("features", None, "0.3"),  # SequenceScaler, SequenceImputer: all of them
-    ("per_sequence", False, "0.3"),  # SequenceScaler
-    ("since_observed", False, "0.3"),  # TimeFeatures
-)
-_BEFORE = {name: value for name, value, _ in ADDED_PARAMETERS}
 
 
 def save(obj, file):
@@ -180,13 +159,14 @@ def load(file):
         For anything but a file :func:`save` wrote: another format, a
         truncated or altered file, a member that inflates to more than
         ``MAX_INFLATION`` (16) times its compressed size plus 1 MiB, or
-        ``model.json`` over ``MAX_JSON_BYTES`` (64 MiB). What ``load``
-        holds is thus bounded by the file's size: about 16 times it for the
-        members, the network they fit (weights and Adam moments, checked
-        against its parameters before it is built) and a copy of each.
-        A file saved by an older version loads as that version behaved:
-        a parameter it lacks takes the value it had before it existed
-        (``ADDED_PARAMETERS``), with a ``UserWarning``.
+        ``model.json`` over ``MAX_JSON_BYTES`` (64 MiB). What ``load`` holds
+        is thus bounded by the file's size: the members, 16 times it at most
+        (weights deflate about 1.1 to 1), then the tensors read from them and
+        the network they fit, as large again each (its weights and Adam
+        moments are compared with the file's tensors before it is built).
+        A file saved by an older version loads as that version behaved: a
+        parameter added since takes the value it had before it existed (e.g.
+        ``conv_norm=None``, not today's ``'batch'``), with a ``UserWarning``.
     """
     try:
         with zipfile.ZipFile(file) as zf:
@@ -210,12 +190,13 @@ def _read_member(zf, name, ceiling):
         raise ValueError(f"it holds {names}, not each of {sorted(_MEMBERS)} once")
     info = zf.getinfo(name)
     limit = max(_SLACK, MAX_INFLATION * info.compress_size)
-    limit = limit if ceiling is None else min(limit, ceiling)
+    limit = min(limit, ceiling or limit)
     if info.file_size > limit:
+        at_most = f", and at most {ceiling}" if ceiling else ""
         raise ValueError(
             f"{name} declares {info.file_size} bytes, over the limit of {limit} "
             f"({MAX_INFLATION} times its {info.compress_size} compressed bytes "
-            f"plus {_SLACK}, at most {ceiling})"
+            f"plus {_SLACK}{at_most})"
         )
     with zf.open(name) as member:
         return member.read(limit + 1)
@@ -281,7 +262,7 @@ def _encode_object(obj, prefix, tensors):
     if isinstance(params.get("device"), torch.device):
         params["device"] = str(params["device"])
     entry = {"class": name, "params": {k: _encode(v) for k, v in params.items()}}
-    fitted = [k for k in vars(obj) if k in _fitted_names(name)]
+    fitted = [k for k in vars(obj) if k in fitted_names(name)]
     if fitted:
         entry["fitted"] = {
             k: _encode(getattr(obj, k), f"{prefix}.{k}", tensors) for k in fitted
@@ -397,196 +378,6 @@ def _plain(value):
     return value
 
 
-# -- what a fitted attribute must be ----------------------------------------------
-
-
-def _features(v, o):
-    """n_channels_in_ (one channel for 2D X)"""
-    return v >= 1 and (
-        o.n_channels_in_ == 1 if o._fitted_on_2d else v == o.n_channels_in_
-    )
-
-
-def _architecture(v, o):
-    """the fit's parameters, each valid"""
-    # Older files record fewer: the others are the saved parameters (or their
-    # values before they existed).
-    names = [n for n in ARCHITECTURE if n in o._parameter_constraints]
-    if not set(v) <= set(names):
-        return False
-    o._architecture = {n: v.get(n, getattr(o, n)) for n in names}
-    try:
-        _fit_parameters(o)._validate_params()
-    except ValueError as exc:
-        raise ValueError(f"Invalid fitted attribute _architecture: {exc}") from None
-    return True
-
-
-def _conv_filters(v, o):
-    """the convolutions of the fit's conv_filters"""
-    chosen = _fit_parameters(o)._conv_filters()
-    return v in ((AUTO_CONV_FILTERS, ()) if chosen == "auto" else (chosen,))
-
-
-def _downsample(v, o):
-    """a multiple of conv_pool, the fit's downsample unless 'auto'"""
-    fit = _fit_parameters(o)
-    fixed = getattr(fit, "downsample", 1)  # none: one output per step
-    return fixed in (v, "auto") and v % fit._conv_pool(o.conv_filters_) == 0
-
-
-def _categorical(v, o):
-    """indices of features"""
-    return all(_is_int(j) and 0 <= j < o.n_channels_in_ for j in v)
-
-
-def _categories(v, o):
-    """one array of codes per categorical feature"""
-    arrays = all(isinstance(c, np.ndarray) and c.ndim == 1 for c in v)
-    return arrays and len(v) == len(o._categorical_)
-
-
-def _classes(v, o):
-    """one label per output, or the labels of one output"""
-    return not o._multilabel or len(v) == o.n_outputs_
-
-
-def _filters_before(o):
-    """Before conv_filters='auto' the parameter was the network's own; a file
-    that says 'auto' is newer, and must have recorded its choice."""
-    fit = _fit_parameters(o)
-    if "auto" in (o.conv_filters, fit.conv_filters):
-        return _REQUIRED
-    return fit._conv_filters()
-
-
-def _per_sequence_before(o):
-    """0.2 scaled globally (per_sequence=False); the first per_sequence was a
-    bool. A file that says 'auto' must have recorded its choice."""
-    by_sequence = o.per_sequence
-    return o._read_mask() & by_sequence if isinstance(by_sequence, bool) else _REQUIRED
-
-
-_RNNS = ("RNNRegressor", "RNNClassifier")
-_RNNS += ("RNNTimestepRegressor", "RNNTimestepClassifier")
-_REG, _CLF = _RNNS[0::2], _RNNS[1::2]
-_PAD, _IMP, _SCALE = ("SequencePadder",), ("SequenceImputer",), ("SequenceScaler",)
-_OUT, _ALL = ("SequenceOutlierFilter",), _RNNS + _PAD + _IMP + _SCALE
-_ALL += ("SequenceOutlierFilter", "TimeFeatures")
-_REQUIRED, _OPTIONAL, _C = "required", "optional", "n_channels_in_"
-# Every fitted attribute that save writes and load reads, in the order load
-# checks them: (name, the classes that have it, its kind, its shape, its value
-# in a file saved before it existed). A kind is a name of _KINDS or, otherwise,
-# the dtype kinds of a 1-D array of at least one item; '?': or None. A shape is
-# the least integer, the attribute that holds the length (None: any), or a test
-# that may read the attributes above it. A value before: _REQUIRED where every
-# file has the attribute, _OPTIONAL where only some fits set it, or a function
-# of the object loaded so far.
-SCHEMA = (
-    ("n_channels_in_", _ALL, "integer", 1, _REQUIRED),
-    ("_fitted_on_2d", _ALL, "bool", None, _REQUIRED),
-    ("n_features_in_", _ALL, "integer", _features, _REQUIRED),
-    ("feature_names_in_", _ALL, "OU", "n_features_in_", _OPTIONAL),
-    ("n_outputs_", _RNNS, "integer", 1, _REQUIRED),
-    ("_architecture", _RNNS, "dict", _architecture, _REQUIRED),
-    # Before 0.3 a downsampling front-end's first convolution read the input
-    # at its stride, where it now reads block means.
-    ("_front_end_pools", _RNNS, "bool", None, lambda o: False),
-    ("conv_filters_", _RNNS, "tuple", _conv_filters, _filters_before),
-    ("downsample_", _RNNS, "integer", _downsample, _REQUIRED),
-    ("n_iter_", _RNNS, "integer", 0, _REQUIRED),
-    ("loss_curve_", _RNNS, "numbers", "n_iter_", _REQUIRED),
-    ("_rng", _RNNS, "generator", None, _REQUIRED),
-    # Categorical features came with the per-step estimators (0.2).
-    ("_categorical_", _RNNS, "tuple", _categorical, lambda o: ()),
-    ("is_categorical_", _RNNS, "b?", _C, lambda o: None),
-    ("categories_", _RNNS, "list", _categories, _OPTIONAL),
-    ("validation_scores_", _RNNS, "numbers?", None, _OPTIONAL),
-    ("best_validation_score_", _RNNS, "number?", None, _OPTIONAL),
-    ("_y_1d", _REG, "bool", None, _REQUIRED),
-    ("_y_mean", _REG, "f", "n_outputs_", _REQUIRED),
-    ("_y_scale", _REG, "f", "n_outputs_", _REQUIRED),
-    ("_multilabel", _CLF, "bool", None, _REQUIRED),
-    ("classes_", _CLF, "biufUO", _classes, _REQUIRED),
-    ("maxlen_", _PAD, "integer", 1, _REQUIRED),
-    ("statistics_", _IMP, "f", _C, _REQUIRED),
-    ("center_", _SCALE, "f", _C, _REQUIRED),
-    ("scale_", _SCALE, "f", _C, _REQUIRED),
-    ("per_sequence_", _SCALE, "b", _C, _per_sequence_before),
-    ("lower_", _OUT, "f?", _C, _REQUIRED),
-    ("upper_", _OUT, "f?", _C, _REQUIRED),
-    ("n_outliers_", _OUT, "iu", _C, _REQUIRED),
-)
-_KINDS = {"integer": Integral, "number": Real, "bool": bool, "numbers": list}
-_KINDS |= {"list": list, "tuple": tuple, "dict": dict}
-_KINDS |= {"generator": np.random.Generator}
-
-
-def _fitted_names(name):
-    return {row[0] for row in SCHEMA if name in row[1]}
-
-
-def check_fitted_schema(obj):
-    """Refuse fitted attributes of the wrong kind or shape; give those that a
-    file saved before they existed lacks their value from then."""
-    name = type(obj).__name__
-    for key, _, kind, shape, before in (row for row in SCHEMA if name in row[1]):
-        if key not in vars(obj):
-            value = before(obj) if callable(before) else before
-            if value is _OPTIONAL:
-                continue
-            if value is _REQUIRED:
-                _check_keys({}, {key})  # names the missing attribute
-            setattr(obj, key, value)
-        value = getattr(obj, key)
-        if not _valid(value, kind, shape, obj):
-            raise ValueError(
-                f"Invalid fitted attribute {key} in the file: expected "
-                f"{_what(kind, shape)}, got {type(value).__name__}."
-            )
-
-
-def _valid(value, kind, shape, obj):
-    """Whether ``value`` is of a SCHEMA row's kind and shape."""
-    kind, nullable = kind.rstrip("?"), kind.endswith("?")
-    if value is None:
-        return nullable
-    if kind not in _KINDS:  # an array
-        ok = isinstance(value, np.ndarray) and value.dtype.kind in kind
-        ok = ok and value.ndim == 1 and len(value) >= 1
-    else:  # bools are not numbers
-        ok = isinstance(value, _KINDS[kind])
-        ok = ok and isinstance(value, bool) == (kind == "bool")
-        numbers = kind != "numbers" or all(
-            _valid(v, "number", None, obj) for v in value
-        )
-        ok = ok and numbers
-    if not ok or shape is None:
-        return ok
-    if callable(shape):
-        return shape(value, obj)
-    return value >= shape if kind == "integer" else len(value) == getattr(obj, shape)
-
-
-def _what(kind, shape):
-    if callable(shape):
-        return shape.__doc__
-    what = kind if kind.rstrip("?") in _KINDS else f"an array of dtype kind {kind}"
-    if shape is None:
-        return what
-    return f"{what} >= {shape}" if kind == "integer" else f"{what} of length {shape}"
-
-
-def _is_int(value):
-    return isinstance(value, Integral) and not isinstance(value, bool)
-
-
-def _fit_parameters(est):
-    """A copy of ``est`` with the parameters of its fit (they may have been
-    set since)."""
-    return copy.copy(est).set_params(**est._architecture)
-
-
 # -- decoding -------------------------------------------------------------------------
 
 
@@ -621,7 +412,7 @@ def _decode_object(entry, tensors, used):
     obj = CLASSES[name](**_decode_params(name, entry["params"], tensors, used))
     obj._validate_params()
     if "fitted" in entry:
-        _check_keys(entry["fitted"], (), _fitted_names(name))  # extra keys refused
+        _check_keys(entry["fitted"], (), fitted_names(name))  # extra keys refused
         for key, value in entry["fitted"].items():
             setattr(obj, key, _decode(value, tensors, used))
         check_fitted_schema(obj)
@@ -638,7 +429,7 @@ def _decode_params(name, entry, tensors, used):
     names = CLASSES[name]._get_param_names()
     _check_keys(params, (), names)  # extra keys are refused
     missing = [k for k in names if k not in params]
-    unknown = [k for k in missing if k not in _BEFORE]
+    unknown = [k for k in missing if k not in BEFORE]
     if unknown:
         raise ValueError(
             f"The file has no value for the parameters {unknown} of {name}, which "
@@ -648,11 +439,11 @@ def _decode_params(name, entry, tensors, used):
         warnings.warn(
             f"The file has no value for the parameters {missing} of {name} (it "
             "was saved by an older version): they take the values they had "
-            f"before they existed, {[_BEFORE[k] for k in missing]}.",
+            f"before they existed, {[BEFORE[k] for k in missing]}.",
             UserWarning,
             stacklevel=4,
         )
-    return {**{k: _BEFORE[k] for k in missing}, **params}
+    return {**{k: BEFORE[k] for k in missing}, **params}
 
 
 def _decode(value, tensors, used):
@@ -698,7 +489,7 @@ def _json_dtype(text):
 def _restore_net(est, entry, tensors, used):
     _check_keys(entry, {"tensors", "optimizer", "history"})
     prefix = str(entry["tensors"])
-    fit = _fit_parameters(est)  # the network of the fit
+    fit = fit_parameters(est)  # the network of the fit
     module_state = _take(tensors, f"{prefix}.module.", used)
     slots = _take(tensors, f"{prefix}.optimizer.", used)
     _check_tensors(fit, est.conv_filters_, module_state, slots)
