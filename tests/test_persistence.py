@@ -531,12 +531,30 @@ OLD_FILES = Path(__file__).parent / "data" / "0.2"
 def test_a_file_saved_by_0_2_loads_and_predicts_as_0_2_did(name):
     # Written by 0.2 itself (tests/data/make_02_files.py), with what it predicted.
     expected = np.load(OLD_FILES / "predictions.npz", allow_pickle=False)
-    with pytest.warns(UserWarning, match="saved with sklearn-rnn 0.2.0.dev0"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         model = load(OLD_FILES / f"{name}.zip")
+    messages = " ".join(str(w.message) for w in caught)
+    assert "saved with sklearn-rnn 0.2.0.dev0" in messages
+    assert "parameters ['average_decay', 'conv_layout', 'conv_norm'" in messages
     np.testing.assert_array_equal(model.predict(expected["X"]), expected[name])
     if name == "classifier":
         proba = model.predict_proba(expected["X"])
         np.testing.assert_array_equal(proba, expected["classifier_proba"])
+
+
+def test_every_parameter_newer_than_0_2_has_its_value_before_it_existed():
+    # A parameter added without an entry in ADDED_PARAMETERS would make 0.2's
+    # files unloadable (or load them with today's default).
+    before = {k: v for k, v, _ in _schema.ADDED_PARAMETERS}
+    for name in ["regressor_conv", "classifier", "scaler_pipeline"]:
+        with zipfile.ZipFile(OLD_FILES / f"{name}.zip") as zf:
+            root = json.loads(zf.read("model.json"))["root"]
+        for entry in [root] if "params" in root else [e for _, e in root["steps"]]:
+            cls = _persistence.CLASSES[entry["class"]]
+            newer = set(cls._get_param_names()) - set(entry["params"])
+            assert newer <= set(before), (cls.__name__, newer - set(before))
+            cls(**{k: before[k] for k in newer})._validate_params()
 
 
 def test_a_parameter_missing_from_a_file_takes_its_value_before_it_existed():
