@@ -99,7 +99,7 @@ def _filters_before(o):
     that says 'auto' is newer, and must have recorded its choice."""
     fit = fit_parameters(o)
     if "auto" in (o.conv_filters, fit.conv_filters):
-        return REQUIRED
+        return _REQUIRED
     return fit._conv_filters()
 
 
@@ -107,58 +107,58 @@ def _per_sequence_before(o):
     """0.2 scaled globally (per_sequence=False); the first per_sequence was a
     bool. A file that says 'auto' must have recorded its choice."""
     by_sequence = o.per_sequence
-    return o._read_mask() & by_sequence if isinstance(by_sequence, bool) else REQUIRED
+    return o._read_mask() & by_sequence if isinstance(by_sequence, bool) else _REQUIRED
 
 
-_RNNS = ("RNNRegressor", "RNNClassifier", "RNNTimestepRegressor")
-_RNNS += ("RNNTimestepClassifier",)
-_REG, _CLF = _RNNS[0::2], _RNNS[1::2]
+_REG = ("RNNRegressor", "RNNTimestepRegressor")
+_CLF = ("RNNClassifier", "RNNTimestepClassifier")
+_RNNS = _REG + _CLF
 _PAD, _IMP, _SCALE = ("SequencePadder",), ("SequenceImputer",), ("SequenceScaler",)
 _OUT = ("SequenceOutlierFilter",)
 _ALL = _RNNS + _PAD + _IMP + _SCALE + _OUT + ("TimeFeatures",)
-REQUIRED, _OPTIONAL, _C = "required", "optional", "n_channels_in_"
+_REQUIRED, _OPTIONAL, _C = "required", "optional", "n_channels_in_"
 # Every fitted attribute that save writes and load reads, in the order load
 # checks them: (name, the classes that have it, its kind, its shape, its value
 # in a file saved before it existed). A kind is a name of _KINDS or, otherwise,
 # the dtype kinds of a 1-D array of at least one item; '?': or None. A shape is
 # the least integer, the attribute that holds the length (None: any), or a test
-# that may read the attributes above it. A value before: REQUIRED where every
+# that may read the attributes above it. A value before: _REQUIRED where every
 # file has the attribute, _OPTIONAL where only some fits set it, or a function
 # of the object loaded so far.
 SCHEMA = (
-    ("n_channels_in_", _ALL, "integer", 1, REQUIRED),
-    ("_fitted_on_2d", _ALL, "bool", None, REQUIRED),
-    ("n_features_in_", _ALL, "integer", _features, REQUIRED),
+    ("n_channels_in_", _ALL, "integer", 1, _REQUIRED),
+    ("_fitted_on_2d", _ALL, "bool", None, _REQUIRED),
+    ("n_features_in_", _ALL, "integer", _features, _REQUIRED),
     ("feature_names_in_", _ALL, "OU", "n_features_in_", _OPTIONAL),
-    ("n_outputs_", _RNNS, "integer", 1, REQUIRED),
-    ("_architecture", _RNNS, "dict", _architecture, REQUIRED),
+    ("n_outputs_", _RNNS, "integer", 1, _REQUIRED),
+    ("_architecture", _RNNS, "dict", _architecture, _REQUIRED),
     # Before 0.3 a downsampling front-end's first convolution read the input
     # at its stride, where it now reads block means.
     ("_front_end_pools", _RNNS, "bool", None, lambda o: False),
     ("conv_filters_", _RNNS, "tuple", _conv_filters, _filters_before),
-    ("downsample_", _RNNS, "integer", _downsample, REQUIRED),
-    ("n_iter_", _RNNS, "integer", 0, REQUIRED),
-    ("loss_curve_", _RNNS, "numbers", "n_iter_", REQUIRED),
-    ("_rng", _RNNS, "generator", None, REQUIRED),
+    ("downsample_", _RNNS, "integer", _downsample, _REQUIRED),
+    ("n_iter_", _RNNS, "integer", 0, _REQUIRED),
+    ("loss_curve_", _RNNS, "numbers", "n_iter_", _REQUIRED),
+    ("_rng", _RNNS, "generator", None, _REQUIRED),
     # Categorical features came with the per-step estimators (0.2).
     ("_categorical_", _RNNS, "tuple", _categorical, lambda o: ()),
     ("is_categorical_", _RNNS, "b?", _C, lambda o: None),
     ("categories_", _RNNS, "list", _categories, _OPTIONAL),
     ("validation_scores_", _RNNS, "numbers?", None, _OPTIONAL),
     ("best_validation_score_", _RNNS, "number?", None, _OPTIONAL),
-    ("_y_1d", _REG, "bool", None, REQUIRED),
-    ("_y_mean", _REG, "f", "n_outputs_", REQUIRED),
-    ("_y_scale", _REG, "f", "n_outputs_", REQUIRED),
-    ("_multilabel", _CLF, "bool", None, REQUIRED),
-    ("classes_", _CLF, "biufUO", _classes, REQUIRED),
-    ("maxlen_", _PAD, "integer", 1, REQUIRED),
-    ("statistics_", _IMP, "f", _C, REQUIRED),
-    ("center_", _SCALE, "f", _C, REQUIRED),
-    ("scale_", _SCALE, "f", _C, REQUIRED),
+    ("_y_1d", _REG, "bool", None, _REQUIRED),
+    ("_y_mean", _REG, "f", "n_outputs_", _REQUIRED),
+    ("_y_scale", _REG, "f", "n_outputs_", _REQUIRED),
+    ("_multilabel", _CLF, "bool", None, _REQUIRED),
+    ("classes_", _CLF, "biufUO", _classes, _REQUIRED),
+    ("maxlen_", _PAD, "integer", 1, _REQUIRED),
+    ("statistics_", _IMP, "f", _C, _REQUIRED),
+    ("center_", _SCALE, "f", _C, _REQUIRED),
+    ("scale_", _SCALE, "f", _C, _REQUIRED),
     ("per_sequence_", _SCALE, "b", _C, _per_sequence_before),
-    ("lower_", _OUT, "f?", _C, REQUIRED),
-    ("upper_", _OUT, "f?", _C, REQUIRED),
-    ("n_outliers_", _OUT, "iu", _C, REQUIRED),
+    ("lower_", _OUT, "f?", _C, _REQUIRED),
+    ("upper_", _OUT, "f?", _C, _REQUIRED),
+    ("n_outliers_", _OUT, "iu", _C, _REQUIRED),
 )
 _KINDS = {"integer": Integral, "number": Real, "bool": bool, "numbers": list}
 _KINDS |= {"list": list, "tuple": tuple, "dict": dict, "generator": np.random.Generator}
@@ -178,7 +178,7 @@ def check_fitted_schema(obj):
             value = before(obj) if callable(before) else before
             if value is _OPTIONAL:
                 continue
-            if value is REQUIRED:
+            if value is _REQUIRED:
                 raise ValueError(
                     f"Unexpected keys in the file: missing [{key!r}], extra []."
                 )
