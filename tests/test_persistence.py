@@ -406,6 +406,25 @@ def test_a_tensor_member_that_inflates_beyond_the_ratio_is_never_inflated():
         assert peak < 4 * 2**20, peak
 
 
+def test_a_member_that_deflates_beyond_the_ratio_is_saved_stored(monkeypatch):
+    # Many sequences in one state (here fed zeros) deflate beyond any ratio
+    # (3,000 of 64 units: 19 to 1): save stores such a member as it is, so
+    # that load reads every file save writes. The ratio is 4 here, for speed.
+    monkeypatch.setattr(_persistence, "MAX_INFLATION", 4)
+    monkeypatch.setattr(_persistence, "_SLACK", 0)
+    X, y, _ = ragged()
+    stream = SequenceStream(RNNRegressor(**TINY).fit(X, y))
+    stream.update(list(range(200)), [np.zeros((2, 2))] * 200)
+    loaded, payload = _round_trip(stream)
+    np.testing.assert_array_equal(loaded.predict(), stream.predict())
+    with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+        kinds = [info.compress_type for info in zf.infolist()]
+    assert kinds == [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED]
+    _, weights = _round_trip(stream.estimator)  # weights deflate 2 to 1 at most
+    with zipfile.ZipFile(io.BytesIO(weights)) as zf:
+        assert zf.getinfo("tensors.safetensors").compress_type == zipfile.ZIP_DEFLATED
+
+
 def test_a_duplicated_member_is_refused():
     model, _ = _fitted("classifier")
     _, payload = _round_trip(model)

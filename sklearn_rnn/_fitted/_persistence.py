@@ -18,6 +18,7 @@ network is compared with the file's tensors on the meta device, before
 anything is allocated for it.
 """
 
+import io
 import json
 import os
 import tempfile
@@ -134,10 +135,31 @@ def save(obj, file):
         raise
 
 
-def _write_zip(file, text, payload):
+def _write_zip(file, text, payload, stored=()):
+    """The two members, deflated; one that deflates beyond what load accepts
+    (the states of many sequences fed the same steps) is written again,
+    stored as it is, so that load reads every file that save writes."""
+    if not file.seekable():
+        buffer = io.BytesIO()
+        _write_zip(buffer, text, payload)
+        file.write(buffer.getvalue())
+        return
+    start = file.tell()
     with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("model.json", text)
-        zf.writestr("tensors.safetensors", payload)
+        for name, data in (("model.json", text), ("tensors.safetensors", payload)):
+            kind = zipfile.ZIP_STORED if name in stored else zipfile.ZIP_DEFLATED
+            zf.writestr(name, data, kind)
+        infos = zf.infolist()
+    over = [i.filename for i in infos if i.file_size > _inflation_limit(i)]
+    if over and not stored:
+        file.seek(start)
+        file.truncate()
+        _write_zip(file, text, payload, stored=over)
+
+
+def _inflation_limit(info):
+    """The most bytes a zip member of ``info.compress_size`` may inflate to."""
+    return max(_SLACK, MAX_INFLATION * info.compress_size)
 
 
 def load(file):
@@ -189,7 +211,7 @@ def _read_member(zf, name, ceiling):
     if len(names) != len(_MEMBERS) or set(names) != _MEMBERS:
         raise ValueError(f"it holds {names}, not each of {sorted(_MEMBERS)} once")
     info = zf.getinfo(name)
-    limit = max(_SLACK, MAX_INFLATION * info.compress_size)
+    limit = _inflation_limit(info)
     limit = min(limit, ceiling or limit)
     if info.file_size > limit:
         at_most = f", and at most {ceiling}" if ceiling else ""
