@@ -186,6 +186,9 @@ def load(file):
         (weights deflate about 1.1 to 1), then the tensors read from them and
         the network they fit, as large again each (its weights and Adam
         moments are compared with the file's tensors before it is built).
+        :func:`save` stores a member that would deflate more (the states of
+        many sequences fed the same steps), so that every file it writes
+        loads.
         A file saved by an older version loads as that version behaved: a
         parameter added since takes the value it had before it existed (e.g.
         ``conv_norm=None``, not today's ``'batch'``), with a ``UserWarning``.
