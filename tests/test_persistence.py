@@ -3,8 +3,10 @@
 import io
 import json
 import pickle
+import tracemalloc
 import warnings
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,7 +32,7 @@ from sklearn_rnn import (
     load,
     save,
 )
-from sklearn_rnn._fitted import _persistence
+from sklearn_rnn._fitted import _persistence, _schema
 
 
 def _round_trip(obj):
@@ -327,6 +329,102 @@ def test_an_oversized_member_is_refused_before_it_is_read():
         load(io.BytesIO(out.getvalue()))
 
 
+def _edit_architecture(name, value):
+    def change(doc):
+        pairs = doc["root"]["fitted"]["_architecture"]["dict"]
+        for pair in pairs:
+            pair[1] = value if pair[0] == name else pair[1]
+        if name not in [k for k, _ in pairs]:
+            pairs.append([name, value])
+
+    return change
+
+
+def test_an_edited_architecture_is_refused_before_a_network_is_built(monkeypatch):
+    model, _ = _fitted("regressor")
+    _, payload = _round_trip(model)
+
+    def build(*args, **kwargs):
+        raise AssertionError("load built a network before checking the tensors")
+
+    monkeypatch.setattr(RNNRegressor, "_build_net", build)
+    # 3000 units: a network of +103 MB for a file of 4 KB, and shapes no
+    # tensor of the file has.
+    with pytest.raises(
+        ValueError, match="Tensor '.*' has shape .*; the model of these param"
+    ):
+        load(_tamper(payload, document=_edit_architecture("hidden_size", 3000)))
+    for name, value, match in [
+        ("hidden_size", -3, "_architecture: The 'hidden_size' parameter"),
+        ("max_iter", 10**9, "Invalid fitted attribute _architecture"),
+        ("n_estimators", 2, "missing \\['members.0.encoder"),
+        # A million members or layers (a minute per 2,000 on the meta device).
+        ("n_estimators", 10**6, "tensors for 1000000 network"),
+        ("num_layers", 10**6, "tensors for 1 network"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            load(_tamper(payload, document=_edit_architecture(name, value)))
+
+
+def _zip(text, tensors, declare=None):
+    """A zip of these members; ``declare``: the size it states for the tensors."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("model.json", text)
+        zf.writestr("tensors.safetensors", tensors)
+    data = bytearray(out.getvalue())
+    if declare is not None:  # as the local header and the directory state it
+        for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+            start = data.find(signature)
+            while start >= 0:
+                field = slice(start + offset, start + offset + 4)
+                if int.from_bytes(data[field], "little") == len(tensors):
+                    data[field] = declare.to_bytes(4, "little")
+                start = data.find(signature, start + 1)
+    return io.BytesIO(bytes(data))
+
+
+def test_a_tensor_member_that_inflates_beyond_the_ratio_is_never_inflated():
+    model, _ = _fitted("regressor")
+    _, payload = _round_trip(model)
+    with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+        text = zf.read("model.json")
+    zeros = save_tensors({"0.evil": torch.zeros(2**23)})  # 32 MiB, 33 KB deflated
+    for file, match in [
+        (_zip(text, zeros), "over the limit"),
+        # A zip that understates the size is inflated only as far as it says.
+        (_zip(text, zeros, declare=2**19), "Not a valid sklearn-rnn file: Bad CRC"),
+    ]:
+        assert len(file.getvalue()) < 2**16
+        tracemalloc.start()
+        try:
+            with pytest.raises(ValueError, match=match):
+                load(file)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 4 * 2**20, peak
+
+
+def test_a_member_that_deflates_beyond_the_ratio_is_saved_stored(monkeypatch):
+    # Many sequences in one state (here fed zeros) deflate beyond any ratio
+    # (3,000 of 64 units: 19 to 1): save stores such a member as it is, so
+    # that load reads every file save writes. The ratio is 4 here, for speed.
+    monkeypatch.setattr(_persistence, "MAX_INFLATION", 4)
+    monkeypatch.setattr(_persistence, "_SLACK", 0)
+    X, y, _ = ragged()
+    stream = SequenceStream(RNNRegressor(**TINY).fit(X, y))
+    stream.update(list(range(200)), [np.zeros((2, 2))] * 200)
+    loaded, payload = _round_trip(stream)
+    np.testing.assert_array_equal(loaded.predict(), stream.predict())
+    with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+        kinds = [info.compress_type for info in zf.infolist()]
+    assert kinds == [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED]
+    _, weights = _round_trip(stream.estimator)  # weights deflate 2 to 1 at most
+    with zipfile.ZipFile(io.BytesIO(weights)) as zf:
+        assert zf.getinfo("tensors.safetensors").compress_type == zipfile.ZIP_DEFLATED
+
+
 def test_a_duplicated_member_is_refused():
     model, _ = _fitted("classifier")
     _, payload = _round_trip(model)
@@ -401,7 +499,8 @@ def test_a_pooled_front_end_round_trips_and_a_file_cannot_misstate_its_pooling()
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
     def misstated(doc):  # blocks of 4 steps cannot hold 3 pooled blocks
-        doc["root"]["params"]["conv_pool"] = 3
+        architecture = doc["root"]["fitted"]["_architecture"]["dict"]
+        architecture[[k for k, _ in architecture].index("conv_pool")][1] = 3
 
     with pytest.raises(ValueError, match="downsample_ in the file: expected a mu"):
         load(_tamper(payload, document=misstated))
@@ -444,16 +543,64 @@ def test_a_fixed_downsample_cannot_be_tampered_with():
         load(_tamper(payload, document=_set(["fitted", "downsample_"], 3)))
 
 
-def test_a_file_from_an_older_version_loads_with_defaults_and_a_warning():
-    model, X = _fitted("regressor")
+OLD_FILES = Path(__file__).parent / "data" / "0.2"
+
+
+@pytest.mark.parametrize("name", ["regressor_conv", "classifier", "scaler_pipeline"])
+def test_a_file_saved_by_0_2_loads_and_predicts_as_0_2_did(name):
+    # Written by 0.2 itself (tests/data/make_02_files.py), with what it predicted.
+    expected = np.load(OLD_FILES / "predictions.npz", allow_pickle=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = load(OLD_FILES / f"{name}.zip")
+    messages = " ".join(str(w.message) for w in caught)
+    assert "saved with sklearn-rnn 0.2.0.dev0" in messages
+    assert "parameters ['average_decay', 'conv_layout', 'conv_norm'" in messages
+    np.testing.assert_array_equal(model.predict(expected["X"]), expected[name])
+    if name == "classifier":
+        proba = model.predict_proba(expected["X"])
+        np.testing.assert_array_equal(proba, expected["classifier_proba"])
+
+
+def test_every_parameter_newer_than_0_2_has_its_value_before_it_existed():
+    # A parameter added without an entry in ADDED_PARAMETERS would make 0.2's
+    # files unloadable (or load them with today's default).
+    before = {k: v for k, v, _ in _schema.ADDED_PARAMETERS}
+    for name in ["regressor_conv", "classifier", "scaler_pipeline"]:
+        with zipfile.ZipFile(OLD_FILES / f"{name}.zip") as zf:
+            root = json.loads(zf.read("model.json"))["root"]
+        for entry in [root] if "params" in root else [e for _, e in root["steps"]]:
+            cls = _persistence.CLASSES[entry["class"]]
+            newer = set(cls._get_param_names()) - set(entry["params"])
+            assert newer <= set(before), (cls.__name__, newer - set(before))
+            cls(**{k: before[k] for k in newer})._validate_params()
+
+
+def test_a_parameter_missing_from_a_file_takes_its_value_before_it_existed():
+    X, y, _ = ragged()
+    model = RNNRegressor(conv_filters=(3,), conv_norm=None, **TINY).fit(X, y)
     _, payload = _round_trip(model)
-    older = _tamper(payload, document=lambda d: d["root"]["params"].pop("n_threads"))
-    with pytest.warns(
-        UserWarning, match="no value for the parameters \\['n_threads'\\]"
-    ):
-        loaded = load(older)
-    assert loaded.n_threads == RNNRegressor().n_threads
+    added = {"conv_norm", "conv_pool", "highway", "average_decay", "n_estimators"}
+
+    def older(document):
+        for name in added:
+            document["root"]["params"].pop(name)
+
+    with pytest.warns(UserWarning, match="saved by an older version") as record:
+        loaded = load(_tamper(payload, document=older))
+    assert all(name in str(record[0].message) for name in added)
+    before = {k: v for k, v, _ in _schema.ADDED_PARAMETERS}
+    assert loaded.get_params()["conv_norm"] is None
+    assert {k: loaded.get_params()[k] for k in added} == {k: before[k] for k in added}
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_a_missing_parameter_that_every_file_holds_is_refused():
+    model, _ = _fitted("regressor")
+    _, payload = _round_trip(model)
+    older = _tamper(payload, document=lambda d: d["root"]["params"].pop("hidden_size"))
+    with pytest.raises(ValueError, match="hidden_size.*every file"):
+        load(older)
 
 
 class _RecordArray(Callback):
@@ -488,6 +635,12 @@ def test_a_model_whose_parameters_changed_after_fit_saves_its_fitted_network():
     loaded, _ = _round_trip(model)
     np.testing.assert_array_equal(loaded.predict(X), expected)
     assert loaded.hidden_size == 9  # the parameters as they are now
+    # Parameters that the fitted attributes record: checked against the fit's.
+    X, y, _ = ragged(n=30, low=8, high=20)
+    model = RNNRegressor(conv_filters=(3,), downsample=4, conv_pool=2, **TINY)
+    expected = model.fit(X, y).predict(X)
+    model.set_params(conv_filters=(5, 5), conv_pool=3, downsample="auto")
+    np.testing.assert_array_equal(_round_trip(model)[0].predict(X), expected)
 
 
 def test_a_stream_saves_with_the_state_of_its_live_sequences():

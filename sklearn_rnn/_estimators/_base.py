@@ -644,6 +644,15 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             pool_first=self._front_end_pools,
         )
 
+    def _new_module(self, conv_filters):
+        """The network of one fit: a ``RecurrentNet``, or an ``Ensemble`` of
+        ``n_estimators`` of them (``load`` builds it on the meta device first,
+        to compare a file's tensors with it before allocating anything)."""
+        members = [self._new_network(conv_filters) for _ in range(self.n_estimators)]
+        if len(members) == 1:
+            return members[0]
+        return Ensemble(members, self._ensemble_link)
+
     def _batch_size_for(self, n_sequences):
         """The training batch size of a fit on ``n_sequences`` sequences."""
         if self.batch_size != "auto":
@@ -666,12 +675,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if batch_size is None:
             batch_size = self._batch_size_for(AUTO_EARLY_STOPPING)
         if first:
-            members = [
-                self._new_network(conv_filters) for _ in range(self.n_estimators)
-            ]
-            module = members[0]
-            if len(members) > 1:
-                module = Ensemble(members, self._ensemble_link)
+            module = self._new_module(conv_filters)
             if self.weight_init == "keras":
                 keras_initialise(module)
         else:  # a copy: the fitted model stays as it was until training succeeds

@@ -8,21 +8,22 @@ moments and every numeric array). Loading reads data only: it never unpickles
 and never imports a name read from the file, and every mismatch (unknown
 class, extra or missing keys, wrong shapes or dtypes, a truncated zip) is a
 ``ValueError`` that says what is wrong. What it reads is bounded before it is
-read: the zip holds exactly the two members, ``model.json`` at most
-``MAX_JSON_BYTES`` and the tensors at most ``MAX_TENSOR_BYTES`` (as declared
-in the zip, which ``zipfile`` enforces while inflating), arrays stored in the
-JSON come from an allowlist of dtypes with a bounded item size, and every
-fitted attribute is checked against a schema (type, dimensions, shape
-against ``n_outputs_`` and ``n_channels_in_``).
+read: the zip holds exactly the two members, each inflating to at most
+``MAX_INFLATION`` times its compressed size (``model.json`` to at most
+``MAX_JSON_BYTES``), arrays stored in the JSON come from an allowlist of dtypes
+with a bounded item size, and the two tables of ``_schema.py`` state the rest:
+the value a parameter had before it existed (a file saved by an older version
+loads as that version behaved), and what each fitted attribute must be. A
+network is compared with the file's tensors on the meta device, before
+anything is allocated for it.
 """
 
-import copy
+import io
 import json
 import os
 import tempfile
 import warnings
 import zipfile
-from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -31,7 +32,7 @@ from safetensors.torch import save as save_tensors
 from sklearn.pipeline import Pipeline
 from skorch.history import History
 
-from .._estimators._base import AUTO_CONV_FILTERS, BaseRNN
+from .._estimators._base import BaseRNN
 from .._estimators._classifier import RNNClassifier
 from .._estimators._regressor import RNNRegressor
 from .._estimators._timestep import RNNTimestepClassifier, RNNTimestepRegressor
@@ -43,17 +44,25 @@ from ..preprocessing import (
     SequenceScaler,
     TimeFeatures,
 )
+from ._schema import (
+    BEFORE,
+    check_fitted_schema,
+    fit_parameters,
+    fitted_names,
+)
 from ._stream import SequenceStream
 
 __all__ = ["load", "save"]
 
 FORMAT, FORMAT_VERSION = "sklearn-rnn", 1
 _MEMBERS = {"model.json", "tensors.safetensors"}
-# The largest members load reads (uncompressed): the JSON document holds the
-# parameters, the fitted attributes and the history (a few MB for a long
-# training run), the tensors the weights and the optimizer's moments.
+# How far a member may inflate: its compressed size times MAX_INFLATION, plus
+# _SLACK for the headers of tiny files. Measured: weights and Adam moments
+# deflate 1.07-2.0 to 1, a history of 200 epochs in JSON 5.6 to 1; zeros 1000
+# to 1. The JSON document (parameters, fitted attributes, history: a few MB
+# for a long training run) has a ceiling as well.
+MAX_INFLATION, _SLACK = 16, 2**20
 MAX_JSON_BYTES = 64 * 2**20
-MAX_TENSOR_BYTES = 8 * 2**30
 # Arrays stored in the JSON (labels, feature names): these dtype kinds only,
 # each item at most this wide (a 256-character string).
 _JSON_DTYPES, _MAX_ITEMSIZE = "biufUO", 1024
@@ -72,30 +81,6 @@ CLASSES = {
         Pipeline,
         SequenceStream,
     )
-}
-# Fitted attributes of each class: always there, and there only sometimes.
-_INPUT = {"n_features_in_", "n_channels_in_", "_fitted_on_2d"}
-_RNN = _INPUT | {"n_outputs_", "conv_filters_", "downsample_", "n_iter_"}
-_RNN |= {"loss_curve_", "_rng", "_front_end_pools"}
-_RNN |= {"_architecture", "_categorical_", "is_categorical_"}
-_REGRESSOR = _RNN | {"_y_1d", "_y_mean", "_y_scale"}
-_CLASSIFIER = _RNN | {"classes_", "_multilabel"}
-FITTED = {
-    "RNNRegressor": _REGRESSOR,
-    "RNNClassifier": _CLASSIFIER,
-    "RNNTimestepRegressor": _REGRESSOR,
-    "RNNTimestepClassifier": _CLASSIFIER,
-    "SequencePadder": _INPUT | {"maxlen_"},
-    "SequenceImputer": _INPUT | {"statistics_"},
-    "SequenceScaler": _INPUT | {"center_", "scale_", "per_sequence_"},
-    "SequenceOutlierFilter": _INPUT | {"lower_", "upper_", "n_outliers_"},
-    "TimeFeatures": _INPUT,
-}
-OPTIONAL = {
-    "feature_names_in_",
-    "validation_scores_",
-    "best_validation_score_",
-    "categories_",
 }
 
 
@@ -150,10 +135,31 @@ def save(obj, file):
         raise
 
 
-def _write_zip(file, text, payload):
+def _write_zip(file, text, payload, stored=()):
+    """The two members, deflated; one that deflates beyond what load accepts
+    (the states of many sequences fed the same steps) is written again,
+    stored as it is, so that load reads every file that save writes."""
+    if not file.seekable():
+        buffer = io.BytesIO()
+        _write_zip(buffer, text, payload)
+        file.write(buffer.getvalue())
+        return
+    start = file.tell()
     with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("model.json", text)
-        zf.writestr("tensors.safetensors", payload)
+        for name, data in (("model.json", text), ("tensors.safetensors", payload)):
+            kind = zipfile.ZIP_STORED if name in stored else zipfile.ZIP_DEFLATED
+            zf.writestr(name, data, kind)
+        infos = zf.infolist()
+    over = [i.filename for i in infos if i.file_size > _inflation_limit(i)]
+    if over and not stored:
+        file.seek(start)
+        file.truncate()
+        _write_zip(file, text, payload, stored=over)
+
+
+def _inflation_limit(info):
+    """The most bytes a zip member of ``info.compress_size`` may inflate to."""
+    return max(_SLACK, MAX_INFLATION * info.compress_size)
 
 
 def load(file):
@@ -173,17 +179,24 @@ def load(file):
     ------
     ValueError
         For anything but a file :func:`save` wrote: another format, a
-        truncated or altered file, members larger than ``MAX_JSON_BYTES``
-        (64 MiB) or ``MAX_TENSOR_BYTES`` (8 GiB). A file saved by an older
-        version whose estimator lacked a parameter loads with that
-        parameter's default and a ``UserWarning``.
+        truncated or altered file, a member that inflates to more than
+        ``MAX_INFLATION`` (16) times its compressed size plus 1 MiB, or
+        ``model.json`` over ``MAX_JSON_BYTES`` (64 MiB). What ``load`` holds
+        is thus bounded by the file's size: the members, 16 times it at most
+        (weights deflate about 1.1 to 1), then the tensors read from them and
+        the network they fit, as large again each (its weights and Adam
+        moments are compared with the file's tensors before it is built).
+        :func:`save` stores a member that would deflate more (the states of
+        many sequences fed the same steps), so that every file it writes
+        loads.
+        A file saved by an older version loads as that version behaved: a
+        parameter added since takes the value it had before it existed (e.g.
+        ``conv_norm=None``, not today's ``'batch'``), with a ``UserWarning``.
     """
     try:
         with zipfile.ZipFile(file) as zf:
             document = json.loads(_read_member(zf, "model.json", MAX_JSON_BYTES))
-            tensors = load_tensors(
-                _read_member(zf, "tensors.safetensors", MAX_TENSOR_BYTES)
-            )
+            tensors = load_tensors(_read_member(zf, "tensors.safetensors", None))
     except Exception as exc:  # zipfile's, json's and safetensors' own errors
         raise ValueError(f"Not a valid sklearn-rnn file: {exc}") from None
     try:
@@ -192,15 +205,24 @@ def load(file):
         raise ValueError(f"Not a valid sklearn-rnn file: {exc!r}") from None
 
 
-def _read_member(zf, name, limit):
+def _read_member(zf, name, ceiling):
     """The member ``name`` of a zip that holds exactly ``_MEMBERS``, each once,
-    read only if it declares at most ``limit`` bytes."""
+    read only if it declares at most ``MAX_INFLATION`` times its compressed
+    size plus ``_SLACK`` (and ``ceiling``); ``zipfile`` inflates no more than
+    it declares."""
     names = [info.filename for info in zf.infolist()]
     if len(names) != len(_MEMBERS) or set(names) != _MEMBERS:
         raise ValueError(f"it holds {names}, not each of {sorted(_MEMBERS)} once")
-    size = zf.getinfo(name).file_size
-    if size > limit:
-        raise ValueError(f"{name} declares {size} bytes, over the limit of {limit}")
+    info = zf.getinfo(name)
+    limit = _inflation_limit(info)
+    limit = min(limit, ceiling or limit)
+    if info.file_size > limit:
+        at_most = f", and at most {ceiling}" if ceiling else ""
+        raise ValueError(
+            f"{name} declares {info.file_size} bytes, over the limit of {limit} "
+            f"({MAX_INFLATION} times its {info.compress_size} compressed bytes "
+            f"plus {_SLACK}{at_most})"
+        )
     with zf.open(name) as member:
         return member.read(limit + 1)
 
@@ -265,7 +287,7 @@ def _encode_object(obj, prefix, tensors):
     if isinstance(params.get("device"), torch.device):
         params["device"] = str(params["device"])
     entry = {"class": name, "params": {k: _encode(v) for k, v in params.items()}}
-    fitted = [k for k in vars(obj) if k in FITTED[name] | OPTIONAL]
+    fitted = [k for k in vars(obj) if k in fitted_names(name)]
     if fitted:
         entry["fitted"] = {
             k: _encode(getattr(obj, k), f"{prefix}.{k}", tensors) for k in fitted
@@ -411,28 +433,13 @@ def _decode_object(entry, tensors, used):
             for step, sub in entry["steps"]
         ]
         return Pipeline(steps, verbose=bool(entry["verbose"]))
-    cls = CLASSES[name]
     _check_keys(entry, {"class", "params"}, {"fitted", "net"})
-    params = {k: _decode(v, tensors, used) for k, v in entry["params"].items()}
-    names = cls._get_param_names()
-    _check_keys(params, (), names)  # extra keys are refused
-    missing = sorted(set(names) - set(params))
-    if missing:
-        warnings.warn(
-            f"The file has no value for the parameters {missing} of {name} (it "
-            "was saved by an older version): they take their defaults.",
-            UserWarning,
-            stacklevel=3,
-        )
-    obj = cls(**params)
+    obj = CLASSES[name](**_decode_params(name, entry["params"], tensors, used))
     obj._validate_params()
     if "fitted" in entry:
-        older = _older_fitted(name, entry["fitted"], params)
-        _check_keys(entry["fitted"], FITTED[name] - set(older), OPTIONAL)
+        _check_keys(entry["fitted"], (), fitted_names(name))  # extra keys refused
         for key, value in entry["fitted"].items():
             setattr(obj, key, _decode(value, tensors, used))
-        for key, derive in older.items():
-            setattr(obj, key, derive(obj))
         check_fitted_schema(obj)
         if isinstance(obj, BaseRNN):
             _check_keys(entry, {"class", "params", "fitted", "net"})
@@ -440,26 +447,28 @@ def _decode_object(entry, tensors, used):
     return obj
 
 
-def _older_fitted(name, fitted, params):
-    """The fitted attributes a file of an earlier version lacks, and how to derive
-    each from what it holds."""
-    if name == "SequenceScaler" and "per_sequence_" not in fitted:
-        # per_sequence was first a bool (0.2 had none: its scaling was global);
-        # a file saying 'auto' must have recorded its choice.
-        by_sequence = params.get("per_sequence", False)
-        if isinstance(by_sequence, bool):
-            return {"per_sequence_": lambda obj: obj._read_mask() & by_sequence}
-    older = {}
-    if issubclass(CLASSES[name], BaseRNN):
-        if "_front_end_pools" not in fitted:
-            # Before 0.3 a downsampling front-end's first convolution read the
-            # input at its stride, where it now reads block means.
-            older["_front_end_pools"] = lambda obj: False
-        # Before conv_filters='auto' the parameter was the network's own; a
-        # file saying 'auto' must have recorded its choice.
-        if "conv_filters_" not in fitted and params.get("conv_filters") != "auto":
-            older["conv_filters_"] = lambda obj: obj._conv_filters()
-    return older
+def _decode_params(name, entry, tensors, used):
+    """The parameters of a file; those it lacks take their value from before
+    they existed, as the version that saved it had no other."""
+    params = {k: _decode(v, tensors, used) for k, v in entry.items()}
+    names = CLASSES[name]._get_param_names()
+    _check_keys(params, (), names)  # extra keys are refused
+    missing = [k for k in names if k not in params]
+    unknown = [k for k in missing if k not in BEFORE]
+    if unknown:
+        raise ValueError(
+            f"The file has no value for the parameters {unknown} of {name}, which "
+            "every file of it holds: it was altered."
+        )
+    if missing:
+        warnings.warn(
+            f"The file has no value for the parameters {missing} of {name} (it "
+            "was saved by an older version): they take the values they had "
+            f"before they existed, {[BEFORE[k] for k in missing]}.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return {**{k: BEFORE[k] for k in missing}, **params}
 
 
 def _decode(value, tensors, used):
@@ -488,118 +497,6 @@ def _decode(value, tensors, used):
     raise ValueError(f"Unexpected value in the file: {sorted(value)}.")
 
 
-def check_fitted_schema(obj):
-    """Refuse fitted attributes of the wrong type, dimensions or shape."""
-    a = vars(obj)
-    channels = _integer(a, "n_channels_in_", 1)
-    features = _integer(a, "n_features_in_", 1)
-    _check(a, "_fitted_on_2d", isinstance(a["_fitted_on_2d"], bool), "a bool")
-    if (a["_fitted_on_2d"] and channels != 1) or (
-        not a["_fitted_on_2d"] and features != channels
-    ):
-        raise ValueError("Invalid fitted attribute n_features_in_ in the file.")
-    if "feature_names_in_" in a:
-        _array(a, "feature_names_in_", "OU", (features,))
-    if isinstance(obj, BaseRNN):
-        _check_rnn_schema(obj, a, channels)
-    elif "maxlen_" in a:
-        _integer(a, "maxlen_", 1)
-    else:
-        for key in ("statistics_", "center_", "scale_", "lower_", "upper_"):
-            if key in a and (a[key] is not None or key not in ("lower_", "upper_")):
-                _array(a, key, "f", (channels,))
-        if "n_outliers_" in a:
-            _array(a, "n_outliers_", "iu", (channels,))
-        if "per_sequence_" in a:
-            _array(a, "per_sequence_", "b", (channels,))
-
-
-def _check_rnn_schema(obj, a, channels):
-    outputs = _integer(a, "n_outputs_", 1)
-    chosen = obj._conv_filters()
-    allowed = (AUTO_CONV_FILTERS, ()) if chosen == "auto" else (chosen,)
-    filters = a["conv_filters_"]
-    ok = isinstance(filters, tuple) and filters in allowed
-    _check(a, "conv_filters_", ok, " or ".join(map(str, allowed)))
-    pools = a["_front_end_pools"]
-    _check(a, "_front_end_pools", isinstance(pools, bool), "a bool")
-    downsample = _integer(a, "downsample_", 1)
-    if downsample != getattr(obj, "downsample", 1) != "auto":
-        raise ValueError("Invalid fitted attribute downsample_ in the file.")
-    if downsample % obj._conv_pool(filters):
-        raise ValueError(
-            "Invalid fitted attribute downsample_ in the file: expected a "
-            "multiple of conv_pool."
-        )
-    _numbers(a, "loss_curve_", _integer(a, "n_iter_", 0))
-    _check(a, "_rng", isinstance(a["_rng"], np.random.Generator), "a generator")
-    _check(a, "_architecture", isinstance(a["_architecture"], dict), "a dict")
-    categorical = a["_categorical_"]
-    _check(
-        a,
-        "_categorical_",
-        isinstance(categorical, tuple)
-        and all(isinstance(j, Integral) and 0 <= j < channels for j in categorical),
-        "a tuple of feature indices",
-    )
-    if a["is_categorical_"] is not None:
-        _array(a, "is_categorical_", "b", (channels,))
-    if "categories_" in a:
-        codes = a["categories_"]
-        _check(
-            a,
-            "categories_",
-            isinstance(codes, list)
-            and len(codes) == len(categorical)
-            and all(isinstance(c, np.ndarray) and c.ndim == 1 for c in codes),
-            "one array of codes per categorical feature",
-        )
-    if a.get("validation_scores_") is not None:
-        _numbers(a, "validation_scores_", None)
-    best = a.get("best_validation_score_")
-    _check(a, "best_validation_score_", best is None or _real(best), "a number")
-    if "_y_mean" in a:  # regressors
-        _check(a, "_y_1d", isinstance(a["_y_1d"], bool), "a bool")
-        _array(a, "_y_mean", "f", (outputs,))
-        _array(a, "_y_scale", "f", (outputs,))
-    else:
-        _check(a, "_multilabel", isinstance(a["_multilabel"], bool), "a bool")
-        _array(a, "classes_", "biufUO", (outputs,) if a["_multilabel"] else None)
-
-
-def _check(attributes, key, ok, what):
-    if not ok:
-        raise ValueError(
-            f"Invalid fitted attribute {key} in the file: expected {what}, got "
-            f"{type(attributes[key]).__name__}."
-        )
-
-
-def _real(value):
-    return isinstance(value, Real) and not isinstance(value, bool)
-
-
-def _integer(attributes, key, low):
-    value = attributes[key]
-    ok = isinstance(value, Integral) and not isinstance(value, bool) and value >= low
-    _check(attributes, key, ok, f"an integer >= {low}")
-    return value
-
-
-def _numbers(attributes, key, length):
-    value = attributes[key]
-    ok = isinstance(value, list) and all(_real(v) for v in value)
-    _check(attributes, key, ok and length in (None, len(value)), "a list of numbers")
-
-
-def _array(attributes, key, kinds, shape):
-    value = attributes[key]
-    ok = isinstance(value, np.ndarray) and value.dtype.kind in kinds
-    ok = ok and (value.ndim == 1 and len(value) >= 1 if shape is None else True)
-    ok = ok and (shape is None or value.shape == shape)
-    _check(attributes, key, ok, f"an array of shape {shape or '(n,)'}")
-
-
 def _json_dtype(text):
     try:
         dtype = np.dtype(str(text))
@@ -617,38 +514,16 @@ def _json_dtype(text):
 def _restore_net(est, entry, tensors, used):
     _check_keys(entry, {"tensors", "optimizer", "history"})
     prefix = str(entry["tensors"])
-    try:
-        device = resolve_device(est.device, type(est).__name__)
-    except ValueError:
-        warnings.warn(
-            f"The model was saved for device={est.device!r}, which is not "
-            "available here; it is loaded on the CPU.",
-            UserWarning,
-            stacklevel=4,
-        )
-        device = torch.device("cpu")
-    # The network of the fit, whose parameters may have been set since.
-    builder = copy.copy(est)
-    builder.set_params(**est._architecture)
-    with torch.random.fork_rng():  # building the module draws initial weights
-        net = builder._build_net(
-            device, None, est.conv_filters_, first=True, incremental=False
-        )
+    fit = fit_parameters(est)  # the network of the fit
     module_state = _take(tensors, f"{prefix}.module.", used)
-    expected = net.module_.state_dict()
-    for key, tensor in module_state.items():
-        if key in expected and (
-            tensor.shape != expected[key].shape or tensor.dtype != expected[key].dtype
-        ):
-            raise ValueError(
-                f"Tensor {key!r} has shape {tuple(tensor.shape)} and dtype "
-                f"{tensor.dtype}; the model of these parameters needs "
-                f"{tuple(expected[key].shape)} and {expected[key].dtype}."
-            )
+    slots = _take(tensors, f"{prefix}.optimizer.", used)
+    _check_tensors(fit, est.conv_filters_, module_state, slots)
+    with torch.random.fork_rng():  # building the module draws initial weights
+        net = fit._build_net(
+            _device(est), None, est.conv_filters_, first=True, incremental=False
+        )
     try:
         net.module_.load_state_dict(module_state)
-        optimizer = net.optimizer_.state_dict()
-        slots = _take(tensors, f"{prefix}.optimizer.", used)
         state = {}
         for key, tensor in slots.items():
             index, slot = key.split(".", 1)
@@ -657,7 +532,7 @@ def _restore_net(est, entry, tensors, used):
             {k: _decode(v, tensors, used) for k, v in group.items()}
             for group in entry["optimizer"]
         ]
-        if len(groups) != len(optimizer["param_groups"]):
+        if len(groups) != len(net.optimizer_.state_dict()["param_groups"]):
             raise ValueError("the optimizer's parameter groups do not match")
         net.optimizer_.load_state_dict({"state": state, "param_groups": groups})
     except (RuntimeError, KeyError, TypeError, ValueError) as exc:
@@ -667,6 +542,61 @@ def _restore_net(est, entry, tensors, used):
     net.history = History(entry["history"])
     net.module_.eval()
     est._net = net
+
+
+def _device(est):
+    try:
+        return resolve_device(est.device, type(est).__name__)
+    except ValueError:
+        warnings.warn(
+            f"The model was saved for device={est.device!r}, which is not "
+            "available here; it is loaded on the CPU.",
+            UserWarning,
+            stacklevel=5,
+        )
+        return torch.device("cpu")
+
+
+def _check_tensors(fit, conv_filters, module_state, slots):
+    """Compare the file's weights and Adam moments with the network of the
+    fit's parameters, built on the meta device: shapes without memory, so
+    that a file cannot make load build a network larger than its tensors."""
+    # Each member holds a tensor at least per layer, convolution, embedding
+    # and head: the file's count of tensors bounds the modules built here.
+    parts = fit.num_layers + len(conv_filters) + len(fit._categorical_) + 1
+    if fit.n_estimators * parts > len(module_state):
+        raise ValueError(
+            f"The file's weights do not fit its model: {len(module_state)} tensors "
+            f"for {fit.n_estimators} network(s) of {parts} layers or more."
+        )
+    with torch.device("meta"):
+        module = fit._new_module(conv_filters)
+    _compare(module_state, module.state_dict(), every=True)
+    expected = {}
+    for index, parameter in enumerate(module.parameters()):
+        expected[f"{index}.step"] = torch.zeros((), device="meta")
+        expected[f"{index}.exp_avg"] = expected[f"{index}.exp_avg_sq"] = parameter
+    _compare(slots, expected, every=False)  # a parameter without gradient has none
+    if len(slots) != 3 * len({key.split(".")[0] for key in slots}):
+        raise ValueError("The file's optimizer state lacks some Adam moments.")
+
+
+def _compare(tensors, expected, every):
+    missing = sorted(set(expected) - set(tensors)) if every else []
+    unexpected = sorted(set(tensors) - set(expected))
+    if missing or unexpected:
+        raise ValueError(
+            f"The file's weights do not fit its model: missing {missing}, "
+            f"unexpected {unexpected}."
+        )
+    for key, tensor in tensors.items():
+        like = expected[key]
+        if tensor.shape != like.shape or tensor.dtype != like.dtype:
+            raise ValueError(
+                f"Tensor {key!r} has shape {tuple(tensor.shape)} and dtype "
+                f"{tensor.dtype}; the model of these parameters needs "
+                f"{tuple(like.shape)} and {like.dtype}."
+            )
 
 
 def _take(tensors, prefix, used):
