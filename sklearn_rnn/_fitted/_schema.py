@@ -78,6 +78,17 @@ def _downsample(v, o):
     return fixed in (v, "auto") and v % fit._conv_pool(o.conv_filters_) == 0
 
 
+def _stopping(v, o):
+    """'held_out', 'refit' or 'off'"""
+    return v in ("held_out", "refit", "off")
+
+
+def _stopping_before(o):
+    """Before 0.4 a fit either stopped on a validation split (its scores are
+    recorded) or did not."""
+    return "off" if getattr(o, "validation_scores_", None) is None else "held_out"
+
+
 def _categorical(v, o):
     """indices of features"""
     return all(_valid(j, "integer", 0, o) and j < o.n_channels_in_ for j in v)
@@ -146,6 +157,9 @@ SCHEMA = (
     ("categories_", _RNNS, "list", _categories, _OPTIONAL),
     ("validation_scores_", _RNNS, "numbers?", None, _OPTIONAL),
     ("best_validation_score_", _RNNS, "number?", None, _OPTIONAL),
+    # 0.4: what early_stopping did, and the regressor's shrinkage.
+    ("early_stopping_", _RNNS, "text", _stopping, _stopping_before),
+    ("shrinkage_", ("RNNRegressor",), "f?", "n_outputs_", lambda o: None),
     ("_y_1d", _REG, "bool", None, _REQUIRED),
     ("_y_mean", _REG, "f", "n_outputs_", _REQUIRED),
     ("_y_scale", _REG, "f", "n_outputs_", _REQUIRED),
@@ -161,6 +175,7 @@ SCHEMA = (
     ("n_outliers_", _OUT, "iu", _C, _REQUIRED),
 )
 _KINDS = {"integer": Integral, "number": Real, "bool": bool, "numbers": list}
+_KINDS |= {"text": str}
 _KINDS |= {"list": list, "tuple": tuple, "dict": dict, "generator": np.random.Generator}
 
 
