@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import INVARIANCE_ATOL, TINY, ragged
+from conftest import INVARIANCE_ATOL, TINY, nan_padded, ragged
 
 from sklearn_rnn import (
     RNNClassifier,
@@ -48,16 +48,96 @@ def test_the_window_of_the_events_is_found():
     assert result.importances_mean[1] > 0.3 and np.abs(others).max() < 0.1
 
 
+def _recording_scorer():
+    """A scorer that records each score it gives (the first: the baseline)."""
+    seen = []
+
+    def scorer(estimator, X, y):
+        seen.append(estimator.score(X, y))
+        forms.append([np.shape(x) for x in X] if isinstance(X, list) else X.shape)
+        return seen[-1]
+
+    forms = []
+    return scorer, seen, forms
+
+
 def test_ragged_lists_and_per_step_estimators_keep_their_lengths():
     X, y_reg, _ = ragged(n=20)
     y = [x[:, 0].cumsum() for x in X]
     est = RNNTimestepRegressor(**TINY).fit(X, y)
-    result = sequence_permutation_importance(est, X, y, n_repeats=2, random_state=0)
+    scorer, seen, forms = _recording_scorer()
+    result = sequence_permutation_importance(
+        est, X, y, scoring=scorer, n_repeats=2, random_state=0
+    )
     assert result.importances.shape == (2, 2)
+    assert seen[0] == pytest.approx(est.score(X, y), abs=1e-12)
+    assert all(f == [x.shape for x in X] for f in forms)  # lists of X's lengths
     again = sequence_permutation_importance(est, X, y, n_repeats=2, random_state=0)
     np.testing.assert_array_equal(result.importances, again.importances)
     with pytest.raises(ValueError, match="'by' parameter"):
         sequence_permutation_importance(est, X, y, by="time")
+
+
+def _long_frame(X, columns=("a", "b")):
+    """The sequences of ``X`` as an ``(id, time)`` frame, ids ``s00``, ``s01``..."""
+    import pandas as pd
+
+    index = pd.MultiIndex.from_tuples(
+        [(f"s{i:02d}", t) for i, x in enumerate(X) for t in range(len(x))],
+        names=["id", "time"],
+    )
+    return pd.DataFrame(np.concatenate(X), index=index, columns=list(columns))
+
+
+def _importance_input(form):
+    """``(estimator, X, y)`` fitted on ``X`` in the input form ``form``."""
+    import pandas as pd
+
+    X, y, _ = ragged(n=30, high=9)
+    rng = np.random.RandomState(0)
+    if form == "3d":
+        X, y = rng.normal(size=(30, 6, 2)), rng.normal(size=30)
+    elif form == "2d":
+        X, y = rng.normal(size=(30, 6)), rng.normal(size=30)
+    elif form == "frame":  # an id-indexed y, in another order than X's ids
+        X = _long_frame(X)
+        y = pd.Series(y, index=[f"s{i:02d}" for i in range(30)])
+        est = RNNRegressor(**TINY).fit(X, y)
+        return est, X, y.sample(frac=1.0, random_state=0)
+    if form == "prepadded":  # per-step targets aligned with pre-padded X
+        X = nan_padded(X, 10, pre=True)
+        y = np.where(np.isnan(X[:, :, 0]), 0.0, np.nan_to_num(X[:, :, 0]).cumsum(1))
+        return RNNTimestepRegressor(**TINY).fit(X, y), X, y
+    return RNNRegressor(**TINY).fit(X, y), X, y
+
+
+@pytest.mark.parametrize("form", ["3d", "2d", "ragged", "frame", "prepadded"])
+def test_the_baseline_is_the_estimators_own_score(form):
+    """The unpermuted score is ``estimator.score(X, y)`` whatever the form of
+    ``X``: an id-indexed ``y`` stays aligned with a long frame's sequences,
+    and per-step targets with pre-padded steps."""
+    est, X, y = _importance_input(form)
+    scorer, seen, _ = _recording_scorer()
+    result = sequence_permutation_importance(
+        est, X, y, scoring=scorer, n_repeats=2, random_state=0
+    )
+    assert seen[0] == pytest.approx(est.score(X, y), abs=1e-12)
+    plain = sequence_permutation_importance(est, X, y, n_repeats=2, random_state=0)
+    np.testing.assert_allclose(plain.importances, result.importances, atol=1e-12)
+    # Every permutation keeps the form: each one scores as far from the
+    # baseline as the importances say.
+    np.testing.assert_allclose(
+        seen[0] - np.array(seen[1:]), result.importances.ravel(), atol=1e-12
+    )
+
+
+def test_reordered_frame_columns_are_refused_as_score_refuses_them():
+    est, X, y = _importance_input("frame")
+    swapped = X[["b", "a"]]
+    with pytest.raises(ValueError, match="feature names"):
+        est.score(swapped, y)
+    with pytest.raises(ValueError, match="feature names"):
+        sequence_permutation_importance(est, swapped, y, n_repeats=1)
 
 
 def test_integrated_gradients_add_up_and_find_the_step_that_matters():

@@ -15,7 +15,8 @@ from sklearn.utils._param_validation import (
 
 from .._estimators._classifier import RNNClassifier
 from .._estimators._regressor import RNNRegressor
-from .._input._validation import check_sequences
+from .._input._formats import align_targets, is_long_frame, long_frame_to_list
+from .._input._validation import check_sequences, is_sequence_list
 from ..preprocessing import SequencePadder
 
 __all__ = ["integrated_gradients", "sequence_permutation_importance"]
@@ -64,7 +65,10 @@ def sequence_permutation_importance(
         Sequences in any form of the data contract.
 
     y : array-like or None
-        Targets, as for ``estimator.score``.
+        Targets, as for ``estimator.score``: a pandas ``y`` indexed by the ids
+        of an ``(id, time)`` DataFrame ``X`` is read in the order of ``X``'s
+        sequences, and per-step targets stay with their steps (each permuted
+        copy of ``X`` keeps ``X``'s form, its steps where they were).
 
     by : {'feature', 'step'}, default='feature'
         What is permuted: one feature over all real steps, or every feature
@@ -104,13 +108,17 @@ def sequence_permutation_importance(
     >>> bool(result.importances_mean[0] > 10 * abs(result.importances_mean[1]))
     True
     """
-    # One NaN-padded 3D array (post-padded), whatever the form of X: the
-    # permutations write into copies of it.
-    padder = SequencePadder().fit(X)
-    seqs = check_sequences(padder, padder.transform(X), reset=False, allow_nan=True)
+    # X keeps its own form: every permutation is written back where the
+    # steps were (a long frame's rows, pre-padded steps), so that the scorer
+    # aligns X and y, and checks feature names, as estimator.score does.
+    seqs = check_sequences(SequencePadder(), X, reset=True, allow_nan=True)
     values, lengths, real = seqs.values, seqs.lengths, seqs.mask
+    steps = values[real]  # the real steps, one sequence after the other
+    cell = np.full(real.shape, -1)
+    cell[real] = np.arange(len(steps))  # each real (sequence, step)'s row
+    y = align_targets(X, y)
     scorer = check_scoring(estimator, scoring=scoring)
-    baseline = scorer(estimator, values, y)
+    baseline = scorer(estimator, X, y)
     rng = check_random_state(random_state)
     n_features = values.shape[2]
     if by == "feature":
@@ -120,20 +128,20 @@ def sequence_permutation_importance(
         width = window or max(1, int(np.ceil(lengths.max() / 10)))
         starts = range(0, int(lengths.max()), width)
         windows = [(a, min(a + width, int(lengths.max()))) for a in starts]
-        steps = np.arange(values.shape[1])
+        at = np.arange(values.shape[1])
         groups = [
-            (real & ((steps >= a) & (steps < b))[None, :], list(range(n_features)))
+            (real & ((at >= a) & (at < b))[None, :], list(range(n_features)))
             for a, b in windows
         ]
     importances = np.empty((len(groups), n_repeats))
     for g, (cells, features) in enumerate(groups):
-        rows, columns = np.nonzero(cells)
+        chosen = cell[cells]
         for r in range(n_repeats):
-            permuted = values.copy()
-            order = rng.permutation(len(rows))
-            for j in features:
-                permuted[rows, columns, j] = values[rows[order], columns[order], j]
-            importances[g, r] = baseline - scorer(estimator, permuted, y)
+            permuted = steps.copy()
+            order = rng.permutation(len(chosen))
+            permuted[np.ix_(chosen, features)] = steps[np.ix_(chosen[order], features)]
+            X_permuted = _in_form_of(X, seqs, permuted)
+            importances[g, r] = baseline - scorer(estimator, X_permuted, y)
     result = Bunch(
         importances_mean=importances.mean(axis=1),
         importances_std=importances.std(axis=1),
@@ -142,6 +150,38 @@ def sequence_permutation_importance(
     if windows is not None:
         result.windows = windows
     return result
+
+
+def _in_form_of(X, seqs, steps):
+    """``X`` with its real steps' values replaced by ``steps`` (one row per
+    real step, in the order of ``seqs.values[seqs.mask]``), in ``X``'s own
+    form: an array, a list of sequences or an ``(id, time)`` frame, each step
+    where it was (after any leading padding)."""
+    if is_long_frame(X):
+        frame = X.sort_index(level=[0, 1], sort_remaining=False).copy()
+        sequences, _ = long_frame_to_list(frame)  # in the frame's row order
+        values = np.concatenate(_in_list(sequences, seqs, steps))
+        for j, name in enumerate(frame.columns):
+            frame[name] = values[:, j].astype(frame[name].dtype, copy=False)
+        return frame
+    if is_sequence_list(X):
+        return _in_list(X, seqs, steps)
+    rows, columns = seqs.input_positions()
+    out = np.array(X, dtype=np.float64)
+    out[rows, columns] = steps[:, 0] if out.ndim == 2 else steps
+    if hasattr(X, "columns"):  # a 2D DataFrame of univariate sequences
+        return type(X)(out, index=X.index, columns=X.columns)
+    return out
+
+
+def _in_list(X, seqs, steps):
+    """:func:`_in_form_of` for a list of sequences."""
+    rows, columns = seqs.input_positions()
+    out = [np.array(x, dtype=np.float64) for x in X]
+    for i, x in enumerate(out):
+        mine = rows == i
+        x.reshape(len(x), -1)[columns[mine]] = steps[mine]
+    return out
 
 
 @validate_params(
