@@ -164,6 +164,65 @@ def test_integrated_gradients_add_up_and_find_the_step_that_matters():
     assert shapes == [(len(x), 2) for x in X_list]
 
 
+@pytest.mark.parametrize(
+    "loss, quantile, target",
+    [
+        ("squared_error", None, None),
+        ("poisson", None, None),
+        ("quantile", [0.1, 0.5, 0.9], 0),
+        ("quantile", [0.1, 0.5, 0.9], 1),  # the median
+        ("quantile", [0.1, 0.5, 0.9], 2),
+    ],
+)
+def test_integrated_gradients_add_up_to_the_change_of_the_prediction(
+    loss, quantile, target
+):
+    """Attributions are in the units of the prediction (``normalize_y`` on,
+    a Poisson rate, the chosen quantile's value): they add up to
+    ``predict(X) - predict(zeros)`` in those units, ``target`` indexing
+    predict's last axis."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 5, 2))
+    y = 100 + 50 * X[:, 2, 0]
+    if loss == "poisson":
+        y = np.exp(X[:, 2, 0])
+    params = dict(TINY, max_iter=10)
+    reg = RNNRegressor(loss=loss, quantile=quantile, **params).fit(X, y)
+    attributions = integrated_gradients(reg, X[:6], target=target, n_steps=256)
+    change = reg.predict(X[:6]) - reg.predict(np.zeros((6, 5, 2)))
+    if target is not None:
+        change = change[:, target]
+    assert np.abs(change).max() > 0.05
+    # Up to the path's midpoint rule (max pooling has kinks): 1% of the
+    # largest change, where the raw output's units were off by 45% to 8x.
+    sums = attributions.sum(axis=(1, 2))
+    np.testing.assert_allclose(sums, change, rtol=0, atol=1e-2 * np.abs(change).max())
+
+
+def test_explanations_come_out_the_same_in_blocks_of_rows(monkeypatch):
+    """integrated_gradients and attention_weights run the rows in blocks, as
+    predict does, and a block boundary changes nothing."""
+    from sklearn_rnn._estimators import _base
+
+    X, y, labels = ragged(n=20)
+    reg = RNNRegressor(pooling="attention", **TINY).fit(X, y)
+    clf = RNNClassifier(n_estimators=2, **TINY).fit(X, labels)
+    whole = [
+        integrated_gradients(reg, X, n_steps=4),
+        integrated_gradients(clf, X, n_steps=4),
+        reg.attention_weights(X),
+    ]
+    monkeypatch.setattr(_base, "EXPLAIN_BLOCK_ROWS", 3)
+    blocks = [
+        integrated_gradients(reg, X, n_steps=4),
+        integrated_gradients(clf, X, n_steps=4),
+        reg.attention_weights(X),
+    ]
+    for a, b in zip(whole, blocks):
+        for one, other in zip(a, b):
+            np.testing.assert_allclose(other, one, rtol=1e-6, atol=1e-7)
+
+
 def test_integrated_gradients_of_a_classifier_and_what_is_refused():
     X, _, y = ragged(n=30)
     clf = RNNClassifier(**TINY).fit(X, y)

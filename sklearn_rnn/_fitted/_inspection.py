@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
+from .._estimators._base import row_blocks
 from .._estimators._classifier import RNNClassifier
 from .._estimators._regressor import RNNRegressor
 from .._input._formats import align_targets, is_long_frame, long_frame_to_list
@@ -197,10 +198,16 @@ def integrated_gradients(estimator, X, *, target=None, n_steps=32):
     """Integrated gradients: each step's and feature's share of a prediction.
 
     The attribution of value ``x[t, j]`` is ``x[t, j]`` times the gradient of
-    the network's output with respect to it, averaged along the straight path
-    from an all-zero sequence (the mean of standardised inputs) to ``x``
-    (Sundararajan et al. 2017); a sequence's attributions add up to its output
-    minus the output of the zero sequence, up to the ``n_steps`` of the path.
+    the prediction with respect to it, averaged along the straight path from
+    an all-zero sequence (the mean of standardised inputs) to ``x``
+    (Sundararajan et al. 2017); a sequence's attributions add up to its
+    prediction minus the prediction for the zero sequence, up to the
+    ``n_steps`` of the path. A regressor's prediction is explained in the
+    units of ``y`` (with ``loss='poisson'`` the predicted rate, with several
+    quantiles the chosen quantile's value); a classifier's in logits: the
+    logit of the class (with ``n_estimators > 1``, the log of the members'
+    mean probability of the class; for multilabel targets the logit of the
+    label, with ``n_estimators > 1`` of the members' mean probability).
 
     Parameters
     ----------
@@ -212,10 +219,12 @@ def integrated_gradients(estimator, X, *, target=None, n_steps=32):
         Sequences in any form ``predict`` takes.
 
     target : int or array-like of int, default=None
-        The output explained: for a regressor the index of the target (None:
-        0); for a classifier the index in ``classes_`` (None: each sequence's
-        predicted class), the logit of that class (one logit per label for
-        multilabel targets).
+        The prediction explained, for every sequence or one per sequence: for
+        a regressor the column of ``predict(X)`` (None: 0), with several
+        targets and several quantiles ``predict(X)[:, i, k]`` is ``i *
+        n_quantiles + k`` (``target=1`` of ``quantile=[0.1, 0.5, 0.9]``: the
+        median); for a classifier the index in ``classes_`` (None: each
+        sequence's predicted class; multilabel: the label).
 
     n_steps : int, default=32
         Points of the path (the midpoint rule).
@@ -247,27 +256,50 @@ def integrated_gradients(estimator, X, *, target=None, n_steps=32):
             "pipeline[:-1].transform(X)."
         )
     x, lengths, seqs = estimator._padded_input(X)
-    module = estimator.module_
-    categorical = list(estimator._categorical_)
+    chosen = _explained_columns(estimator, target, len(x))
     moving = torch.ones(x.shape[2], dtype=x.dtype, device=x.device)
-    moving[categorical] = 0.0
-    rows = torch.arange(len(x), device=x.device)
-    chosen = torch.zeros(len(x), dtype=torch.long, device=x.device)
-    if target is not None:
-        chosen = torch.as_tensor(
-            np.broadcast_to(target, len(x)).copy(), device=x.device
+    moving[list(estimator._categorical_)] = 0.0  # categories stay at their codes
+    attributions = torch.zeros_like(x)
+    for rows in row_blocks(len(x)):  # in blocks of rows, as predict runs
+        mine = None if chosen is None else chosen[rows]
+        attributions[rows] = _integrate(
+            estimator, x[rows], lengths[rows], mine, moving, n_steps
         )
-    elif isinstance(estimator, RNNClassifier) and not estimator._multilabel:
-        with torch.no_grad():  # each sequence's predicted class
-            chosen = module(x, lengths).argmax(1)
+    flat = attributions.cpu().numpy()[seqs.mask].astype(np.float64)
+    return seqs.like_input(flat, isinstance(X, list))
+
+
+def _explained_columns(estimator, target, n_rows):
+    """The column of the output map's ``explained`` read for each row; None
+    for each sequence's predicted class."""
+    n_columns = estimator._n_outputs()  # explained keeps the raw output's width
+    if target is None:
+        if isinstance(estimator, RNNClassifier) and not estimator._multilabel:
+            return None
+        target = 0
+    chosen = np.broadcast_to(np.asarray(target), n_rows).astype(np.int64)
+    if chosen.min() < 0 or chosen.max() >= n_columns:
+        raise ValueError(
+            f"target must index the {n_columns} columns of the prediction "
+            f"explained (0 to {n_columns - 1}). Got {target!r} instead."
+        )
+    return torch.from_numpy(chosen.copy())
+
+
+def _integrate(estimator, x, lengths, chosen, moving, n_steps):
+    """The attributions ``(rows, T, d)`` of one block of rows."""
+    module, output_map = estimator.module_, estimator._output_map
+    if chosen is None:  # each sequence's predicted class
+        with torch.no_grad():
+            chosen = output_map.label_index(output_map.predict(module(x, lengths)))
+    chosen = chosen.to(x.device)
+    rows = torch.arange(len(x), device=x.device)
     total = torch.zeros_like(x)
     for k in range(n_steps):
         alpha = (k + 0.5) / n_steps
         point = (x * (alpha * moving + (1 - moving))).requires_grad_(True)
         with torch.enable_grad():
-            output = module(point, lengths)[rows, chosen].sum()
-            (gradient,) = torch.autograd.grad(output, point)
+            explained = output_map.explained(module(point, lengths))
+            (gradient,) = torch.autograd.grad(explained[rows, chosen].sum(), point)
         total += gradient
-    attributions = (x * moving * total / n_steps).detach().cpu().numpy()
-    flat = attributions[seqs.mask].astype(np.float64)
-    return seqs.like_input(flat, isinstance(X, list))
+    return (x * moving * total / n_steps).detach()
