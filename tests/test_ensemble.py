@@ -1,5 +1,6 @@
 """n_estimators: several networks trained in one fit, their outputs averaged."""
 
+import importlib.util
 import io
 
 import numpy as np
@@ -59,6 +60,21 @@ def test_regression_averages_the_members_predictions(loss, quantile):
     expected = np.mean(alone, axis=0)
     assert np.ptp(np.stack(alone), axis=0).max() > 1e-2  # the members differ
     np.testing.assert_allclose(reg.predict(X), expected, rtol=1e-5, atol=1e-6)
+    if importlib.util.find_spec("onnxruntime") is None:
+        return
+    import onnxruntime as ort  # the graph combines the members as predict does
+
+    from sklearn_rnn import to_onnx
+
+    buffer = io.BytesIO()
+    to_onnx(reg, buffer)
+    session = ort.InferenceSession(buffer.getvalue())
+    x = np.nan_to_num(nan_padded(X[:5], 12)).astype(np.float32)
+    lengths = np.array([len(s) for s in X[:5]], np.int64)
+    got = session.run(None, {"x": x, "lengths": lengths})[0]
+    np.testing.assert_allclose(
+        got.reshape(-1, *expected.shape[1:]), expected[:5], atol=1e-5
+    )
 
 
 def test_classification_averages_the_members_probabilities():

@@ -141,9 +141,14 @@ class ClassificationMap(OutputMap):
 
 
 def _softplus_inverse(value):
-    """``log(expm1(value))``, written so that large values do not overflow
-    (``value = 0``, a softplus that underflowed, gives ``-inf``)."""
-    return value + torch.log(-torch.expm1(-value))
+    """``log(exp(value) - 1)``, from operators that ONNX exports (it has no
+    ``expm1``): below 0.1 its series ``log(v) + v / 2 + v**2 / 24`` (next
+    term ``v**4 / 2880``), where the subtraction would cancel, else ``v +
+    log1p(-exp(-v))``, which does not overflow (``value = 0``, a softplus
+    that underflowed, gives ``-inf``)."""
+    series = torch.log(value) + value / 2 + value.square() / 24
+    exact = value + torch.log1p(-torch.exp(-value))
+    return torch.where(value < 0.1, series, exact)
 
 
 def legacy_map(link):
