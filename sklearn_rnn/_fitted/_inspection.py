@@ -168,17 +168,23 @@ def _in_form_of(X, seqs, steps):
     if is_sequence_list(X):
         return _in_list(X, seqs, steps)
     rows, columns = seqs.input_positions()
-    out = np.array(X, dtype=np.float64)
+    out = _float_copy(X)
     out[rows, columns] = steps[:, 0] if out.ndim == 2 else steps
     if hasattr(X, "columns"):  # a 2D DataFrame of univariate sequences
         return type(X)(out, index=X.index, columns=X.columns)
     return out
 
 
+def _float_copy(x):
+    """A copy of array-like ``x`` in its own float dtype (integers: float64)."""
+    x = np.array(x)
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
 def _in_list(X, seqs, steps):
     """:func:`_in_form_of` for a list of sequences."""
     rows, columns = seqs.input_positions()
-    out = [np.array(x, dtype=np.float64) for x in X]
+    out = [_float_copy(x) for x in X]
     for i, x in enumerate(out):
         mine = rows == i
         x.reshape(len(x), -1)[columns[mine]] = steps[mine]
