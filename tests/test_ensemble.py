@@ -1,5 +1,6 @@
 """n_estimators: several networks trained in one fit, their outputs averaged."""
 
+import importlib.util
 import io
 
 import numpy as np
@@ -41,12 +42,39 @@ def test_ensembles_are_reproducible_and_their_members_differ(Est):
     assert not np.allclose(outputs(a, X), outputs(other, X))
 
 
-def test_regression_averages_the_members_predictions():
+@pytest.mark.parametrize(
+    "loss, quantile",
+    [("squared_error", None), ("poisson", None), ("quantile", [0.1, 0.5, 0.9])],
+)
+def test_regression_averages_the_members_predictions(loss, quantile):
+    """predict is the mean of what each member alone predicts, in the units
+    of y: not the members' mean raw output (a geometric mean for Poisson,
+    upper quantiles pulled down for several quantiles)."""
     X, y, _ = ragged()
-    reg = RNNRegressor(n_estimators=3, **TINY).fit(X, y)
-    members = np.stack(_members_outputs(reg, X))[:, :, 0]
-    expected = members.mean(0) * reg._y_scale[0] + reg._y_mean[0]
+    if loss == "poisson":
+        y = np.exp(y)
+    params = dict(TINY, max_iter=10)
+    reg = RNNRegressor(n_estimators=3, loss=loss, quantile=quantile, **params)
+    reg.fit(X, y)
+    alone = [reg._to_targets(torch.from_numpy(o)) for o in _members_outputs(reg, X)]
+    expected = np.mean(alone, axis=0)
+    assert np.ptp(np.stack(alone), axis=0).max() > 1e-2  # the members differ
     np.testing.assert_allclose(reg.predict(X), expected, rtol=1e-5, atol=1e-6)
+    if importlib.util.find_spec("onnxruntime") is None:
+        return
+    import onnxruntime as ort  # the graph combines the members as predict does
+
+    from sklearn_rnn import to_onnx
+
+    buffer = io.BytesIO()
+    to_onnx(reg, buffer)
+    session = ort.InferenceSession(buffer.getvalue())
+    x = np.nan_to_num(nan_padded(X[:5], 12)).astype(np.float32)
+    lengths = np.array([len(s) for s in X[:5]], np.int64)
+    got = session.run(None, {"x": x, "lengths": lengths})[0]
+    np.testing.assert_allclose(
+        got.reshape(-1, *expected.shape[1:]), expected[:5], atol=1e-5
+    )
 
 
 def test_classification_averages_the_members_probabilities():
@@ -130,11 +158,12 @@ def test_streams_and_explanations_read_the_members_mean():
         np.testing.assert_allclose(
             w, (each[0][i] + each[1][i])[: len(w)] / 2, rtol=1e-5
         )
-    # Integrated gradients explain the averaged output: their sum is the
-    # change from the all-zero input to X (in the network's units).
+    # Integrated gradients explain the averaged prediction: their sum is its
+    # change from the all-zero input to X, in the units of y.
+    assert abs(reg._y_scale[0] - 1) > 0.1  # a planted division would show
     attributions = integrated_gradients(reg, X[:4], n_steps=200)
     zero = [np.zeros_like(x) for x in X[:4]]
-    change = (reg.predict(X[:4]) - reg.predict(zero)) / reg._y_scale[0]
+    change = reg.predict(X[:4]) - reg.predict(zero)
     sums = np.array([a.sum() for a in attributions])
     np.testing.assert_allclose(sums, change, atol=2e-3)
 

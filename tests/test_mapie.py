@@ -35,10 +35,14 @@ def test_split_conformal_regressor_wraps_a_fitted_model(form):
 
 
 def test_conformalized_quantile_regressor_takes_three_quantile_models():
-    X, y, _ = ragged(n=80)
-    (X_fit, y_fit), (X_cal, y_cal), (X_test, _) = _split(X, y)
+    """The conformalized band covers about the asked 80% of new targets: a
+    generous 60-98% on 200 test sequences (0.755; targets read in another
+    order than the sequences, as an id misalignment would, cover 0.505)."""
+    X, y, _ = ragged(n=800)
+    (X_fit, y_fit), (X_cal, y_cal), (X_test, y_test) = _split(X, y)
+    params = dict(TINY, max_iter=30)  # bands that follow the sequences
     models = [
-        RNNRegressor(loss="quantile", quantile=q, **TINY).fit(X_fit, y_fit)
+        RNNRegressor(loss="quantile", quantile=q, **params).fit(X_fit, y_fit)
         for q in (0.1, 0.9, 0.5)  # MAPIE's order: lower, upper, median
     ]
     mapie = regression.ConformalizedQuantileRegressor(
@@ -47,5 +51,6 @@ def test_conformalized_quantile_regressor_takes_three_quantile_models():
     mapie.conformalize(X_cal, y_cal)
     point, bands = mapie.predict_interval(X_test)
     np.testing.assert_allclose(point, models[2].predict(X_test), rtol=1e-6)
-    width = bands[:, 1, 0] - bands[:, 0, 0]
-    assert np.all(width >= 0)
+    lower, upper = bands[:, 0, 0], bands[:, 1, 0]
+    coverage = np.mean((lower <= y_test) & (y_test <= upper))
+    assert 0.6 <= coverage <= 0.98, coverage

@@ -73,6 +73,7 @@ __all__ = [
     "AUTO_CONV_FILTERS",
     "BaseRNN",
     "SEQUENCE_OUTPUT_CONSTRAINTS",
+    "row_blocks",
 ]
 
 # downsample='auto' shortens the median training sequence to about this many
@@ -93,6 +94,9 @@ AUTO_REFIT_FRACTION = 0.2
 # training sequences, of AUTO_LARGE_BATCH from there on (the docstring of
 # batch_size gives the measurements).
 AUTO_SMALL_BATCH, AUTO_LARGE_BATCH = 16, 32
+# Rows per block of attention_weights and integrated_gradients: as many as a
+# batch of predict (their graphs hold every step of every row of a block).
+EXPLAIN_BLOCK_ROWS = PREDICT_BATCH_SIZE
 
 # Parameters that shape the network or the encoding of its targets:
 # warm_start and partial_fit cannot change them.
@@ -651,7 +655,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         members = [self._new_network(conv_filters) for _ in range(self.n_estimators)]
         if len(members) == 1:
             return members[0]
-        return Ensemble(members, self._ensemble_link)
+        return Ensemble(members, self._output_map)
 
     def _batch_size_for(self, n_sequences):
         """The training batch size of a fit on ``n_sequences`` sequences."""
@@ -900,11 +904,14 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             time order, summing to 1.
         """
         x, lengths, _ = self._padded_input(X)
-        with torch_threads(self._threads(len(x), x.device)), flush_denormals():
-            with torch.no_grad():
-                weights, steps = self.module_.attention_weights(x, lengths)
-        weights = weights.cpu().numpy().astype(np.float64)
-        return [w[:n] for w, n in zip(weights, steps.tolist())]
+        out = []
+        for rows in row_blocks(len(x)):
+            threads = self._threads(rows.stop - rows.start, x.device)
+            with torch_threads(threads), flush_denormals(), torch.no_grad():
+                weights, steps = self.module_.attention_weights(x[rows], lengths[rows])
+            weights = weights.cpu().numpy().astype(np.float64)
+            out.extend(w[:n] for w, n in zip(weights, steps.tolist()))
+        return out
 
     def _threads(self, rows, device):
         """torch's thread count for steps of ``rows`` sequences (None: as set)."""
@@ -940,6 +947,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _criterion(self):
         """An unreduced torch loss (``reduction='none'``)."""
 
+    @property
+    @abstractmethod
+    def _output_map(self):
+        """The :class:`~sklearn_rnn._nn._output_map.OutputMap` of the fitted
+        targets: raw outputs to predictions, how ensemble members combine."""
+
     @abstractmethod
     def _validation_score(self, y_pred, y_true, weight):
         """The early-stopping score of validation outputs (higher is better)."""
@@ -956,6 +969,14 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             type(self).__name__,
             feature_names=names,
         )
+
+
+def row_blocks(n_rows):
+    """Slices of at most ``EXPLAIN_BLOCK_ROWS`` rows that cover ``n_rows``:
+    the explanations run block by block, so that their memory grows with a
+    block's rows, not with all of ``X``."""
+    size = EXPLAIN_BLOCK_ROWS
+    return [slice(a, min(a + size, n_rows)) for a in range(0, n_rows, size)]
 
 
 def _same_value(a, b):

@@ -2,7 +2,6 @@
 and ``RNNClassifier``, one label per sequence."""
 
 import numpy as np
-import torch
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import accuracy_score
@@ -12,11 +11,12 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_array
 from torch import nn
 
+from .._nn._output_map import ClassificationMap
 from .._warnings import warn_user
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
 from ._targets import SEQUENCE
 
-__all__ = ["BaseRNNClassifier", "RNNClassifier", "to_probabilities"]
+__all__ = ["BaseRNNClassifier", "RNNClassifier"]
 
 
 class BaseRNNClassifier(ClassifierMixin, BaseRNN):
@@ -31,19 +31,22 @@ class BaseRNNClassifier(ClassifierMixin, BaseRNN):
         """See :class:`RNNClassifier` and :class:`RNNTimestepClassifier`."""
         return self._predict(X, self._to_proba)
 
+    @property
+    def _output_map(self):
+        """The map from logits to probabilities and labels (and how members
+        of an ensemble combine): see :class:`ClassificationMap`."""
+        return ClassificationMap(self._multilabel, self.classes_)
+
     def _to_proba(self, logits):
         """Raw network outputs (a tensor) as class probabilities."""
-        return to_probabilities(logits.double(), self._multilabel).numpy()
+        return self._output_map.predict(logits.double()).cpu().numpy()
 
     def predict_log_proba(self, X):
         """See :class:`RNNClassifier` and :class:`RNNTimestepClassifier`."""
         return self._predict(X, self._to_log_proba)
 
     def _to_log_proba(self, logits):
-        logits = logits.double()
-        if self._multilabel:
-            return nn.functional.logsigmoid(logits).numpy()
-        return torch.log_softmax(logits, dim=1).numpy()
+        return self._output_map.log_predict(logits.double()).cpu().numpy()
 
     def predict(self, X):
         """See :class:`RNNClassifier` and :class:`RNNTimestepClassifier`."""
@@ -57,9 +60,7 @@ class BaseRNNClassifier(ClassifierMixin, BaseRNN):
 
     def _to_labels(self, logits):
         """Raw network outputs (a tensor) as predicted labels."""
-        if self._multilabel:
-            return (logits > 0).numpy().astype(int)
-        return self.classes_[logits.argmax(dim=1).numpy()]
+        return self._output_map.labels(logits)
 
     def _validate_targets(self, y, seqs, *, first, incremental, classes, sample_weight):
         y = check_array(y, ensure_2d=False, dtype=None, input_name="y", estimator=self)
@@ -156,20 +157,17 @@ class BaseRNNClassifier(ClassifierMixin, BaseRNN):
     def _n_outputs(self):
         return len(self.classes_)
 
-    @property
-    def _ensemble_link(self):  # members average their probabilities
-        return "sigmoid" if self._multilabel else "softmax"
-
     def _criterion(self):
         if self._multilabel:
             return nn.BCEWithLogitsLoss(reduction="none")
         return nn.CrossEntropyLoss(reduction="none")
 
     def _validation_score(self, y_pred, y_true, weight):
+        output_map = self._output_map
+        labels = output_map.label_index(output_map.predict(y_pred.double()))
+        hit = labels == y_true
         if self._multilabel:
-            hit = ((y_pred > 0).float() == y_true).all(dim=1)
-        else:
-            hit = y_pred.argmax(dim=1) == y_true
+            hit = hit.all(dim=1)
         return float((hit.double() * weight).sum() / weight.sum())
 
     def _stratify_validation(self, target):
@@ -779,10 +777,3 @@ class RNNClassifier(BaseRNNClassifier):
             Accuracy of ``self.predict(X)`` against ``y``.
         """
         return super().score(X, y, sample_weight)
-
-
-def to_probabilities(logits, multilabel):
-    """Class probabilities from the network's logits (a tensor): one sigmoid
-    per label for multilabel targets, else a softmax; ``predict_proba`` and
-    the ONNX graph of :func:`~sklearn_rnn.to_onnx` both use it."""
-    return torch.sigmoid(logits) if multilabel else torch.softmax(logits, dim=1)

@@ -10,12 +10,13 @@ from sklearn.metrics import d2_pinball_score, r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length
 
-from .._nn._losses import ordered_quantiles, regression_criterion
+from .._nn._losses import regression_criterion
+from .._nn._output_map import RegressionMap
 from .._training._data import predict_batches
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
 from ._targets import SEQUENCE
 
-__all__ = ["BaseRNNRegressor", "RNNRegressor", "to_target_units"]
+__all__ = ["BaseRNNRegressor", "RNNRegressor"]
 
 
 class BaseRNNRegressor(RegressorMixin, BaseRNN):
@@ -41,14 +42,20 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
         metric = r2_score if self._n_quantiles() == 1 else self._d2_pinball
         return self._targets.score(self, X, y, sample_weight, metric, self._to_targets)
 
+    @property
+    def _output_map(self):
+        """The map from raw network outputs to predictions (and how members
+        of an ensemble combine): see :class:`RegressionMap`."""
+        return RegressionMap(
+            self.loss, self._n_quantiles(), self._y_scale, self._y_mean
+        )
+
     def _to_targets(self, out):
         """Raw network outputs (a tensor) as predictions in the units of y:
         ``(n, n_outputs_)`` (``(n,)`` for a 1D ``y``), and with several
         quantiles ``(n, n_outputs_, n_quantiles)`` (``(n, n_quantiles)``)."""
-        scale, mean = (torch.from_numpy(a) for a in (self._y_scale, self._y_mean))
         n_quantiles = self._n_quantiles()
-        flat = to_target_units(out.double(), self.loss, scale, mean, n_quantiles)
-        flat = flat.numpy()
+        flat = self._output_map.predict(out.double()).cpu().numpy()
         if n_quantiles > 1:
             flat = flat.reshape(len(flat), -1, n_quantiles)
         return flat[:, 0] if self._y_1d else flat
@@ -116,8 +123,6 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
 
     def _n_outputs(self):
         return self.n_outputs_ * self._n_quantiles()
-
-    _ensemble_link = "identity"  # members average their predictions
 
     def _check_loss(self, y):
         if self.loss == "quantile" and self.quantile is None:
@@ -788,19 +793,3 @@ class RNNRegressor(BaseRNNRegressor):
             R² of ``self.predict(X)`` against ``y``.
         """
         return super().score(X, y, sample_weight)
-
-
-def to_target_units(out, loss, scale, mean, n_quantiles=1):
-    """Network outputs (a tensor) in the units of ``y``.
-
-    The inverse of the link (``loss='poisson'``: the network outputs log-means;
-    several quantiles: their ordering, ``n_quantiles`` columns per target),
-    then of the standardisation of ``normalize_y``; ``predict`` and the ONNX
-    graph of :func:`~sklearn_rnn.to_onnx` both map outputs through it.
-    """
-    if loss == "poisson":
-        out = out.exp()
-    if n_quantiles > 1:
-        out = ordered_quantiles(out, n_quantiles)
-        scale, mean = (a.repeat_interleave(n_quantiles) for a in (scale, mean))
-    return out * scale + mean

@@ -14,7 +14,6 @@ import copy
 import io
 import math
 import warnings
-from functools import partial
 
 import numpy as np
 import torch
@@ -23,8 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from .._estimators._base import BaseRNN
-from .._estimators._classifier import BaseRNNClassifier, to_probabilities
-from .._estimators._regressor import to_target_units
+from .._estimators._classifier import BaseRNNClassifier
 from .._nn._module import Ensemble, real_steps_mask
 from .._warnings import warn_user
 from ..preprocessing import (
@@ -341,20 +339,9 @@ RNNTimestepClassifier or Pipeline
         )
     # A copy: the estimator's own module stays where and as it is.
     module = copy.deepcopy(estimator.module_).float().cpu().eval()
-    if isinstance(estimator, BaseRNNClassifier):
-        to_output = partial(to_probabilities, multilabel=estimator._multilabel)
-    else:  # float32 constants keep the graph's output float32
-        scale, mean = (
-            torch.as_tensor(a, dtype=torch.float32)
-            for a in (estimator._y_scale, estimator._y_mean)
-        )
-        to_output = partial(
-            to_target_units,
-            loss=estimator.loss,
-            scale=scale,
-            mean=mean,
-            n_quantiles=estimator._n_quantiles(),
-        )
+    # What predict reads of the raw outputs, traced from the estimator's own
+    # map (its constants take the float32 of the outputs).
+    to_output = estimator._output_map.predict
     codes = _Codes(estimator._categorical_, getattr(estimator, "categories_", ()))
     width = width or estimator.n_channels_in_
     if stateful:
@@ -403,22 +390,18 @@ RNNTimestepClassifier or Pipeline
 
 def _with_labels(data, estimator):
     """The classifier's graph with a second output ``label``: the predicted
-    class of each row (``classes_[argmax]``, strings included), or for
-    multilabel targets the 0/1 indicator row, as ``predict`` returns them."""
+    class of each row (``classes_[index]``, strings included), or for
+    multilabel targets the 0/1 indicator row, as ``predict`` returns them:
+    the index comes from the output map's ``label_index``, traced."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     model = onnx.load_from_string(data)
     graph = model.graph
+    output_map = estimator._output_map
+    index = "label" if estimator._multilabel else "index"
+    _append_traced(model, output_map.label_index, "y", index)
     if estimator._multilabel:
-        half = numpy_helper.from_array(np.array(0.5, np.float32), "half")
-        graph.initializer.append(half)
-        graph.node.extend(
-            [
-                helper.make_node("Greater", ["y", "half"], ["above"]),
-                helper.make_node("Cast", ["above"], ["label"], to=TensorProto.INT64),
-            ]
-        )
         label_type = TensorProto.INT64
     else:
         classes = np.asarray(estimator.classes_)
@@ -431,11 +414,8 @@ def _with_labels(data, estimator):
             )
             label_type = helper.np_dtype_to_tensor_dtype(classes.dtype)
         graph.initializer.append(numpy_helper.from_array(classes, "classes"))
-        graph.node.extend(
-            [
-                helper.make_node("ArgMax", ["y"], ["index"], axis=1, keepdims=0),
-                helper.make_node("Gather", ["classes", "index"], ["label"], axis=0),
-            ]
+        graph.node.append(
+            helper.make_node("Gather", ["classes", "index"], ["label"], axis=0)
         )
     rows = graph.output[0].type.tensor_type.shape.dim[0]  # y's (per step: steps)
     rows = rows.dim_param or rows.dim_value or None
@@ -443,3 +423,50 @@ def _with_labels(data, estimator):
     graph.output.append(helper.make_tensor_value_info("label", label_type, shape))
     onnx.checker.check_model(model)
     return model.SerializeToString()
+
+
+class _Function(nn.Module):
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def forward(self, x):
+        return self.function(x)
+
+
+def _append_traced(model, function, source, target):
+    """Append to ``model``'s graph the nodes of torch ``function`` traced,
+    reading the graph's value ``source`` (a float32 ``(rows, columns)``) and
+    writing the value ``target``; its other names are prefixed, so that they
+    cannot clash with the graph's."""
+    import onnx
+
+    value = next(v for v in model.graph.output if v.name == source)
+    columns = value.type.tensor_type.shape.dim[1].dim_value or 2
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _Function(function),
+            (torch.rand(2, columns),),
+            buffer,
+            dynamo=False,
+            input_names=[source],
+            output_names=[target],
+            dynamic_axes={source: {0: "rows"}, target: {0: "rows"}},
+            opset_version=model.opset_import[0].version,
+        )
+    part = onnx.load_from_string(buffer.getvalue()).graph
+    keep = {source, target}
+
+    def renamed(name):
+        return name if name in keep or not name else f"{target}/{name}"
+
+    for node in part.node:
+        node.name = renamed(node.name or node.op_type)
+        node.input[:] = [renamed(n) for n in node.input]
+        node.output[:] = [renamed(n) for n in node.output]
+    for tensor in part.initializer:
+        tensor.name = renamed(tensor.name)
+    model.graph.initializer.extend(part.initializer)
+    model.graph.node.extend(part.node)

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from sklearn.utils.validation import check_is_fitted
 
 from .._estimators._base import BaseRNN
-from .._estimators._classifier import BaseRNNClassifier, to_probabilities
+from .._estimators._classifier import BaseRNNClassifier
 from .._input._categories import encode_categories
 from .._input._validation import check_sequences
 from .._nn._module import (
@@ -179,7 +179,7 @@ RNNTimestepClassifier
         if not isinstance(self.estimator, BaseRNNClassifier):
             raise AttributeError("predict_proba needs a classifier.")
         logits = self._raw(ids)
-        return to_probabilities(logits, self.estimator._multilabel).numpy()
+        return self.estimator._output_map.predict(logits).numpy()
 
     def reset(self, ids):
         """Forget the steps of ``ids``: their next step starts them anew.

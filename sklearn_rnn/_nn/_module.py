@@ -18,6 +18,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ._lstm_loop import lstm_layer
+from ._output_map import legacy_map
 
 __all__ = [
     "ACTIVATIONS",
@@ -704,33 +705,28 @@ class RecurrentNet(nn.Module):
         return total / last_steps(weights.cumsum(1), lengths)
 
 
-# How an ensemble's members' outputs combine: their mean in the units of what
-# predict reads (values, class probabilities, label probabilities), returned
-# in the members' own units (the link's inverse of the mean).
-LINKS = ("identity", "softmax", "sigmoid")
-
-
 class Ensemble(nn.Module):
     """``n`` networks of one architecture, each from its own initialisation,
     trained side by side on the same batches, each on its own loss.
 
     In training the output is stacked ``(n, ...)`` (the net's loss averages
     the members' losses), of the members listed in ``training_members`` (all
-    when None: training stops member by member); in evaluation it is every
-    member's mean through
-    ``link``: the mean output ('identity'), the log of the mean class
-    probabilities ('softmax': a softmax of it gives that mean back) or the
-    logit of each label's mean probability ('sigmoid').
+    when None: training stops member by member); in evaluation it is the one
+    raw output whose prediction is the members' mean prediction, as the
+    estimator's ``output_map`` (an
+    :class:`~sklearn_rnn._nn._output_map.OutputMap`) combines them.
     """
 
     # The members that train (indices), None for all: a class default, so
     # that an ensemble pickled before members stopped alone trains as well.
     training_members = None
+    # None in an ensemble pickled before output maps: it combines by `link`.
+    output_map = None
 
-    def __init__(self, members, link="identity"):
+    def __init__(self, members, output_map):
         super().__init__()
         self.members = nn.ModuleList(members)
-        self.link = link
+        self.output_map = output_map
         first = members[0]
         self.pools, self.pooling = first.pools, first.pooling
 
@@ -757,12 +753,8 @@ class Ensemble(nn.Module):
 
     def combine(self, outputs):
         """Every member's outputs, stacked ``(n, ...)``, as one output."""
-        if self.link == "softmax":
-            return torch.log(torch.softmax(outputs, dim=-1).mean(0))
-        if self.link == "sigmoid":
-            mean = torch.sigmoid(outputs).mean(0)
-            return torch.log(mean) - torch.log1p(-mean)
-        return outputs.mean(0)
+        output_map = self.output_map or legacy_map(self.link)
+        return output_map.combine(outputs)
 
     def attention_weights(self, x, lengths):
         """The members' mean attention weights (each sums to 1 over the same
