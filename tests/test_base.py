@@ -324,7 +324,7 @@ def test_partial_fit_ignores_early_stopping_as_mlp_does(Est):
     X, y_reg, y_clf = ragged()
     y = targets(Est, y_reg, y_clf)
     kwargs = {"classes": [0, 1]} if Est is RNNClassifier else {}
-    est = Est(early_stopping=True, **TINY)
+    est = Est(**dict(TINY, early_stopping=True))
     for _ in range(2):
         est.partial_fit(X, y, **kwargs)
     assert est.n_iter_ == 2 and est.validation_scores_ == []
@@ -638,7 +638,7 @@ def _diverging(reg):
 @pytest.mark.parametrize("warm_start", [False, True])
 def test_a_diverged_fit_leaves_the_previous_model_exactly_as_it_was(warm_start):
     X, y, _ = ragged()
-    reg = RNNRegressor(cell="rnn", activation="relu", early_stopping=True, **TINY)
+    reg = RNNRegressor(cell="rnn", activation="relu", **dict(TINY, early_stopping=True))
     reg.set_params(validation_fraction=0.2).fit(X, y)
     before = copy.deepcopy(reg.__dict__)
     state = copy.deepcopy(reg.module_.state_dict())
@@ -697,7 +697,7 @@ def test_partial_fit_keeps_the_scale_of_sample_weight():
 
 def test_validation_scores_are_not_left_over_from_an_earlier_fit():
     X, y, _ = ragged(n=40)
-    reg = RNNRegressor(early_stopping=True, validation_fraction=0.25, **TINY)
+    reg = RNNRegressor(validation_fraction=0.25, **dict(TINY, early_stopping=True))
     assert len(reg.fit(X, y).validation_scores_) == reg.n_iter_
     reg.set_params(early_stopping=False).fit(X, y)
     assert reg.validation_scores_ is None and reg.best_validation_score_ is None

@@ -17,7 +17,7 @@ nan = np.nan
 
 def test_verbose_prints_one_line_per_epoch(capsys):
     X, y_reg, _ = ragged()
-    RNNRegressor(verbose=1, early_stopping=True, **TINY).fit(X, y_reg)
+    RNNRegressor(verbose=1, **dict(TINY, early_stopping=True)).fit(X, y_reg)
     out = capsys.readouterr().out
     assert "train_loss" in out and "valid_score" in out and "dur" in out
     rows = [line for line in out.splitlines() if line.strip()[:1].isdigit()]
@@ -95,7 +95,7 @@ class _Recorder(Callback):
 
 def _recorded_fit(X, y):
     _Recorder.calls = []
-    reg = RNNRegressor(callbacks=[_Recorder()], early_stopping=True, **TINY)
+    reg = RNNRegressor(callbacks=[_Recorder()], **dict(TINY, early_stopping=True))
     return reg.fit(X, y), list(_Recorder.calls)
 
 
@@ -118,7 +118,7 @@ def test_canary_run_single_epoch_records_what_skorchs_records(monkeypatch, liste
     def fit():
         _Recorder.calls = []
         callbacks = [_Recorder()] if listening else None
-        reg = RNNRegressor(callbacks=callbacks, early_stopping=True, **TINY)
+        reg = RNNRegressor(callbacks=callbacks, **dict(TINY, early_stopping=True))
         reg.fit(X, y)
         history = [
             {k: v for k, v in epoch.items() if k != "dur"} for epoch in reg.history_

@@ -47,7 +47,9 @@ def _fitted(name):
     X[3][1, 0] = np.nan  # a hole for the imputer
     complete = [np.nan_to_num(x) for x in X]
     if name == "regressor":
-        return RNNRegressor(early_stopping=True, **TINY).fit(complete, y_reg), complete
+        return RNNRegressor(**dict(TINY, early_stopping=True)).fit(
+            complete, y_reg
+        ), complete
     if name == "classifier":
         labels = np.array(["a", "b"])[y_clf]
         return RNNClassifier(pooling="attention", **TINY).fit(

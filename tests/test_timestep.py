@@ -329,7 +329,9 @@ def test_multioutput_per_step_and_losses():
 
 def test_classifier_options_apply_per_step():
     X, _, y_clf = per_step_data()
-    clf = RNNTimestepClassifier(class_weight="balanced", early_stopping=True, **TINY)
+    clf = RNNTimestepClassifier(
+        class_weight="balanced", **dict(TINY, early_stopping=True)
+    )
     clf.fit(X, y_clf)
     assert len(clf.validation_scores_) == clf.n_iter_
     part = RNNTimestepClassifier(**TINY)
