@@ -139,6 +139,39 @@ def test_masked_batch_norm_learns_nothing_from_a_batch_of_zero_weight():
     assert torch.equal(norm.running_var, torch.ones(3))
 
 
+@pytest.mark.parametrize("scale", [1e-3, 1 / 64])
+def test_batch_norm_estimates_do_not_depend_on_the_scale_of_sample_weight(scale):
+    # partial_fit keeps the scale of the weights; the running variance that
+    # prediction divides by must not shrink with them (counting the sum of
+    # the weights as the number of steps made it 5x too small at 1e-3).
+    X = [np.random.RandomState(i).normal(size=(6, 2)) for i in range(64)]
+    y = np.array([x[-1, 0] for x in X])
+    params = dict(conv_filters=(3,), conv_norm="batch", max_iter=1, alpha=0.0)
+    variances = []
+    for weight in (1.0, scale):
+        reg = RNNRegressor(hidden_size=4, random_state=0, **params)
+        for _ in range(5):
+            reg.partial_fit(X, y, sample_weight=np.full(len(X), weight))
+        (norm,) = [m for m in reg.module_.modules() if isinstance(m, MaskedBatchNorm)]
+        variances.append(norm.running_var.numpy())
+    np.testing.assert_allclose(variances[1], variances[0], rtol=0.05)
+
+
+def test_batch_norm_corrects_the_variance_by_the_effective_number_of_steps():
+    # The weighted variance of (0, 2, 4) at weights (2, 1, 1) is 2.75; its
+    # unbiased value is 2.75 n / (n - 1) with Kish's n = (sum w)^2 / sum w^2
+    # = 16 / 6, whatever the scale of the weights (not 2.75 * 3 / 2 from the
+    # number of steps, nor 2.75 * 4 / 3 from their sum).
+    x, lengths = torch.tensor([[[0.0, 2.0, 4.0, 9.0]]]), torch.tensor([3])
+    for scale in (1.0, 1e-4, 1e4):
+        norm = MaskedBatchNorm(1, momentum=1.0)
+        norm(x, lengths, scale * torch.tensor([[2.0, 1.0, 1.0, 0.0]]))
+        n = 16 / 6
+        torch.testing.assert_close(norm.running_var, torch.tensor([2.75 * n / (n - 1)]))
+        norm(x, lengths, torch.tensor([scale]))  # one weight per sequence
+        torch.testing.assert_close(norm.running_var, torch.tensor([8 / 3 * 3 / 2]))
+
+
 def test_a_batch_of_zero_weight_trains_a_normalised_network():
     """The last batch (4 of 36 sequences, in order) has weight 0 only."""
     X = [np.random.RandomState(i).normal(size=(6, 2)) for i in range(36)]
