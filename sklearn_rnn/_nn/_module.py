@@ -404,7 +404,8 @@ class MaskedBatchNorm(nn.Module):
     changes neither the statistics nor the running estimates that prediction
     uses. With ``weight`` (one per sequence, or ``(batch, time)`` per step,
     0 on padding) each step counts by its sample weight, so that a sample of
-    weight 0 changes nothing, as if it were absent. Per-sequence sums are read
+    weight 0 changes nothing, as if it were absent; only their ratios count,
+    not their scale, which ``partial_fit`` keeps. Per-sequence sums are read
     from cumulative sums at the last real step, which round the same whatever
     the batch's padding.
     """
