@@ -170,7 +170,7 @@ def test_overlapping_calls_in_two_threads_each_restore_their_own_setting(first):
     def worker():
         try:
             torch.set_num_threads(2)
-            assert main_in.wait(10)  # this thread's first use of torch's count
+            assert main_in.wait(10)  # the main fit runs at 1 thread: start now
             fit(worker_hook)
             seen["worker"] = torch.get_num_threads()
         finally:
