@@ -148,7 +148,10 @@ def test_robust_scaling_with_clipping_beats_standard_scaling_on_outliers():
         robust = _score([SequenceScaler(method="robust", clip_value=5.0)], X, y)
         return robust - _score([SequenceScaler()], X, y)
 
-    assert median_over_seeds(gain) > 0.0
+    # Measured 0.093, 0.187, 0.093 on seeds 0-2 (0.04 to 0.19 on seeds 0-5);
+    # robust scaling that took the mean and std instead: 0.013, -0.013, -0.013.
+    # One of the 75 test sequences is 0.013: 0.05 is above that noise.
+    assert median_over_seeds(gain) > 0.05
 
 
 def test_same_predictions_in_another_process():

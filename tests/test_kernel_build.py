@@ -28,9 +28,11 @@ def fake(tmp_path, monkeypatch):
         textwrap.dedent(
             f"""\
             #!/bin/sh
+            if [ "$1" = "--version" ]; then echo "fake ${{FAKE_VERSION:-1}}"; exit; fi
             echo run >> {log}
             sleep "${{FAKE_DELAY:-0}}"
             if [ -n "$FAKE_FAIL" ]; then echo "error: $FAKE_FAIL" >&2; exit 1; fi
+            if [ -n "$FAKE_SIGNAL" ]; then kill -"$FAKE_SIGNAL" $$; fi
             while [ $# -gt 0 ]; do [ "$1" = "-o" ] && out="$2"; shift; done
             echo library > "$out"
             """
@@ -107,6 +109,42 @@ def test_a_compiler_that_hangs_times_out(fake, monkeypatch):
     monkeypatch.setattr(_kernel_build, "BUILD_TIMEOUT", 0.5)
     with pytest.raises(KernelUnavailable, match="ran over 0.5 s"):
         load_kernel()
+    # A loaded machine's timeout is no verdict on the compiler: not remembered.
+    assert not list(fake.folder.glob("*.failed"))
+    monkeypatch.delenv("FAKE_DELAY")
+    load_kernel()
+    assert fake.runs() == 2 and len(fake.loaded) == 1
+
+
+@pytest.mark.parametrize(
+    "how, message",
+    [
+        (("FAKE_SIGNAL", "KILL"), "killed by signal 9"),
+        # g++ itself survives when the out-of-memory killer takes cc1plus.
+        (("FAKE_FAIL", "Killed signal terminated program cc1plus"), "cc1plus"),
+    ],
+)
+def test_a_compiler_killed_by_a_signal_is_tried_again(fake, monkeypatch, how, message):
+    monkeypatch.setenv(*how)
+    with pytest.raises(KernelUnavailable, match=message) as caught:
+        load_kernel()
+    assert "try again" in caught.value.advice
+    assert not list(fake.folder.glob("*.failed"))
+    monkeypatch.delenv(how[0])  # the next process builds again
+    load_kernel()
+    assert fake.runs() == 2 and len(fake.loaded) == 1
+
+
+def test_a_failure_is_forgotten_when_the_compiler_changes_version(fake, monkeypatch):
+    monkeypatch.setenv("FAKE_FAIL", "internal compiler error")
+    with pytest.raises(KernelUnavailable, match="internal compiler error"):
+        load_kernel()
+    monkeypatch.delenv("FAKE_FAIL")
+    with pytest.raises(KernelUnavailable, match="failed before"):
+        load_kernel()  # the same compiler: the failure is remembered
+    monkeypatch.setenv("FAKE_VERSION", "2")  # an upgrade: built again
+    load_kernel()
+    assert fake.runs() == 2 and len(fake.loaded) == 1
 
 
 def test_an_unwritable_cache_falls_back_to_a_private_folder(

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import torch
 from conftest import TINY, ragged
-from sklearn.base import clone
 from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
@@ -128,30 +127,66 @@ def test_a_cgroup_cpu_quota_caps_the_threads(tmp_path, monkeypatch, files, expec
     assert _threads.auto_threads(256, 4, 512, 8) == 1
 
 
-def test_overlapping_calls_in_two_threads_each_restore_their_own_setting():
-    # Under OpenMP the count is each thread's own: a fit in a worker thread,
-    # overlapping a prediction in this one, leaves both settings as found.
-    X, y, _ = ragged(n=200, high=30)
-    reg = RNNRegressor(hidden_size=8, max_iter=1, random_state=0).fit(X, y)
-    reg.set_params(n_threads=1, max_iter=3)
+class _AtEpochBegin(Callback):
+    """Calls ``hook`` as each epoch begins (a function survives deepcopy)."""
+
+    def __init__(self, hook):
+        self.hook = hook
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.hook()
+
+
+@pytest.mark.parametrize("first", ["worker", "main"])
+def test_overlapping_calls_in_two_threads_each_restore_their_own_setting(first):
+    # Under OpenMP the count is each thread's own, but torch starts a thread's
+    # count, at its first use, from the last count set in any thread. A fit in
+    # this thread must not hand its temporary count to a worker that starts
+    # while it runs: each thread ends with the count it set, whichever of the
+    # two overlapping fits ends first.
+    X, y, _ = ragged(n=40, high=10)
     torch.set_num_threads(2)
-    started, seen = threading.Event(), {}
+    main_in, worker_in = threading.Event(), threading.Event()
+    main_done, worker_done = threading.Event(), threading.Event()
+
+    def main_hook():
+        main_in.set()
+        assert worker_in.wait(10)
+        if first == "worker":
+            assert worker_done.wait(10)
+
+    def worker_hook():
+        worker_in.set()
+        if first == "main":
+            assert main_done.wait(10)
+
+    def fit(hook):
+        return RNNRegressor(n_threads=1, callbacks=[_AtEpochBegin(hook)], **TINY).fit(
+            X, y
+        )
+
+    seen = {}
 
     def worker():
-        torch.set_num_threads(2)
-        seen["before"] = torch.get_num_threads()
-        started.set()
-        clone(reg).fit(X, y)
-        seen["after"] = torch.get_num_threads()
+        try:
+            torch.set_num_threads(2)
+            assert main_in.wait(10)  # the main fit runs at 1 thread: start now
+            fit(worker_hook)
+            seen["worker"] = torch.get_num_threads()
+        finally:
+            worker_done.set()
 
-    thread = threading.Thread(target=worker)
-    thread.start()
-    started.wait()
-    for _ in range(20):
-        reg.predict(X)
-    thread.join()
-    assert torch.get_num_threads() == 2
-    assert seen == {"before": 2, "after": 2}
+    for _ in range(3):
+        for event in (main_in, worker_in, main_done, worker_done):
+            event.clear()
+        seen.clear()
+        thread = threading.Thread(target=worker)
+        thread.start()
+        fit(main_hook)
+        main_done.set()
+        thread.join()
+        seen["main"] = torch.get_num_threads()
+        assert seen == {"worker": 2, "main": 2}
 
 
 def test_the_thread_count_never_changes_a_prediction(two_threads):
@@ -164,16 +199,28 @@ def test_the_thread_count_never_changes_a_prediction(two_threads):
 
 
 def test_predictions_from_several_threads_restore_the_setting(two_threads):
+    # Four threads and this one predict at once, each at 1 thread inside the
+    # call; every one of them has its setting of 2 back afterwards.
     rng = np.random.RandomState(0)
     X = [rng.normal(size=(k, 3)) for k in rng.randint(2, 30, size=200)]
     clf = RNNClassifier(hidden_size=8, max_iter=1, n_threads=1, random_state=0)
     clf.fit(X, rng.randint(3, size=200))
     serial = clf.predict_proba(X)
+
+    def predict(_):
+        torch.set_num_threads(2)
+        proba = clf.predict_proba(X)
+        return proba, torch.get_num_threads()
+
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(clf.predict_proba, [X] * 8))
-    for result in results:
-        np.testing.assert_array_equal(result, serial)
-    assert torch.get_num_threads() == 2
+        futures = [pool.submit(predict, i) for i in range(8)]
+        for _ in range(8):
+            np.testing.assert_array_equal(clf.predict_proba(X), serial)
+            assert torch.get_num_threads() == 2
+        results = [future.result() for future in futures]
+    for proba, threads in results:
+        np.testing.assert_array_equal(proba, serial)
+        assert threads == 2
 
 
 def test_attention_over_relu_outputs_with_long_padding_trains():

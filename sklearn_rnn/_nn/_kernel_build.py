@@ -3,15 +3,17 @@
 The kernel is compiled on first use with the machine's compiler (``CXX``,
 else ``c++``; a command with arguments such as ``ccache g++`` works) into
 ``$XDG_CACHE_HOME/sklearn-rnn`` (``~/.cache/sklearn-rnn``), one file per
-source, compile command, torch version and CPU. Code built or loaded at run
-time is an attack surface and a cost, so:
+source, compile command, compiler version, torch version and CPU. Code built
+or loaded at run time is an attack surface and a cost, so:
 
 - processes that need it at once (a grid search's workers) wait on an
   inter-process lock (``fcntl.flock``, released by the kernel if a process
   dies) and build it once: the first builds, the others find the library;
 - a failed build is remembered in a marker beside the library (with the
-  compiler's message), so later processes do not retry a doomed compile; the
-  compiler runs with a timeout;
+  compiler's message), so later processes do not retry a doomed compile
+  until the compiler changes version; the compiler runs with a timeout, and
+  a timeout or a compiler killed by a signal (a busy machine, the
+  out-of-memory killer) is not remembered;
 - a library is loaded only from a folder owned by this user and not writable
   by group or others, opened without following links and checked (owner,
   permissions) on the open file before ``dlopen`` reads it; where the cache
@@ -167,8 +169,25 @@ def _key(compiler):
     key = hashlib.sha256()
     key.update(SOURCE.read_bytes())
     key.update(" ".join(compile_command(compiler, "")).encode())
+    # An upgraded compiler gets a new file, and another try after a failure.
+    key.update(_compiler_version(compiler).encode())
     key.update(f"{torch.__version__} {_cpu_signature() or 'portable'}".encode())
     return key.hexdigest()[:16]
+
+
+def _compiler_version(compiler):
+    """What ``compiler --version`` prints ('' where it cannot say)."""
+    try:
+        done = subprocess.run(
+            [*compiler, "--version"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def _cache_folder():
@@ -240,9 +259,15 @@ class _locked:
         _THREADS.release()
 
 
+# How the compiler drivers report a compiler process killed under them (the
+# out-of-memory killer's usual victim is cc1plus, not g++).
+_KILLED = ("signal terminated program", "due to signal", "execute command: Killed")
+
+
 def _build(compiler, path, failed):
     """Compile into a temporary file beside ``path``, renamed into place when
-    complete; a failure is written to ``failed`` for later processes."""
+    complete; a failure of the compiler is written to ``failed`` for later
+    processes, not a timeout nor a compiler killed by a signal."""
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         partial = Path(tmp) / path.name
         try:
@@ -256,7 +281,11 @@ def _build(compiler, path, failed):
             message = done.stderr.strip()[-2000:] or done.stdout[-2000:]
             code = done.returncode
         except subprocess.TimeoutExpired:
-            message, code = f"the compiler ran over {BUILD_TIMEOUT} s", -1
+            raise _transient(f"the compiler ran over {BUILD_TIMEOUT} s") from None
+        if code < 0:  # a signal: the out-of-memory killer, a shutdown
+            raise _transient(f"the compiler was killed by signal {-code}")
+        if code and any(sign in message for sign in _KILLED):
+            raise _transient(f"the compiler was killed ({_last_line(message)})")
         if code:
             failed.write_text(message or f"the compiler exited with {code}")
             raise KernelUnavailable(
@@ -265,6 +294,15 @@ def _build(compiler, path, failed):
             )
         os.chmod(partial, 0o700)
         os.replace(partial, path)
+
+
+def _transient(reason):
+    """A failure of this attempt, not of the compiler: a busy or short of
+    memory machine. It is not remembered, so that the next process builds."""
+    return KernelUnavailable(
+        reason,
+        "Nothing is remembered of it: the next process will try again.",
+    )
 
 
 def _dlopen(path):

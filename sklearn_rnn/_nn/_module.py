@@ -405,7 +405,8 @@ class MaskedBatchNorm(nn.Module):
     changes neither the statistics nor the running estimates that prediction
     uses. With ``weight`` (one per sequence, or ``(batch, time)`` per step,
     0 on padding) each step counts by its sample weight, so that a sample of
-    weight 0 changes nothing, as if it were absent. Per-sequence sums are read
+    weight 0 changes nothing, as if it were absent; only their ratios count,
+    not their scale, which ``partial_fit`` keeps. Per-sequence sums are read
     from cumulative sums at the last real step, which round the same whatever
     the batch's padding.
     """
@@ -429,7 +430,8 @@ class MaskedBatchNorm(nn.Module):
             mean = self._total(steps, lengths, weight) / count
             var = self._total((steps - mean).square(), lengths, weight) / count
             with torch.no_grad():
-                unbiased = var * count / (count - 1).clamp(min=1)
+                n = self._effective_steps(steps, lengths, weight, count)
+                unbiased = var * n / (n - 1).clamp(min=1)
                 step = self.momentum * seen.to(x.dtype)
                 self.running_mean.lerp_(mean, step)
                 self.running_var.lerp_(unbiased, step)
@@ -437,6 +439,26 @@ class MaskedBatchNorm(nn.Module):
             mean, var = self.running_mean, self.running_var
         scale = self.weight * torch.rsqrt(var + self.eps)
         return x * scale[:, None] + (self.bias - mean * scale)[:, None]
+
+    @classmethod
+    def _effective_steps(cls, steps, lengths, weight, count):
+        """Kish's effective number of steps, ``(sum w)^2 / sum w^2``.
+
+        The weighted variance is too small by ``1 - sum w^2 / (sum w)^2`` on
+        average, which this number undoes as ``n / (n - 1)``. It is the number
+        of real steps where the weights are equal and ignores their scale,
+        which ``partial_fit`` keeps: the sum of the weights, counted as the
+        number of steps, left the running variance 5x too small at weights
+        of 0.001. The weights are divided by their largest first, so that
+        their squares neither underflow nor overflow.
+        """
+        if weight is None:
+            return count
+        relative = weight / weight.amax().clamp(min=torch.finfo(weight.dtype).tiny)
+        ones = torch.ones_like(steps[:, :, :1])
+        total = cls._total(ones, lengths, relative)
+        squares = cls._total(ones, lengths, relative.square())
+        return total.square() / squares.clamp(min=torch.finfo(weight.dtype).tiny)
 
     @staticmethod
     def _total(steps, lengths, weight):

@@ -17,12 +17,16 @@ step (batch rows x gates x hidden x (hidden + inputs)): one below a million,
 where a second thread gains nothing; at most the cores that other processes
 left idle lately and the CPU quota of the container (cgroup ``cpu.max``);
 and at most the calling thread's own torch setting (``torch.set_num_threads``,
-``OMP_NUM_THREADS``), which it restores afterwards in that thread. It never
-waits on the call: where the last sample of the other processes' load is
-older than a minute, it reads the load average instead. Thread counts never
-change a prediction (tested).
+``OMP_NUM_THREADS``), which it restores afterwards in that thread. It sets
+the count of the calling thread only: ``torch.set_num_threads`` would also
+change the count that every other thread takes at its first use of torch, so
+that a thread starting while a prediction runs at 1 thread would keep 1. It
+never waits on the call: where the last sample of the other processes' load
+is older than a minute, it reads the load average instead. Thread counts
+never change a prediction (tested).
 """
 
+import ctypes
 import math
 import os
 import threading
@@ -138,9 +142,56 @@ class _BusyCores:
 
 _busy = _BusyCores()
 
+
+def _own_thread_setter():
+    """A function that sets the calling thread's OpenMP and MKL counts only.
+
+    ``torch.set_num_threads`` also stores its count as the one each thread
+    takes at its first use of torch (``at::init_num_threads``): one fit at 1
+    thread would hand 1 to a thread starting meanwhile, which keeps it. The
+    runtimes' own per-thread setters leave that count alone. They are looked
+    up through torch's CPU library, which resolves them in the OpenMP runtime
+    and MKL it was built with; where they are not exported (Windows, other
+    builds), torch's setter is used. The function returns one that undoes it.
+    """
+    paths = sorted((Path(torch.__file__).parent / "lib").glob("libtorch_cpu.*"))
+    try:
+        lib = ctypes.CDLL(str(paths[0]))
+        omp = lib.omp_set_num_threads
+    except (IndexError, OSError, AttributeError):
+        return _torch_setter
+    omp.argtypes, omp.restype = [ctypes.c_int], None
+    # MKL's own count for the thread overrides OpenMP's in MKL's routines.
+    # The C name: the lower-case one is Fortran's and takes a pointer.
+    mkl = getattr(lib, "MKL_Set_Num_Threads_Local", None)
+    if mkl is not None:
+        mkl.argtypes, mkl.restype = [ctypes.c_int], ctypes.c_int
+
+    def set_own_threads(n):
+        before = torch.get_num_threads()
+        omp(n)
+        mkl_before = mkl(n) if mkl is not None else None
+
+        def undo():
+            omp(before)
+            if mkl_before is not None:
+                mkl(mkl_before)  # 0: MKL's process-wide count, as before
+
+        return undo
+
+    return set_own_threads
+
+
+def _torch_setter(n):
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    return lambda: torch.set_num_threads(before)
+
+
 # With OpenMP (torch's Linux wheels) the thread count is a setting of each
 # calling thread; with torch's native pool it is one for the process.
 _PER_THREAD = "OpenMP" in torch.__config__.parallel_info()
+_set_own_threads = _own_thread_setter() if _PER_THREAD else _torch_setter
 _lock = threading.Lock()
 _active = 0  # the native pool only: fits and predictions running now
 _saved = None  # the native pool only: the setting restored when the last ends
@@ -151,19 +202,22 @@ def torch_threads(n):
     """Run with ``n`` torch threads (None: as set), then restore the caller's.
 
     Under OpenMP the count belongs to the calling thread: it is saved and
-    restored there, so overlapping fits and predictions in several threads
-    each get their own setting back. With a process-wide pool, the setting
-    found before the first of them started is restored when the last ends.
+    restored there, and set there only, so overlapping fits and predictions
+    in several threads each get their own setting back, and a thread that
+    starts meanwhile gets the setting it would have had. With a process-wide
+    pool, the setting found before the first of them started is restored when
+    the last ends.
     """
     if _PER_THREAD:
-        saved = torch.get_num_threads()
-        if n is not None and saved != n:
-            torch.set_num_threads(n)
+        saved = torch.get_num_threads()  # starts torch's count in this thread
+        undo = _set_own_threads(n) if n is not None and saved != n else None
         try:
             yield
         finally:
-            if torch.get_num_threads() != saved:
-                torch.set_num_threads(saved)
+            if undo is not None:
+                undo()
+            if torch.get_num_threads() != saved:  # set inside the call
+                _set_own_threads(saved)
         return
     global _active, _saved
     with _lock:
