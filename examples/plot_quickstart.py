@@ -49,6 +49,7 @@ model = RNNRegressor(
     alpha=0.0,
     max_iter=100,
     n_iter_no_change=None,  # exactly the 100 epochs, as Keras
+    early_stopping=False,  # on all the data: Keras' fit without validation_split
     weight_init="keras",
     average_decay=0.0,  # the last epoch's weights, as Keras
     batch_size=32,

@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 # input's dtype, and oneDNN and MKL pick their kernels per CPU and per problem
 # shape, so one sequence can differ by a few float32 ulps between two batches
 # (1.7e-8 on outputs of order 0.1 on an AMD EPYC where an Intel CPU was
-# bitwise equal). The README's "Padding never changes a prediction" says so.
+# bitwise equal). The user guide's "Padding never changes a prediction" says so.
 INVARIANCE_ATOL = 1e-6
 
 # Tiny models: most tests only need a model that trains at all. One fit each:

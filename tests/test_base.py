@@ -341,6 +341,29 @@ class _RecordGradients(Callback):
             net.history.record("gradients", grads)
 
 
+def test_alpha_is_divided_by_the_sequences_of_each_batch_not_batch_size():
+    """36 sequences at ``batch_size=32`` train in two batches of 18: each adds
+    ``alpha / (2 * 18) * ||W||^2``, as the four ``alpha`` docstrings say."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(36, 5, 2)).astype(np.float32)
+    y = rng.normal(size=36)
+    params = dict(
+        batch_size=32,
+        max_iter=1,
+        learning_rate_init=1e-12,  # the weights stay the initial ones
+        early_stopping=False,
+        normalize_y=False,
+        hidden_size=4,
+        random_state=0,
+    )
+    free = RNNRegressor(alpha=0.0, **params).fit(X, y)
+    penalised = RNNRegressor(alpha=50.0, **params).fit(X, y)
+    weights = [p for p in free.module_.parameters() if p.ndim > 1]
+    squares = sum(float((w**2).sum()) for w in weights)
+    penalty = penalised.loss_curve_[0] - free.loss_curve_[0]
+    assert penalty == pytest.approx(50.0 / (2 * 18) * squares, rel=1e-3)
+
+
 def test_alpha_is_mlps_penalty_on_each_batch():
     X, y, _ = ragged(n=10, high=6)
     X = [x.astype(np.float32) for x in X]

@@ -1,4 +1,5 @@
-"""Every example runs headless and writes its figure; every README code block runs."""
+"""Every example runs headless and writes its figure; every code block of the
+README, the landing page and the user guide runs."""
 
 import os
 import re
@@ -32,9 +33,36 @@ def test_example_runs_and_saves_its_figure(path, tmp_path, monkeypatch):
     plt.close("all")
 
 
-README_BLOCKS = re.findall(
-    r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S
-)
+def _python_blocks(path):
+    return re.findall(r"```python\n(.*?)```", path.read_text(), re.S)
+
+
+# Pages whose blocks build on each other run in order in their own tests:
+# faq.md below, forecasting_libraries.md in tests/test_forecasting_libraries.py.
+IN_ORDER = {"faq.md", "forecasting_libraries.md"}
+PAGES = [
+    ROOT / "README.md",
+    ROOT / "docs" / "index.md",
+    *sorted(
+        page
+        for page in (ROOT / "docs" / "user_guide").glob("*.md")
+        if page.name not in IN_ORDER
+    ),
+]
+
+
+def _page_blocks():
+    """``{id: code}`` for every block of ``PAGES``; a block the landing page
+    repeats from the README runs once, under the README's name."""
+    blocks = {}
+    for page in PAGES:
+        for index, code in enumerate(_python_blocks(page)):
+            if code not in blocks.values():
+                blocks[f"{page.relative_to(ROOT)}:{index}"] = code
+    return blocks
+
+
+PAGE_BLOCKS = _page_blocks()
 
 
 def _run_alone(code, tmp_path, name):
@@ -52,11 +80,23 @@ def _run_alone(code, tmp_path, name):
     return result.stdout, result.stderr
 
 
-@pytest.mark.parametrize("index", range(len(README_BLOCKS)))
-def test_readme_code_block_runs_alone_as_a_script(index, tmp_path):
+def test_the_pages_hold_their_blocks():
+    """Moving text between pages keeps its code: the README's quick start and
+    tour, and the user guide's blocks that came from the README."""
+    per_page = {}
+    for name in PAGE_BLOCKS:
+        page = name.rsplit(":", 1)[0]
+        per_page[page] = per_page.get(page, 0) + 1
+    assert per_page["README.md"] == 2
+    assert sum(per_page.values()) == 13, per_page
+
+
+@pytest.mark.parametrize("name", list(PAGE_BLOCKS))
+def test_page_code_block_runs_alone_as_a_script(name, tmp_path):
     """Each block, pasted alone into a fresh file, runs (the Dask one too) and
     prints no warning: a user who copies it sees none they did not cause."""
-    _, stderr = _run_alone(README_BLOCKS[index], tmp_path, f"block_{index}")
+    stem = re.sub(r"\W", "_", name)
+    _, stderr = _run_alone(PAGE_BLOCKS[name], tmp_path, stem)
     assert "Warning" not in stderr, stderr[-3000:]
 
 

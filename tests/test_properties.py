@@ -169,9 +169,10 @@ def test_property_a_prediction_never_depends_on_the_other_sequences(
 ):
     """The subset and sample-order invariance of scikit-learn's checks, for
     any subset in any order of sequences up to 59 steps: within float32
-    rounding (the README's promise). Batches of sequences up to 32 steps get
-    empty rows to 32, which made them bitwise equal on the CPUs measured; the
-    checks themselves (short sequences) hold to scikit-learn's 1e-7."""
+    rounding (the promise of docs/user_guide/sequences.md). Batches of
+    sequences up to 32 steps get empty rows to 32, which made them bitwise
+    equal on the CPUs measured; the checks themselves (short sequences) hold
+    to scikit-learn's 1e-7."""
     models, X = invariance_models
     index = data.draw(
         st.lists(st.integers(0, len(X) - 1), min_size=1, max_size=300, unique=True)

@@ -2,7 +2,8 @@
 
 ``BaseRNN`` holds everything the regressor and the classifier share. A
 subclass fills the hooks below (what differs is the target, the loss and how
-the outputs are read); see the "Architecture" section of the README.
+the outputs are read); see the "Architecture" section of
+docs/user_guide/development.md.
 """
 
 import copy

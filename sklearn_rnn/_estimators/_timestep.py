@@ -135,10 +135,12 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         overfitted them (see "Why the defaults").
 
     alpha : float, default=1e-4
-        Strength of the L2 penalty: each training batch of ``batch_size``
-        sequences adds ``alpha / (2 * batch_size) * ||W||^2`` to its loss,
-        ``W`` being all weight matrices (not the biases), as in
-        ``MLPRegressor``. The penalty is part of ``loss_curve_``. The data
+        Strength of the L2 penalty: each training batch adds
+        ``alpha / (2 * n) * ||W||^2`` to its loss, ``n`` being the number of
+        sequences in that batch (batches are of near-equal size, at most
+        ``batch_size``: 36 sequences at 32 train as two batches of 18), and
+        ``W`` all weight matrices (not the biases), as in ``MLPRegressor``.
+        The penalty is part of ``loss_curve_``. The data
         loss itself is the plain mean squared error (``MLPRegressor`` halves
         it) or the cross-entropy.
 
@@ -687,10 +689,12 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         overfitted them (see "Why the defaults").
 
     alpha : float, default=1e-4
-        Strength of the L2 penalty: each training batch of ``batch_size``
-        sequences adds ``alpha / (2 * batch_size) * ||W||^2`` to its loss,
-        ``W`` being all weight matrices (not the biases), as in
-        ``MLPRegressor``. The penalty is part of ``loss_curve_``. The data
+        Strength of the L2 penalty: each training batch adds
+        ``alpha / (2 * n) * ||W||^2`` to its loss, ``n`` being the number of
+        sequences in that batch (batches are of near-equal size, at most
+        ``batch_size``: 36 sequences at 32 train as two batches of 18), and
+        ``W`` all weight matrices (not the biases), as in ``MLPRegressor``.
+        The penalty is part of ``loss_curve_``. The data
         loss itself is the plain mean squared error (``MLPRegressor`` halves
         it) or the cross-entropy.
 

@@ -4,7 +4,9 @@ A unidirectional recurrent network is a state machine: its state after step
 ``t`` and step ``t + 1`` give its state after ``t + 1``; the pooling over time
 ('last', 'mean', 'max', 'attention') has a running form too (attention: a
 softmax accumulated with a running maximum, as in online softmax). So a new
-step costs one step of the network, whatever the length of the prefix.
+step costs one step of the recurrence, whatever the length of the prefix; a
+convolution front-end re-runs over the steps its receptive field covers (kept
+in a buffer), a window that does not grow with the prefix.
 """
 
 import numpy as np

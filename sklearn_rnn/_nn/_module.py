@@ -230,7 +230,8 @@ class _OnnxRecurrence(torch.autograd.Function):
 def keras_initialise(module):
     """Keras' initialisation of every recurrent layer and linear map in
     ``module``: Glorot-uniform input weights, orthogonal recurrent weights
-    (per gate block, as Keras' orthogonal matrix of all gates), zero biases
+    (one orthogonal matrix over all gates' blocks together, as Keras' recurrent
+    kernel, not one per gate), zero biases
     and, for LSTMs, a forget-gate bias of 1 (``unit_forget_bias``)."""
     for layer in module.modules():
         if isinstance(layer, nn.Linear):

@@ -43,7 +43,7 @@ PREDICT_BATCH_SIZE = 256
 # sequences (at most EXACT_MAX_STEPS steps, where scikit-learn's checks
 # predict and where 32 rows cost about a millisecond): one sequence of 1,000
 # steps predicted 8x (GRU-128) to 18x (LSTM-128) faster without them. Longer
-# sequences keep the float32-level promise (a few ulps) of the README.
+# sequences keep the float32-level promise (a few ulps) of docs/user_guide/sequences.md.
 ROW_BLOCK = 32
 EXACT_MAX_STEPS = 32
 # Training batches of fixed-length data are gathered several at a time, about

@@ -53,8 +53,9 @@ class SequenceNet(NeuralNet):
         Called as ``module(x, lengths)``.
     alpha : float, default=0.0
         L2 penalty added to each training batch's loss:
-        ``alpha / (2 * batch_size) * ||W||^2`` over the weight matrices (not
-        the biases), as ``MLPRegressor`` does.
+        ``alpha / (2 * n) * ||W||^2`` over the weight matrices (not the
+        biases), ``n`` being the sequences in that batch (``_penalty``), as
+        ``MLPRegressor`` does with its batch's samples.
     **kwargs
         skorch's parameters.
     """
