@@ -88,7 +88,9 @@ FITTED = {
     "SequencePadder": _INPUT | {"maxlen_"},
     "SequenceImputer": _INPUT | {"statistics_"},
     "SequenceScaler": _INPUT | {"center_", "scale_", "per_sequence_"},
-    "SequenceOutlierFilter": _INPUT | {"lower_", "upper_", "n_outliers_"},
+    "SequenceOutlierFilter": _INPUT
+    | {"lower_", "upper_", "n_outliers_"}
+    | {"scale_floor_"},
     "TimeFeatures": _INPUT,
 }
 OPTIONAL = {
@@ -449,6 +451,11 @@ def _older_fitted(name, fitted, params):
         by_sequence = params.get("per_sequence", False)
         if isinstance(by_sequence, bool):
             return {"per_sequence_": lambda obj: obj._read_mask() & by_sequence}
+    if name == "SequenceOutlierFilter" and "scale_floor_" not in fitted:
+        # Files saved before the floor: a neighbourhood's deviation had none.
+        if params.get("method", "hampel") == "hampel":
+            return {"scale_floor_": lambda obj: np.where(obj._read_mask(), 0.0, np.nan)}
+        return {"scale_floor_": lambda obj: None}
     older = {}
     if issubclass(CLASSES[name], BaseRNN):
         if "_front_end_pools" not in fitted:
@@ -505,8 +512,9 @@ def check_fitted_schema(obj):
     elif "maxlen_" in a:
         _integer(a, "maxlen_", 1)
     else:
-        for key in ("statistics_", "center_", "scale_", "lower_", "upper_"):
-            if key in a and (a[key] is not None or key not in ("lower_", "upper_")):
+        nullable = ("lower_", "upper_", "scale_floor_")
+        for key in ("statistics_", "center_", "scale_") + nullable:
+            if key in a and (a[key] is not None or key not in nullable):
                 _array(a, key, "f", (channels,))
         if "n_outliers_" in a:
             _array(a, "n_outliers_", "iu", (channels,))
