@@ -8,11 +8,14 @@ import pandas as pd
 import pytest
 from conftest import TINY, ragged
 from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import (
     RNNClassifier,
     RNNRegressor,
     RNNTimestepRegressor,
+    SequenceScaler,
+    UnscaledInputWarning,
     from_long_format,
 )
 
@@ -147,3 +150,30 @@ def test_one_row_as_wide_as_a_step_is_one_step_and_more_rows_are_refused():
     np.testing.assert_array_equal(reg.predict(row), reg.predict(row[None]))
     with pytest.raises(ValueError, match=r"\[X\] or X\[None\].*X\[:, None, :\]"):
         reg.predict(X[0])
+
+
+def _levels(low, high, n=60, steps=8, seed=0):
+    """Random walks around levels drawn in [low, high); the target is the
+    next value."""
+    rng = np.random.RandomState(seed)
+    start = rng.uniform(low, high, size=(n, 1))
+    walk = start + np.cumsum(rng.normal(0, 0.02 * low, size=(n, steps + 1)), axis=1)
+    return walk[:, :steps], walk[:, steps]
+
+
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier])
+def test_large_unscaled_inputs_warn_and_name_the_scaler(Est):
+    """Levels of 3000-9000 made the network a constant predictor (spread 0)
+    with no word; normalize_y scales only y."""
+    X, y = _levels(3000, 9000)
+    if Est is RNNClassifier:
+        y = (y > np.median(y)).astype(int)
+    Warning_ = UnscaledInputWarning
+    with pytest.warns(Warning_, match=r"make_pipeline\(SequenceScaler\(\)") as caught:
+        Est(**TINY).fit(X, y)
+    assert issubclass(Warning_, UserWarning)
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Warning_)
+        make_pipeline(SequenceScaler(), Est(**TINY)).fit(X, y)
+        Est(**TINY).fit(X / 1000.0, y)  # levels of 3-9: fine
