@@ -1,6 +1,7 @@
 """A Keras user's first hour: each habit gets our name for it, each silent
 mistake a message that says what was meant (issue 23)."""
 
+import re
 import warnings
 
 import numpy as np
@@ -177,3 +178,67 @@ def test_large_unscaled_inputs_warn_and_name_the_scaler(Est):
         warnings.simplefilter("error", Warning_)
         make_pipeline(SequenceScaler(), Est(**TINY)).fit(X, y)
         Est(**TINY).fit(X / 1000.0, y)  # levels of 3-9: fine
+
+
+@pytest.mark.parametrize(
+    "method, keras, ours",
+    [
+        ("fit", "epochs", "max_iter=... in the constructor"),
+        ("fit", "batch_size", "batch_size=... in the constructor"),
+        ("fit", "validation_split", "early_stopping=True and validation_fraction"),
+        ("fit", "validation_data", "early_stopping=True and validation_fraction"),
+        ("fit", "verbose", "verbose=... in the constructor"),
+        ("partial_fit", "epochs", "max_iter=... in the constructor"),
+        ("predict", "verbose", "predict prints nothing"),
+        ("predict", "batch_size", "batches the sequences itself"),
+    ],
+)
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier, RNNTimestepRegressor])
+def test_keras_call_keywords_name_our_way(Est, method, keras, ours):
+    X, y_reg, y_clf = ragged(n=12)
+    y = y_clf if Est is RNNClassifier else y_reg
+    if Est is RNNTimestepRegressor:
+        y = [x[:, 0] for x in X]
+    est = Est(**TINY)
+    if method == "predict":
+        est.fit(X, y)
+    args = (X,) if method == "predict" else (X, y)
+    with pytest.raises(TypeError, match=f"{method}\\(\\) got an unexpected keyword "):
+        getattr(est, method)(*args, **{keras: 1})
+    with pytest.raises(TypeError, match=re.escape(ours)):
+        getattr(est, method)(*args, **{keras: 1})
+
+
+def test_the_signatures_stay_explicit():
+    import inspect
+
+    for Est in (RNNRegressor, RNNClassifier, RNNTimestepRegressor):
+        assert list(inspect.signature(Est.fit).parameters) == [
+            "self",
+            "X",
+            "y",
+            "sample_weight",
+        ]
+        assert list(inspect.signature(Est.predict).parameters) == ["self", "X"]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        RNNRegressor(**TINY).fit(*ragged()[:2], bogus=1)
+
+
+@pytest.mark.parametrize(
+    "keras, ours", [("mse", "squared_error"), ("mae", "absolute_error")]
+)
+def test_keras_loss_names_get_ours(keras, ours):
+    X, y, _ = ragged(n=12)
+    with pytest.raises(ValueError, match=f"Keras' '{keras}' is loss='{ours}' here"):
+        RNNRegressor(loss=keras, **TINY).fit(X, y)
+    with pytest.raises(TypeError, match="Keras' loss is .*log loss"):
+        RNNClassifier(loss="binary_crossentropy")
+
+
+def test_verbose_says_the_loss_is_in_standardised_units(capsys):
+    X, y, _ = ragged(n=12)
+    RNNRegressor(verbose=1, **TINY).fit(X, y * 1000.0)
+    out = capsys.readouterr().out
+    assert "standardised" in out and out.index("standardised") < out.index("epoch")
+    RNNRegressor(verbose=1, normalize_y=False, **TINY).fit(X, y)
+    assert "standardised" not in capsys.readouterr().out

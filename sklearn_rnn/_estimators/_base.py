@@ -6,6 +6,8 @@ the outputs are read); see the "Architecture" section of the README.
 """
 
 import copy
+import functools
+import inspect
 import math
 import sys
 from abc import ABCMeta, abstractmethod
@@ -17,7 +19,11 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -150,6 +156,45 @@ KERAS_NAMES = {
     "mask_value": "nothing: NaN steps at either end of a sequence are padding",
     "use_ema": "average_decay (an average of the weights over epochs)",
     "ema_momentum": "average_decay (per epoch, not per step)",
+    "loss": "the log loss (cross-entropy), always (only the regressors take a loss)",
+}
+# Keras' keywords of fit and predict: what to do instead, by method.
+_KERAS_FIT = {
+    "epochs": "set max_iter=... in the constructor",
+    "batch_size": "set batch_size=... in the constructor",
+    "validation_split": (
+        "set early_stopping=True and validation_fraction=... in the constructor"
+    ),
+    "validation_data": (
+        "set early_stopping=True and validation_fraction=... in the constructor "
+        "(the validation set is drawn from X)"
+    ),
+    "verbose": "set verbose=... in the constructor",
+    "callbacks": "set callbacks=[...] (skorch callbacks) in the constructor",
+    "shuffle": "set shuffle=... in the constructor",
+    "class_weight": "set class_weight=... in RNNClassifier's constructor",
+    "initial_epoch": "set warm_start=True, or call partial_fit, to train on",
+    "x": "pass X (a capital X)",
+}
+_KERAS_PREDICT = {
+    "verbose": "predict prints nothing: leave verbose out",
+    "batch_size": "predict batches the sequences itself: leave batch_size out",
+    "x": "pass X (a capital X)",
+}
+KERAS_CALL_NAMES = {
+    "fit": _KERAS_FIT,
+    "partial_fit": _KERAS_FIT,
+    "predict": _KERAS_PREDICT,
+    "predict_proba": _KERAS_PREDICT,
+    "predict_log_proba": _KERAS_PREDICT,
+}
+# Keras' names of the regression losses.
+KERAS_LOSSES = {
+    "mse": "squared_error",
+    "mean_squared_error": "squared_error",
+    "mae": "absolute_error",
+    "mean_absolute_error": "absolute_error",
+    "huber_loss": "huber",
 }
 
 
@@ -238,6 +283,26 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                         f"{KERAS_NAMES[name]} here."
                     )
         return super().__new__(cls)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, hints in KERAS_CALL_NAMES.items():
+            method = cls.__dict__.get(name)
+            if inspect.isfunction(method):
+                setattr(cls, name, _with_keras_hints(method, hints))
+
+    def _validate_params(self):
+        """scikit-learn's validation, with our name for a Keras loss."""
+        try:
+            super()._validate_params()
+        except InvalidParameterError as exc:
+            loss = getattr(self, "loss", None)
+            ours = KERAS_LOSSES.get(loss) if isinstance(loss, str) else None
+            if ours is None or "'loss' parameter" not in str(exc):
+                raise
+            raise InvalidParameterError(
+                f"{exc} Keras' {loss!r} is loss={ours!r} here."
+            ) from None
 
     @abstractmethod
     def __init__(
@@ -675,6 +740,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _train(self, net, data, epochs):
         done_before = len(_history_column(net.history, "train_loss"))
         self._net = net
+        _print_loss_units(self, net)
         try:
             net.partial_fit(data, epochs=epochs)
         except Diverged as exc:
@@ -858,6 +924,39 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             seqs.values.shape[-1],
             type(self).__name__,
             feature_names=names,
+        )
+
+
+def _with_keras_hints(method, hints):
+    """``method``, whose Keras keywords (``hints``' keys it does not take) raise
+    Python's TypeError with what to do instead. ``functools.wraps`` keeps the
+    explicit signature that scikit-learn's checks and ``help()`` read."""
+    accepted = set(inspect.signature(method).parameters)
+
+    @functools.wraps(method)
+    def with_hints(self, *args, **kwargs):
+        for key in kwargs:
+            if key not in accepted and key in hints:
+                raise TypeError(
+                    f"{type(self).__name__}.{method.__name__}() got an unexpected "
+                    f"keyword argument {key!r}: for Keras' {key}, {hints[key]}."
+                )
+        return method(self, *args, **kwargs)
+
+    return with_hints
+
+
+def _print_loss_units(est, net):
+    """Say, above the epoch table, that a regressor's train_loss is measured
+    on the targets ``normalize_y`` scaled, not in the units of y."""
+    log = dict(net.callbacks_).get("print_log")
+    if not (est.verbose and log is not None and log.first_iteration_):
+        return
+    if getattr(est, "normalize_y", False):
+        scaled = "y / mean(y)" if est.loss == "poisson" else "(y - mean) / std"
+        log.sink(
+            f"train_loss is the loss on standardised targets, {scaled} per "
+            "output (normalize_y=True), not in the units of y."
         )
 
 
