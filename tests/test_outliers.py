@@ -125,3 +125,20 @@ def test_few_values_of_a_normal_series_are_flagged():
     out = SequenceOutlierFilter().fit_transform(windows)
     assert np.isnan(out).sum() <= 30  # 25 (without the floor: 50)
     assert np.isfinite(out[:, [0, -1]]).all()
+
+
+@pytest.mark.parametrize("action", ["nan", "clip"])
+@pytest.mark.parametrize("method", ["hampel", "iqr"])
+def test_missing_values_and_padding_stay_nan(method, action):
+    """np.fmax(NaN, bound) is the bound: clipping turned a missing value into
+    its lower bound and the padding of an unread feature into -inf."""
+    X, _ = _spiky(n=6)
+    X = [np.column_stack([x, x]) for x in X]
+    X[0] = X[0].copy()
+    X[0][3, 0] = np.nan  # a missing value inside a sequence
+    flt = SequenceOutlierFilter(method=method, action=action, features=[0])
+    out = flt.fit(X).transform(X)
+    assert np.isnan(out[0][3, 0])
+    for row, x in zip(out, X):
+        assert np.isnan(row[len(x) :]).all()  # padding
+        np.testing.assert_array_equal(row[: len(x), 1], x[:, 1])  # unread

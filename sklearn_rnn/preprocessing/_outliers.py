@@ -176,8 +176,11 @@ class SequenceOutlierFilter(SequenceTransformer):
     def _transform(self, seqs):
         values = seqs.values
         low, high = self._bounds(values, self._read_mask())
-        # NaN bounds (no neighbourhood) leave the value as it is.
-        clipped = np.fmin(np.fmax(values, low), high)
+        # NaN bounds (no neighbourhood) leave the value as it is; a NaN value
+        # (missing, or padding) stays NaN, which np.fmax alone would not keep.
+        clipped = np.where(
+            np.isnan(values), values, np.fmin(np.fmax(values, low), high)
+        )
         if self.action == "clip":
             return clipped
         outside = (values < low) | (values > high)
