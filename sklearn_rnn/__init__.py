@@ -8,6 +8,7 @@ from ._fitted._onnx import to_onnx
 from ._fitted._persistence import load, save
 from ._fitted._stream import SequenceStream
 from ._input._formats import channels_last, from_long_format
+from ._warnings import UnscaledInputWarning
 from .preprocessing import (
     LagsToSequences,
     SequenceImputer,
@@ -31,6 +32,7 @@ __all__ = [
     "SequenceStream",
     "StepTransformer",
     "TimeFeatures",
+    "UnscaledInputWarning",
     "channels_last",
     "from_long_format",
     "integrated_gradients",

@@ -4,7 +4,7 @@ import os
 import sys
 import warnings
 
-__all__ = ["warn_user"]
+__all__ = ["UnscaledInputWarning", "warn_user"]
 
 # Frames in these packages are skipped, so that a warning points at the line of
 # the user's code that called into them (also through Pipeline or a search).
@@ -26,3 +26,14 @@ def warn_user(message, category):
     while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
+
+
+class UnscaledInputWarning(UserWarning):
+    """Warning that an estimator's inputs are too large for its network.
+
+    Inputs of a typical magnitude in the hundreds or more saturate the tanh
+    and sigmoid units of a recurrent network from its first step: it learns
+    slowly or not at all, down to a constant prediction. Scale ``X`` first,
+    e.g. with ``make_pipeline(SequenceScaler(), estimator)``; ``normalize_y``
+    scales only the targets.
+    """

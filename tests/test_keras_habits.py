@@ -1,6 +1,7 @@
 """A Keras user's first hour: each habit gets our name for it, each silent
 mistake a message that says what was meant (issue 23)."""
 
+import re
 import warnings
 
 import numpy as np
@@ -8,11 +9,14 @@ import pandas as pd
 import pytest
 from conftest import TINY, ragged
 from sklearn.base import clone
+from sklearn.pipeline import make_pipeline
 
 from sklearn_rnn import (
     RNNClassifier,
     RNNRegressor,
     RNNTimestepRegressor,
+    SequenceScaler,
+    UnscaledInputWarning,
     from_long_format,
 )
 
@@ -147,3 +151,94 @@ def test_one_row_as_wide_as_a_step_is_one_step_and_more_rows_are_refused():
     np.testing.assert_array_equal(reg.predict(row), reg.predict(row[None]))
     with pytest.raises(ValueError, match=r"\[X\] or X\[None\].*X\[:, None, :\]"):
         reg.predict(X[0])
+
+
+def _levels(low, high, n=60, steps=8, seed=0):
+    """Random walks around levels drawn in [low, high); the target is the
+    next value."""
+    rng = np.random.RandomState(seed)
+    start = rng.uniform(low, high, size=(n, 1))
+    walk = start + np.cumsum(rng.normal(0, 0.02 * low, size=(n, steps + 1)), axis=1)
+    return walk[:, :steps], walk[:, steps]
+
+
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier])
+def test_large_unscaled_inputs_warn_and_name_the_scaler(Est):
+    """Levels of 3000-9000 made the network a constant predictor (spread 0)
+    with no word; normalize_y scales only y."""
+    X, y = _levels(3000, 9000)
+    if Est is RNNClassifier:
+        y = (y > np.median(y)).astype(int)
+    Warning_ = UnscaledInputWarning
+    with pytest.warns(Warning_, match=r"make_pipeline\(SequenceScaler\(\)") as caught:
+        Est(**TINY).fit(X, y)
+    assert issubclass(Warning_, UserWarning)
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Warning_)
+        make_pipeline(SequenceScaler(), Est(**TINY)).fit(X, y)
+        Est(**TINY).fit(X / 1000.0, y)  # levels of 3-9: fine
+
+
+@pytest.mark.parametrize(
+    "method, keras, ours",
+    [
+        ("fit", "epochs", "max_iter=... in the constructor"),
+        ("fit", "batch_size", "batch_size=... in the constructor"),
+        ("fit", "validation_split", "early_stopping=True and validation_fraction"),
+        ("fit", "validation_data", "early_stopping=True and validation_fraction"),
+        ("fit", "verbose", "verbose=... in the constructor"),
+        ("partial_fit", "epochs", "max_iter=... in the constructor"),
+        ("predict", "verbose", "predict prints nothing"),
+        ("predict", "batch_size", "batches the sequences itself"),
+    ],
+)
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier, RNNTimestepRegressor])
+def test_keras_call_keywords_name_our_way(Est, method, keras, ours):
+    X, y_reg, y_clf = ragged(n=12)
+    y = y_clf if Est is RNNClassifier else y_reg
+    if Est is RNNTimestepRegressor:
+        y = [x[:, 0] for x in X]
+    est = Est(**TINY)
+    if method == "predict":
+        est.fit(X, y)
+    args = (X,) if method == "predict" else (X, y)
+    with pytest.raises(TypeError, match=f"{method}\\(\\) got an unexpected keyword "):
+        getattr(est, method)(*args, **{keras: 1})
+    with pytest.raises(TypeError, match=re.escape(ours)):
+        getattr(est, method)(*args, **{keras: 1})
+
+
+def test_the_signatures_stay_explicit():
+    import inspect
+
+    for Est in (RNNRegressor, RNNClassifier, RNNTimestepRegressor):
+        assert list(inspect.signature(Est.fit).parameters) == [
+            "self",
+            "X",
+            "y",
+            "sample_weight",
+        ]
+        assert list(inspect.signature(Est.predict).parameters) == ["self", "X"]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        RNNRegressor(**TINY).fit(*ragged()[:2], bogus=1)
+
+
+@pytest.mark.parametrize(
+    "keras, ours", [("mse", "squared_error"), ("mae", "absolute_error")]
+)
+def test_keras_loss_names_get_ours(keras, ours):
+    X, y, _ = ragged(n=12)
+    with pytest.raises(ValueError, match=f"Keras' '{keras}' is loss='{ours}' here"):
+        RNNRegressor(loss=keras, **TINY).fit(X, y)
+    with pytest.raises(TypeError, match="Keras' loss is .*log loss"):
+        RNNClassifier(loss="binary_crossentropy")
+
+
+def test_verbose_says_the_loss_is_in_standardised_units(capsys):
+    X, y, _ = ragged(n=12)
+    RNNRegressor(verbose=1, **TINY).fit(X, y * 1000.0)
+    out = capsys.readouterr().out
+    assert "standardised" in out and out.index("standardised") < out.index("epoch")
+    RNNRegressor(verbose=1, normalize_y=False, **TINY).fit(X, y)
+    assert "standardised" not in capsys.readouterr().out

@@ -714,3 +714,23 @@ def test_a_scaler_saved_before_per_sequence_was_recorded_loads(per_sequence):
 
     with pytest.raises(ValueError, match="missing \\['per_sequence_'\\]"):
         load(_tamper(payload, document=auto, tensors=without))
+
+
+@pytest.mark.parametrize("method", ["hampel", "iqr"])
+def test_an_outlier_filter_saved_before_the_floor_loads_without_one(method):
+    X, _, _ = ragged()
+    flt = SequenceOutlierFilter(method=method).fit(X)
+    _, payload = _round_trip(flt)
+
+    def older(doc):
+        del doc["root"]["fitted"]["scale_floor_"]
+
+    def without(arrays):
+        arrays.pop("0.scale_floor_", None)
+
+    loaded = load(_tamper(payload, document=older, tensors=without))
+    if method == "iqr":
+        assert loaded.scale_floor_ is None
+    else:
+        np.testing.assert_array_equal(loaded.scale_floor_, [0.0, 0.0])
+    assert loaded.transform(X).shape == flt.transform(X).shape

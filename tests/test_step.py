@@ -81,3 +81,23 @@ def test_the_number_of_components_is_searched_in_a_pipeline():
     search.fit(X, y)
     assert search.best_params_["steptransformer__transformer__n_components"] in (1, 2)
     assert search.predict(X).shape == (40,)
+
+
+def test_an_all_nan_output_at_either_end_is_refused_inside_kept():
+    """A step the transformer makes all-NaN at the end of a sequence would read
+    as padding: the sequence (and its per-step targets) silently one step
+    shorter. Inside a sequence it is a missing step, for the imputer."""
+    log = StepTransformer(FunctionTransformer(np.log))
+    X = [np.array([1.0, 2.0, 3.0, -1.0]), np.array([2.0, 3.0, 4.0])]
+    with np.errstate(invalid="ignore"):
+        with pytest.raises(
+            ValueError,
+            match=r"every feature for the last real step \(step 3\) of sequence 0",
+        ):
+            log.fit_transform(X)
+        with pytest.raises(
+            ValueError, match=r"first real step \(step 0\) of sequence 1"
+        ):
+            log.fit_transform([X[1], np.array([-2.0, 1.0])])
+        inside = log.fit_transform([np.array([1.0, -1.0, 2.0])])
+    np.testing.assert_array_equal(np.isnan(inside[0]), [False, True, False])

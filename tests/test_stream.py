@@ -272,3 +272,18 @@ def test_ensembles_stream_each_member_and_combine_as_predict(Est, tmp_path):
         np.testing.assert_array_equal(got, est.predict([a, b]))
     else:
         np.testing.assert_allclose(got, est.predict([a, b]), atol=ATOL, rtol=0)
+
+
+def test_a_model_fitted_on_2d_windows_says_how_to_pass_one_step():
+    """2D X is univariate windows of a fixed width: X[:, t:t+1] was refused
+    with scikit-learn's 'X has 1 features, but ... expecting 12' alone."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 12))
+    reg = RNNRegressor(**TINY).fit(X, X.sum(axis=1))
+    stream = SequenceStream(reg)
+    ids = list(range(5))
+    with pytest.raises(ValueError, match=r"expecting 12.*\(n_ids, n_steps, 1\)"):
+        stream.update(ids, X[:5, 0:1])
+    for t in range(12):
+        out = stream.update(ids, X[:5, t : t + 1, None])
+    np.testing.assert_allclose(out, reg.predict(X[:5]), atol=ATOL, rtol=0)

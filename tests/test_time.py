@@ -108,7 +108,8 @@ def test_a_scikit_learn_transformer_in_every_other_way():
     out = tf.transform(X)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(tf)).transform(X), out)
     assert clone(tf).get_params() == tf.get_params()
-    f32 = tf.transform([x.astype(np.float32) for x in X])
+    # (float32 holds epoch seconds to 128 s: the origin moved first.)
+    f32 = tf.transform([(x - [1.7e9, 0.0]).astype(np.float32) for x in X])
     assert f32.dtype == np.float32
     y = np.array([x[-1, 1] for x in X])
     pipe = make_pipeline(TimeFeatures(), SequenceScaler(), RNNRegressor(**TINY))
@@ -123,3 +124,20 @@ def test_time_since_each_feature_was_last_observed():
     np.testing.assert_array_equal(out[:, 2], [0.0, 0.0, 1.0, 0.0])  # since x1
     np.testing.assert_array_equal(out[:, 3], [0.0, 2.0, 3.0, 0.0])  # since x2
     assert list(tf.get_feature_names_out()) == ["x1", "x2", "since_x1", "since_x2"]
+
+
+def test_float32_timestamps_beyond_2_to_the_24_are_refused():
+    """Near 1.7e9 s float32 values are 128 s apart: a step every 300 s came
+    out as deltas of 256 and 384 (review 11), with no warning."""
+    times = 1.7e9 + 300.0 * np.arange(6)
+    x = np.column_stack([times, np.ones(6)])
+    assert np.all(TimeFeatures().fit_transform([x])[0][1:, 1] == 300.0)
+    with pytest.raises(ValueError, match=r"float32.*2\*\*24.*float64.*origin"):
+        TimeFeatures().fit(x[None].astype(np.float32))
+    fitted = TimeFeatures().fit([x])
+    with pytest.raises(ValueError, match=r"float32.*2\*\*24"):
+        fitted.transform([x.astype(np.float32), x[:3].astype(np.float32)])
+    shifted = x - [times[0], 0.0]  # the origin moved: exact in float32
+    out = TimeFeatures().fit_transform(shifted[None].astype(np.float32))[0]
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out[1:, 1], 300.0)

@@ -78,6 +78,13 @@ def _downsample(v, o):
     return fixed in (v, "auto") and v % fit._conv_pool(o.conv_filters_) == 0
 
 
+def _floor_before(o):
+    """Before 0.4 a Hampel neighbourhood's deviation had no floor."""
+    if o.method != "hampel":
+        return None
+    return np.where(o._read_mask(), 0.0, np.nan)
+
+
 def _stopping(v, o):
     """'held_out', 'refit' or 'off'"""
     return v in ("held_out", "refit", "off")
@@ -173,6 +180,7 @@ SCHEMA = (
     ("lower_", _OUT, "f?", _C, _REQUIRED),
     ("upper_", _OUT, "f?", _C, _REQUIRED),
     ("n_outliers_", _OUT, "iu", _C, _REQUIRED),
+    ("scale_floor_", _OUT, "f?", _C, _floor_before),
 )
 _KINDS = {"integer": Integral, "number": Real, "bool": bool, "numbers": list}
 _KINDS |= {"text": str}

@@ -131,7 +131,7 @@ RNNTimestepClassifier
         """
         ids = self._check_ids(ids, new=True)
         est = self.estimator
-        seqs = check_sequences(est, X, reset=False, dtype=np.float32, pad_value=0.0)
+        seqs = self._check_steps(X)
         if len(seqs.lengths) != len(ids):
             raise ValueError(
                 f"X holds {len(seqs.lengths)} sequences of new steps for "
@@ -149,6 +149,20 @@ RNNTimestepClassifier
         if not est.module_.pools:
             return [self._outputs(r) for r in raw]
         return self._outputs(raw)
+
+    def _check_steps(self, X):
+        est = self.estimator
+        try:
+            return check_sequences(est, X, reset=False, dtype=np.float32, pad_value=0.0)
+        except ValueError as exc:
+            # scikit-learn's message reads a 2D X's columns as features.
+            if not (getattr(est, "_fitted_on_2d", False) and np.ndim(X) == 2):
+                raise
+            raise ValueError(
+                f"{exc} A model fitted on 2D windows streams univariate steps: "
+                "pass the new steps as a 3D array (n_ids, n_steps, 1), e.g. "
+                "X[:, t:t + 1, None], or as a list of 1D arrays, one per id."
+            ) from None
 
     def predict(self, ids=None):
         """``predict`` on sequences as they stand (not the per-step estimators).

@@ -13,7 +13,7 @@ __all__ = ["SequencePadder"]
 class SequencePadder(SequenceTransformer):
     """Pad and truncate sequences to one length, like Keras' ``pad_sequences``.
 
-    The output is always one 3D array ``(n_samples, maxlen, n_features)``, the
+    The output is always one 3D array ``(n_samples, length, n_features)``, the
     form in which pre-padding is read as padding. Unlike the other sequence
     transformers it moves steps: before a per-step estimator, give ``y`` in the
     output's alignment (e.g. padded by ``keras.utils.pad_sequences`` with the
@@ -23,12 +23,15 @@ class SequencePadder(SequenceTransformer):
     ----------
     maxlen : int, default=None
         Length of the output sequences. If None, the length of the longest
-        sequence seen in ``fit``.
+        sequence seen in ``fit``, or of the longest in ``X`` when that is
+        longer: a learnt length pads but never truncates (as Keras'
+        ``pad_sequences`` with ``maxlen=None`` pads to the longest sequence
+        it is given), so a longer test sequence keeps its last steps.
     padding : {'post', 'pre'}, default='post'
         Whether padding goes after or before each sequence.
     truncating : {'post', 'pre'}, default='post'
-        Whether longer sequences lose their last ('post') or first ('pre')
-        steps.
+        Whether sequences longer than ``maxlen`` lose their last ('post') or
+        first ('pre', Keras' default) steps; only with ``maxlen`` set.
     fill_value : float, default=np.nan
         Value of the padding steps. NaN is the padding marker of sklearn-rnn:
         with it, pre- and post-padded sequences get exactly the predictions they
@@ -37,7 +40,9 @@ class SequencePadder(SequenceTransformer):
     Attributes
     ----------
     maxlen_ : int
-        Length of the output sequences.
+        Length of the output sequences: ``maxlen``, or with None the longest
+        training length (a longer sequence in ``transform`` lengthens that
+        output).
     n_features_in_ : int
         Width of 2D ``X`` seen in ``fit``, else the number of features per step.
     n_channels_in_ : int
@@ -79,6 +84,10 @@ class SequencePadder(SequenceTransformer):
     def _transform(self, seqs):
         n, T, d = seqs.values.shape
         maxlen = self.maxlen_
+        if self.maxlen is None:
+            # A learnt length pads, it never cuts: a longer test sequence would
+            # lose its latest steps, often the ones its label depends on.
+            maxlen = max(maxlen, int(seqs.lengths.max()))
         kept = np.minimum(seqs.lengths, maxlen)
         # Source step of every output step, for all sequences at once.
         steps = np.arange(maxlen)

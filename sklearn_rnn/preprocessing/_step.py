@@ -24,7 +24,10 @@ class StepTransformer(SequenceTransformer):
     ----------
     transformer : transformer object
         A scikit-learn transformer (``fit`` and ``transform``), cloned in
-        ``fit``. It must return one row per row it is given.
+        ``fit``. It must return one row per row it is given, and at the first
+        and last real step of every sequence a row not all NaN (an all-NaN
+        step there reads as padding: it is refused; inside a sequence it is a
+        missing step, for :class:`SequenceImputer`).
 
     features : array-like of int, bool or str, default=None
         The features it reads: indices, a boolean mask, or column names when
@@ -93,9 +96,32 @@ class StepTransformer(SequenceTransformer):
             )
         kept = np.setdiff1d(np.arange(steps.shape[1]), read)
         joined = np.hstack([out.astype(steps.dtype, copy=False), steps[:, kept]])
+        # (A step given all-NaN, a missing one in 2D X, may stay so.)
+        emptied = np.isnan(joined).all(axis=1) & ~np.isnan(steps).all(axis=1)
+        self._check_ends(emptied, seqs.lengths)
         values = np.full(seqs.mask.shape + (joined.shape[1],), np.nan, steps.dtype)
         values[seqs.mask] = joined
         return values
+
+    def _check_ends(self, empty, lengths):
+        """Refuse an all-NaN output row at the first or last real step of a
+        sequence: it would read as padding and shorten the sequence, moving
+        its per-step targets. Inside a sequence it is a missing step, kept for
+        :class:`SequenceImputer`."""
+        first = np.cumsum(lengths) - lengths
+        for position, ends in (("first", first), ("last", first + lengths - 1)):
+            hit = np.flatnonzero(empty[ends])
+            if hit.size:
+                i = int(hit[0])
+                step = 0 if position == "first" else int(lengths[i]) - 1
+                raise ValueError(
+                    f"{type(self.transformer_).__name__} returned NaN in every "
+                    f"feature for the {position} real step (step {step}) of "
+                    f"sequence {i}: an all NaN step at either end of a sequence "
+                    "reads as padding, which would shorten the sequence. Make the "
+                    "transformer return a value there, or drop or fill that "
+                    "step of X first."
+                )
 
     def get_feature_names_out(self, input_features=None):
         """The output features: the transformer's, then the ones passed through.

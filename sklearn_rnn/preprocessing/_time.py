@@ -34,7 +34,10 @@ class TimeFeatures(SequenceTransformer):
         The feature that holds the timestamps: its index, or its name when
         ``X`` is an ``(id, time)`` DataFrame (a datetime column converted to
         numbers first, e.g. ``df["t"].astype("int64") / 1e9`` for seconds).
-        Timestamps must increase strictly within each sequence.
+        Timestamps must increase strictly within each sequence. In float32
+        ``X`` they must stay within ±2**24 (about 194 days in seconds), where
+        float32 is exact to 1: pass epoch seconds as float64, or with their
+        origin shifted.
 
     spans : tuple of {'delta', 'elapsed'}, default=('delta', 'elapsed')
         'delta': the time since the previous step (0 at the first); 'elapsed':
@@ -132,6 +135,7 @@ class TimeFeatures(SequenceTransformer):
         checked."""
         times = seqs.values[:, :, index].astype(np.float64)
         mask = seqs.mask
+        self._check_precision(seqs.values.dtype, times[mask])
         missing = np.isnan(times) & mask
         if missing.any():
             i, t = np.argwhere(missing)[0]
@@ -149,6 +153,24 @@ class TimeFeatures(SequenceTransformer):
                 "each sequence by time (and merge duplicated times)."
             )
         return times
+
+    def _check_precision(self, dtype, times):
+        """Refuse float32 timestamps too large to be exact: beyond 2**24 their
+        spacing exceeds 1 (128 s near 1.7e9 s), so the spans are already wrong,
+        and a warning would still let them through."""
+        if dtype != np.float32 or not times.size:
+            return
+        largest = np.nanmax(np.abs(times))
+        if largest > 2**24:
+            raise ValueError(
+                f"The timestamps in column {self.time_column!r} are float32 and "
+                f"reach {largest:.6g}, beyond 2**24 where float32 values are more "
+                "than 1 apart (128 near 1.7e9): the spans between steps are "
+                "already rounded. Pass X as float64 (calendar features need the "
+                "absolute time), or shift the timestamps' "
+                "origin (e.g. subtract the first timestamp) before the cast. "
+                f"Got a largest timestamp of {largest:.6g} instead."
+            )
 
     def _transform(self, seqs):
         self._check_choices()
