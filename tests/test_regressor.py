@@ -166,7 +166,7 @@ def test_auto_early_stopping_keeps_a_real_signal_and_says_what_it_chose(capsys):
     assert reg.early_stopping_ == "refit" and reg.shrinkage_[0] > 0.8
     assert "chosen on a validation split of 60, then trained on all 300" in out
     assert "300 training sequences (below 1,000): batch_size=16, " in out
-    assert "early_stopping_='refit', weight average on." in out
+    assert "early_stopping_='refit', weight average off ('refit')." in out
     assert reg.score(X_new, y_new) > 0.6
     # Only the squared error's predictions can be shrunk as they are.
     absolute = RNNRegressor(loss="absolute_error", **AUTO).fit(X, y)

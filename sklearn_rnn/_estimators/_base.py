@@ -555,7 +555,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if self.early_stopping == "auto":
             chose.append(f"early_stopping_={stopping!r}")
         if chose and self.average_decay:
-            averaged = "on" if stopping in ("off", "refit") else "off (held-out stop)"
+            averaged = "on" if stopping == "off" else f"off ({stopping!r})"
             chose.append(f"weight average {averaged}")
         if chose:
             side = "below" if n_sequences < AUTO_EARLY_STOPPING else "from"
@@ -595,6 +595,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             first=True,
             incremental=False,
             batch_size=batch_size,
+            averages=False,
         )
         self._train(net, whole, epochs=epochs, warn=False)
         self.validation_scores_ = scores
@@ -734,7 +735,15 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         return AUTO_LARGE_BATCH
 
     def _build_net(
-        self, device, valid, conv_filters, *, first, incremental, batch_size=None
+        self,
+        device,
+        valid,
+        conv_filters,
+        *,
+        first,
+        incremental,
+        batch_size=None,
+        averages=True,
     ):
         """A skorch net with the current parameters, around the kept weights.
 
@@ -742,7 +751,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         (as ``MLPClassifier`` does with ``warm_start``); only the weights, the
         history and, for ``partial_fit``, the optimizer's state carry over.
         ``batch_size``: the fit's (None: a net that will not train, as the one
-        ``load`` restores, takes 'auto''s larger batches).
+        ``load`` restores, takes 'auto''s larger batches). ``averages``: False
+        leaves out the weight average (a refit for a number of epochs chosen
+        without one).
         """
         if batch_size is None:
             batch_size = self._batch_size_for(AUTO_EARLY_STOPPING)
@@ -770,7 +781,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             iterator_valid__device=device,
             iterator_valid__batch_size=max(batch_size, PREDICT_BATCH_SIZE),
             train_split=None if valid is None else predefined_split(valid),
-            callbacks=self._callbacks(incremental),
+            callbacks=self._callbacks(incremental, averages),
             device=device,
             verbose=self.verbose,
         ).initialize()
@@ -787,7 +798,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 net.optimizer_.load_state_dict(state)
         return net
 
-    def _callbacks(self, incremental):
+    def _callbacks(self, incremental, averages=True):
         callbacks = [("divergence_guard", DivergenceGuard())]
         if self.verbose and is_terminal(sys.stdout):
             callbacks.append(("progress", SlowEpochProgress()))
@@ -830,8 +841,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             callbacks.append(
                 ("gradient_clipping", GradientNormClipping(self.clip_grad_norm))
             )
-        if self.average_decay and not early and not incremental:
-            # Validation-based stopping keeps its best epoch's weights instead.
+        if self.average_decay and averages and not early and not incremental:
+            # Validation-based stopping keeps its best epoch's weights instead;
+            # so does a refit for the epoch count such a stop chose.
             callbacks.append(("weight_average", WeightAverage(self.average_decay)))
         # skorch initialises callbacks in place; the user's objects stay as given.
         return callbacks + copy.deepcopy(list(self.callbacks or []))

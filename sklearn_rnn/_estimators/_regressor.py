@@ -413,10 +413,10 @@ class RNNRegressor(BaseRNNRegressor):
         None) enables it from 1,000 sequences (a validation split of 100 or
         more), as ``HistGradientBoostingRegressor`` does from 10,000 rows.
         Below 1,000 it chooses the epoch count on a validation split of at
-        least 20%, trains a new network on all the data for that many epochs,
-        and, for the squared error, shrinks its predictions toward the
-        training mean by the share the held-out predictions support
-        (``shrinkage_``): on small, noisy data the network otherwise fits the
+        least 20%, trains a new network on all the data for that many epochs
+        (neither averages the weights), and, for the squared error, shrinks
+        its predictions toward the training mean by the share the held-out
+        predictions support (``shrinkage_``): on small, noisy data the network otherwise fits the
         noise and predicts worse than the mean (the benchmarks README's
         low-signal suite). ``early_stopping_`` records what it did. As in
         ``MLPRegressor``, it does not apply to ``partial_fit``.
