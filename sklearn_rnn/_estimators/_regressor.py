@@ -416,10 +416,11 @@ class RNNRegressor(BaseRNNRegressor):
         least 20%, trains a new network on all the data for that many epochs
         (neither averages the weights), and, for the squared error, shrinks
         its predictions toward the training mean by the share the held-out
-        predictions support (``shrinkage_``): on small, noisy data the network otherwise fits the
-        noise and predicts worse than the mean (the benchmarks README's
-        low-signal suite). ``early_stopping_`` records what it did. As in
-        ``MLPRegressor``, it does not apply to ``partial_fit``.
+        predictions support (``shrinkage_``): on small, noisy data the network
+        otherwise fits the noise and predicts worse than the mean (the
+        benchmarks README's low-signal suite). ``early_stopping_`` records
+        what it did. As in ``MLPRegressor``, it does not apply to
+        ``partial_fit``.
 
     validation_fraction : float, default=0.1
         Share of the training data set aside when ``early_stopping=True``.
