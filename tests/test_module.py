@@ -438,7 +438,8 @@ def test_lstm_kernel_gives_the_same_results_on_one_and_two_threads(
     # thread count, and the 1-vs-2-thread difference of both within float32
     # rounding of the sum: measured up to 1.6 (w_ih) and 3.4 (w_hh) times
     # eps * sum(|terms|), 3.0 and 5.1 under MKL_ENABLE_INSTRUCTIONS=AVX2;
-    # 16 leaves room for other CPUs. A row lost from the sum is ~1000.
+    # 16 leaves room for other CPUs; one of the 6000 rows lost on two threads
+    # gives 6.8e4.
     torch.manual_seed(0)
     module = LoopRecurrence("lstm", "relu", 8, 64, 1, 0.0)
     x = torch.randn(300, 20, 8, requires_grad=True)
