@@ -847,8 +847,8 @@ def test_auto_splits_off_a_validation_set_from_1000_sequences(Est):
     pick = 1 if Est is RNNRegressor else 2
     params = dict(TINY, max_iter=2, early_stopping="auto")
     below = Est(**params).fit(small[0], small[pick])
-    if Est is RNNRegressor:  # below: the epoch count chosen, then all the data
-        assert below.early_stopping_ == "refit"
+    if Est is RNNRegressor:  # below too, with a larger share held out
+        assert below.early_stopping_ == "held_out"
         assert len(below.validation_scores_) == 2
     else:
         assert below.early_stopping_ == "off"

@@ -175,12 +175,16 @@ class LastStepClassifier(RNNTimestepClassifier):
 # patience the per-step regressor stopped after 59 epochs at R² 0.495 on
 # check_regressors_train's data (the check asks for 0.5; at the defaults it
 # reaches 0.60 with either batch size).
+# On the training loss: these repeats test the input path, and 'auto''s
+# held-out stop with this patience (the defaults' is 30) stopped the regressor
+# at training R² 0.4 on those 200 sequences.
 ADAPTED = dict(
     hidden_size=16,
     learning_rate_init=0.01,
     max_iter=100,
     n_iter_no_change=10,
     batch_size=32,
+    early_stopping=False,
 )
 
 

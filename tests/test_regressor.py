@@ -143,16 +143,15 @@ AUTO = dict(hidden_size=12, max_iter=200, random_state=0)
 
 
 def test_auto_early_stopping_predicts_about_the_mean_where_there_is_no_signal():
-    """120 sequences of pure noise: the epoch count is chosen on held-out
-    data, the predictions are shrunk toward the training mean, and the model
-    is no worse than the mean on new data (trained on its training loss
-    alone, it fitted the noise: RMSE 1.17 against the mean's 1.01)."""
+    """120 sequences of pure noise: training stops on held-out data, the
+    predictions are shrunk toward the training mean, and the model is no
+    worse than the mean on new data."""
     X, y = _low_signal(120, 0.0)
     X_new, y_new = _low_signal(2000, 0.0, seed=1)
     reg = RNNRegressor(**AUTO).fit(X, y)
-    assert reg.early_stopping_ == "refit"
+    assert reg.early_stopping_ == "held_out"
     assert reg.shrinkage_.shape == (1,) and 0.0 <= reg.shrinkage_[0] < 0.5
-    assert len(reg.validation_scores_) >= reg.n_iter_
+    assert len(reg.validation_scores_) == reg.n_iter_
     rmse = np.sqrt(np.mean((reg.predict(X_new) - y_new) ** 2))
     mean_rmse = np.sqrt(np.mean((y.mean() - y_new) ** 2))
     assert rmse <= 1.02 * mean_rmse, (rmse, mean_rmse)
@@ -163,14 +162,14 @@ def test_auto_early_stopping_keeps_a_real_signal_and_says_what_it_chose(capsys):
     X_new, y_new = _low_signal(1000, 4.0, seed=1)
     reg = RNNRegressor(verbose=1, **AUTO).fit(X, y)
     out = capsys.readouterr().out
-    assert reg.early_stopping_ == "refit" and reg.shrinkage_[0] > 0.8
-    assert "chosen on a validation split of 60, then trained on all 300" in out
+    assert reg.early_stopping_ == "held_out" and reg.shrinkage_[0] > 0.8
+    assert "trained on 240, stopped on a validation split of 60" in out
     assert "300 training sequences (below 1,000): batch_size=16, " in out
-    assert "early_stopping_='refit', weight average off ('refit')." in out
+    assert "early_stopping_='held_out', weight average off (held-out stop)." in out
     assert reg.score(X_new, y_new) > 0.6
     # Only the squared error's predictions can be shrunk as they are.
     absolute = RNNRegressor(loss="absolute_error", **AUTO).fit(X, y)
-    assert absolute.early_stopping_ == "refit" and absolute.shrinkage_ is None
+    assert absolute.early_stopping_ == "held_out" and absolute.shrinkage_ is None
     # n_iter_no_change=None runs every epoch on all the data, as Keras' fit.
     every = RNNRegressor(**dict(AUTO, max_iter=3, n_iter_no_change=None)).fit(X, y)
     assert every.early_stopping_ == "off" and every.n_iter_ == 3

@@ -94,9 +94,9 @@ AUTO_CONV_FILTERS = (64, 64)
 # early_stopping='auto': on from this many training sequences (a validation
 # split of 100 at the default validation_fraction).
 AUTO_EARLY_STOPPING = 1000
-# Below that, a regressor's early_stopping='auto' chooses the epoch count on a
-# validation split of at least this share, then trains on all the data.
-AUTO_REFIT_FRACTION = 0.2
+# Below that, the regressor's early_stopping='auto' holds out at least this
+# share, and shrinks its outputs toward the mean by what that share supports.
+AUTO_SMALL_FRACTION = 0.2
 # batch_size='auto': batches of AUTO_SMALL_BATCH below AUTO_EARLY_STOPPING
 # training sequences, of AUTO_LARGE_BATCH from there on (the docstring of
 # batch_size gives the measurements).
@@ -485,13 +485,20 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         batch_size = self._batch_size_for(len(data))
         stopping = self._stopping_for(len(data), first=first, incremental=incremental)
         self._early_stopping = stopping != "off"
+        # Small data the regressor's 'auto' holds out too, and shrinks toward
+        # the mean by what the held-out part supports.
+        small = (
+            stopping == "held_out"
+            and self.early_stopping == "auto"
+            and len(data) < AUTO_EARLY_STOPPING
+        )
         if self.verbose and not incremental:
             self._say_what_auto_chose(len(data), batch_size, stopping)
         whole = data.on_device(device)
         if self._early_stopping:
             fraction = self.validation_fraction
-            if stopping == "refit":
-                fraction = max(fraction, AUTO_REFIT_FRACTION)
+            if small:
+                fraction = max(fraction, AUTO_SMALL_FRACTION)
             data, valid = self._split_validation(
                 data, target, seed, fraction, raw_weight > 0
             )
@@ -532,16 +539,16 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             )
             self._train(net, data, epochs=epochs)
             self.early_stopping_ = stopping
-            if self._refits_small_data:
+            if self._holds_out_small_data:
                 self.shrinkage_ = None
-            if stopping == "refit":
-                self._refit(net, whole, valid, device, conv_filters, batch_size)
+            if small:
+                self._shrink(net, whole, valid, device)
         return self
 
-    # Whether early_stopping='auto' chooses the epoch count on held-out data
-    # below AUTO_EARLY_STOPPING sequences (the regressors), and how much of
-    # the network's output the held-out data supports (None: all of it).
-    _refits_small_data = False
+    # Whether early_stopping='auto' holds data out below AUTO_EARLY_STOPPING
+    # sequences too (the sequence regressor), and how much of the network's
+    # output the held-out data supports (None: all of it).
+    _holds_out_small_data = False
 
     def _shrinkage_on(self, module, valid, whole, device):
         return None
@@ -555,7 +562,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if self.early_stopping == "auto":
             chose.append(f"early_stopping_={stopping!r}")
         if chose and self.average_decay:
-            averaged = "on" if stopping == "off" else f"off ({stopping!r})"
+            averaged = "on" if stopping == "off" else "off (held-out stop)"
             chose.append(f"weight average {averaged}")
         if chose:
             side = "below" if n_sequences < AUTO_EARLY_STOPPING else "from"
@@ -566,9 +573,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
 
     def _stopping_for(self, n_sequences, *, first, incremental):
         """What ``early_stopping`` does in this fit: 'held_out' (stop on a
-        validation split, train on the rest), 'refit' (choose the epoch count
-        on a validation split, then train on all the data for that many
-        epochs), or 'off'."""
+        validation split, train on the rest) or 'off'."""
         # As MLP: no early stopping in partial_fit.
         if incremental or self.early_stopping is False:
             return "off"
@@ -578,44 +583,22 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             return "off"
         if n_sequences >= AUTO_EARLY_STOPPING:
             return "held_out"
-        return "refit" if first and self._refits_small_data else "off"
+        return "held_out" if first and self._holds_out_small_data else "off"
 
-    def _refit(self, chooser, whole, valid, device, conv_filters, batch_size):
-        """Train a new network on all of ``whole`` for the epoch count that
-        ``chooser`` (trained on the rest) scored best on ``valid``, and shrink
-        its outputs toward the training mean by what ``valid`` supports."""
-        scores = self.validation_scores_
-        epochs = int(np.argmax(scores)) + 1
-        shrinkage = self._shrinkage_on(chooser.module_, valid, whole, device)
-        self._early_stopping = False
-        net = self._build_net(
-            device,
-            None,
-            conv_filters,
-            first=True,
-            incremental=False,
-            batch_size=batch_size,
-            averages=False,
-        )
-        self._train(net, whole, epochs=epochs, warn=False)
-        self.validation_scores_ = scores
-        self.best_validation_score_ = max(scores)
-        if shrinkage is not None:
-            shrink_outputs(net.module_, *shrinkage)
-            self.shrinkage_ = shrinkage[0].numpy().astype(np.float64)
+    def _shrink(self, net, whole, valid, device):
+        """Shrink the outputs of ``net`` (trained on what ``valid`` left of
+        ``whole``) toward the training mean by what ``valid`` supports."""
+        shrinkage = self._shrinkage_on(net.module_, valid, whole, device)
+        if shrinkage is None:
+            return
+        shrink_outputs(net.module_, *shrinkage)
+        self.shrinkage_ = shrinkage[0].numpy().astype(np.float64)
         if self.verbose:
-            shrunk = (
-                ""
-                if shrinkage is None
-                else (
-                    f", outputs shrunk toward the training mean by "
-                    f"{np.round(self.shrinkage_, 3).tolist()}"
-                )
-            )
             print(
-                f"early_stopping='auto' on {len(whole)} sequences: {epochs} epochs "
-                f"chosen on a validation split of {len(valid)}, then trained on "
-                f"all {len(whole)}{shrunk}."
+                f"early_stopping='auto' on {len(whole)} sequences: trained on "
+                f"{len(whole) - len(valid)}, stopped on a validation split of "
+                f"{len(valid)}, outputs shrunk toward the training mean by "
+                f"{np.round(self.shrinkage_, 3).tolist()}."
             )
 
     def _check_architecture(self):
@@ -735,15 +718,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         return AUTO_LARGE_BATCH
 
     def _build_net(
-        self,
-        device,
-        valid,
-        conv_filters,
-        *,
-        first,
-        incremental,
-        batch_size=None,
-        averages=True,
+        self, device, valid, conv_filters, *, first, incremental, batch_size=None
     ):
         """A skorch net with the current parameters, around the kept weights.
 
@@ -751,9 +726,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         (as ``MLPClassifier`` does with ``warm_start``); only the weights, the
         history and, for ``partial_fit``, the optimizer's state carry over.
         ``batch_size``: the fit's (None: a net that will not train, as the one
-        ``load`` restores, takes 'auto''s larger batches). ``averages``: False
-        leaves out the weight average (a refit for a number of epochs chosen
-        without one).
+        ``load`` restores, takes 'auto''s larger batches).
         """
         if batch_size is None:
             batch_size = self._batch_size_for(AUTO_EARLY_STOPPING)
@@ -781,7 +754,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             iterator_valid__device=device,
             iterator_valid__batch_size=max(batch_size, PREDICT_BATCH_SIZE),
             train_split=None if valid is None else predefined_split(valid),
-            callbacks=self._callbacks(incremental, averages),
+            callbacks=self._callbacks(incremental),
             device=device,
             verbose=self.verbose,
         ).initialize()
@@ -798,7 +771,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 net.optimizer_.load_state_dict(state)
         return net
 
-    def _callbacks(self, incremental, averages=True):
+    def _callbacks(self, incremental):
         callbacks = [("divergence_guard", DivergenceGuard())]
         if self.verbose and is_terminal(sys.stdout):
             callbacks.append(("progress", SlowEpochProgress()))
@@ -841,14 +814,13 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             callbacks.append(
                 ("gradient_clipping", GradientNormClipping(self.clip_grad_norm))
             )
-        if self.average_decay and averages and not early and not incremental:
-            # Validation-based stopping keeps its best epoch's weights instead;
-            # so does a refit for the epoch count such a stop chose.
+        if self.average_decay and not early and not incremental:
+            # Validation-based stopping keeps its best epoch's weights instead.
             callbacks.append(("weight_average", WeightAverage(self.average_decay)))
         # skorch initialises callbacks in place; the user's objects stay as given.
         return callbacks + copy.deepcopy(list(self.callbacks or []))
 
-    def _train(self, net, data, epochs, warn=True):
+    def _train(self, net, data, epochs):
         done_before = len(_history_column(net.history, "train_loss"))
         self._net = net
         _print_loss_units(self, net)
@@ -867,9 +839,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             net.iterator_train__rng = None
             net.train_split = None
             net.module_.eval()
-        self._record_history(net.history, done_before, epochs, warn)
+        self._record_history(net.history, done_before, epochs)
 
-    def _record_history(self, history, done_before, epochs, warn):
+    def _record_history(self, history, done_before, epochs):
         # Only completed epochs count: an interrupt can leave a partial one.
         self.loss_curve_ = _history_column(history, "train_loss")
         self.n_iter_ = len(self.loss_curve_)
@@ -879,7 +851,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             self.validation_scores_ = _history_column(history, "valid_score")
             self.best_validation_score_ = max(self.validation_scores_, default=None)
         ran_all = self.n_iter_ - done_before == epochs
-        if warn and epochs > 1 and ran_all and self.n_iter_no_change is not None:
+        if epochs > 1 and ran_all and self.n_iter_no_change is not None:
             warn_user(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",

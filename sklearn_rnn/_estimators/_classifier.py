@@ -502,15 +502,13 @@ class RNNClassifier(BaseRNNClassifier):
         Validation score after each epoch; None without ``early_stopping``.
 
     best_validation_score_ : float or None
-        Best validation score, whose weights are the ones kept (with
-        ``early_stopping_='refit'``, whose epoch count the final network
-        trained for); None without ``early_stopping``.
+        Best validation score, whose weights are the ones kept; None without
+        ``early_stopping``.
 
-    early_stopping_ : {'held_out', 'refit', 'off'}
+    early_stopping_ : {'held_out', 'off'}
         What ``early_stopping`` did in the last ``fit``: stopped on a
         validation split and kept the model trained on the rest ('held_out'),
-        chose the epoch count on a validation split and then trained on all
-        the data ('refit'), or neither ('off'; ``partial_fit`` included).
+        or trained on all the data ('off'; ``partial_fit`` included).
 
     conv_filters_ : tuple of int
         The filters of each convolution the network has (``()`` for none):

@@ -412,13 +412,11 @@ class RNNRegressor(BaseRNNRegressor):
         ``n_iter_no_change`` epochs. 'auto' (with ``n_iter_no_change`` not
         None) enables it from 1,000 sequences (a validation split of 100 or
         more), as ``HistGradientBoostingRegressor`` does from 10,000 rows.
-        Below 1,000 it chooses the epoch count on a validation split of at
-        least 20%, trains a new network on all the data for that many epochs
-        (neither averages the weights), and, for the squared error, shrinks
-        its predictions toward the training mean by the share the held-out
-        predictions support (``shrinkage_``): on small, noisy data the network
-        otherwise fits the noise and predicts worse than the mean (the
-        benchmarks README's low-signal suite). ``early_stopping_`` records
+        Below 1,000 it holds out at least 20% as well and, for the squared
+        error, shrinks the predictions toward the training mean by the share
+        the held-out predictions support (``shrinkage_``): on small, noisy
+        data the network otherwise fits the noise and predicts worse than the
+        mean (the benchmarks README's low-signal suite). ``early_stopping_`` records
         what it did. As in ``MLPRegressor``, it does not apply to
         ``partial_fit``.
 
@@ -547,21 +545,19 @@ class RNNRegressor(BaseRNNRegressor):
         Validation score after each epoch; None without ``early_stopping``.
 
     best_validation_score_ : float or None
-        Best validation score, whose weights are the ones kept (with
-        ``early_stopping_='refit'``, whose epoch count the final network
-        trained for); None without ``early_stopping``.
+        Best validation score, whose weights are the ones kept; None without
+        ``early_stopping``.
 
-    early_stopping_ : {'held_out', 'refit', 'off'}
+    early_stopping_ : {'held_out', 'off'}
         What ``early_stopping`` did in the last ``fit``: stopped on a
         validation split and kept the model trained on the rest ('held_out'),
-        chose the epoch count on a validation split and then trained on all
-        the data ('refit'), or neither ('off'; ``partial_fit`` included).
+        or trained on all the data ('off'; ``partial_fit`` included).
 
     shrinkage_ : ndarray of shape (n_outputs_,) or None
         The share of each output's deviation from the training mean that the
-        predictions keep (1: none shrunk), chosen on held-out data when
-        ``early_stopping_`` is 'refit' and the loss is the squared error; None
-        otherwise.
+        predictions keep (1: none shrunk), chosen on the held-out data when
+        ``early_stopping='auto'`` held data out of fewer than 1,000 sequences
+        and the loss is the squared error; None otherwise.
 
     conv_filters_ : tuple of int
         The filters of each convolution the network has (``()`` for none):
@@ -608,7 +604,7 @@ class RNNRegressor(BaseRNNRegressor):
 
     _targets = SEQUENCE
     # Measured on sequence targets only (the benchmarks' low-signal suite).
-    _refits_small_data = True
+    _holds_out_small_data = True
 
     _parameter_constraints: dict = {
         **BaseRNN._parameter_constraints,

@@ -86,8 +86,8 @@ def _floor_before(o):
 
 
 def _stopping(v, o):
-    """'held_out', 'refit' or 'off'"""
-    return v in ("held_out", "refit", "off")
+    """'held_out' or 'off'"""
+    return v in ("held_out", "off")
 
 
 def _stopping_before(o):
