@@ -1,6 +1,7 @@
 """The torch module: cells against PyTorch's fused kernels, the front-end."""
 
 import os
+import pickle
 import shutil
 from functools import cache
 from pathlib import Path
@@ -12,14 +13,11 @@ import torch.nn.functional as F
 
 from sklearn_rnn import RNNRegressor
 from sklearn_rnn._nn import _lstm_loop
-from sklearn_rnn._nn._module import (
-    CELLS,
-    FrontEnd,
-    LoopRecurrence,
-    MaskedBatchNorm,
-    RecurrentNet,
-    reverse_within_length,
-)
+from sklearn_rnn._nn._batch_norm import MaskedBatchNorm
+from sklearn_rnn._nn._front_end import FrontEnd
+from sklearn_rnn._nn._network import RecurrentNet
+from sklearn_rnn._nn._real_steps import reverse_within_length
+from sklearn_rnn._nn._recurrence import CELLS, LoopRecurrence
 
 
 @pytest.mark.parametrize("cell", list(CELLS))
@@ -474,3 +472,44 @@ def test_keras_weight_init(cell, activation, bidirectional):
         X, X[:, -1, 0]
     )
     np.testing.assert_array_equal(again.predict(X), reg.predict(X))
+
+
+# The classes a fitted model pickles, all in sklearn_rnn/_nn/_module.py up to 0.3.
+_CLASSES_03 = ("CategoricalEmbedding", "Ensemble", "FrontEnd", "LoopRecurrence")
+_CLASSES_03 += ("MaskedBatchNorm", "RecurrentNet", "_OutputOnly")
+
+
+def _old_layout_pickle(est):
+    """``est`` pickled as 0.3 pickled it: each network class named by its 0.3
+    path (protocol 2 names a class as the text ``module\\nname\\n``)."""
+    data = pickle.dumps(est, protocol=2)
+    for cls in {type(m) for m in est.module_.modules()}:
+        if cls.__name__ in _CLASSES_03:
+            new = f"c{cls.__module__}\n{cls.__name__}\n".encode()
+            assert new in data, new
+            old = f"csklearn_rnn._nn._module\n{cls.__name__}\n".encode()
+            data = data.replace(new, old)
+    return data
+
+
+def _every_network_class(activation):
+    """A fitted regressor whose module holds every class the network has
+    (the stepped recurrence with ``activation='relu'``, else the fused one)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(24, 6, 3)).astype(np.float32)
+    X[:, :, 0] = rng.randint(0, 3, size=(24, 6))
+    params = dict(conv_filters=(4,), conv_norm="batch", downsample=2, n_estimators=2)
+    params.update(categorical_features=[0], activation=activation, hidden_size=4)
+    reg = RNNRegressor(max_iter=2, random_state=0, **params).fit(X, X[:, -1, 1])
+    kinds = {type(m).__name__ for m in reg.module_.modules()}
+    assert {"Ensemble", "FrontEnd", "MaskedBatchNorm"} <= kinds
+    recurrence = "LoopRecurrence" if activation == "relu" else "_OutputOnly"
+    assert {"CategoricalEmbedding", recurrence} <= kinds
+    return reg, X
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_a_model_pickled_with_the_0_3_module_paths_loads(activation):
+    reg, X = _every_network_class(activation)
+    data = _old_layout_pickle(reg)
+    np.testing.assert_array_equal(pickle.loads(data).predict(X), reg.predict(X))

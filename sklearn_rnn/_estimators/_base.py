@@ -43,15 +43,11 @@ from .._input._validation import (
     check_sequences,
     commit_input_attributes,
 )
+from .._nn._ensemble import Ensemble
+from .._nn._keras_init import keras_initialise
 from .._nn._lstm_loop import prepare_kernel
-from .._nn._module import (
-    ACTIVATIONS,
-    CELLS,
-    POOLING,
-    Ensemble,
-    RecurrentNet,
-    keras_initialise,
-)
+from .._nn._network import POOLING, RecurrentNet
+from .._nn._recurrence import ACTIVATIONS, CELLS
 from .._nn._shrink import shrink_outputs
 from .._training._callbacks import (
     Diverged,
@@ -914,7 +910,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _forward(self, X):
         """``(raw network outputs, validated sequences)``; for per-step
         estimators one row per real step (see
-        :class:`~sklearn_rnn._nn._module.RecurrentNet`).
+        :class:`~sklearn_rnn._nn._network.RecurrentNet`).
 
         The network runs in float32 whatever the dtype of ``X``, as it was
         trained: in batches of a multiple of 32 rows (see

@@ -23,7 +23,8 @@ from torch import nn
 
 from .._estimators._base import BaseRNN
 from .._estimators._classifier import BaseRNNClassifier
-from .._nn._module import Ensemble, real_steps_mask
+from .._nn._ensemble import Ensemble
+from .._nn._real_steps import real_steps_mask
 from .._warnings import warn_user
 from ..preprocessing import (
     SequenceImputer,

@@ -18,13 +18,9 @@ from .._estimators._base import BaseRNN
 from .._estimators._classifier import BaseRNNClassifier
 from .._input._categories import encode_categories
 from .._input._validation import check_sequences
-from .._nn._module import (
-    ACTIVATIONS,
-    Ensemble,
-    LoopRecurrence,
-    cell_step,
-    last_steps,
-)
+from .._nn._ensemble import Ensemble
+from .._nn._real_steps import last_steps
+from .._nn._recurrence import ACTIVATIONS, LoopRecurrence, cell_step
 from .._training._runtime import flush_denormals
 from .._training._threads import torch_threads
 from .._warnings import warn_user

@@ -64,7 +64,7 @@ class SequenceData(Dataset):
     ``y`` and ``sample_weight`` hold ``lengths[i]`` rows for sequence ``i``,
     the sequences one after the other, and a batch's targets are those rows
     of its sequences in the same order (the order of the outputs of a
-    :class:`~sklearn_rnn._nn._module.RecurrentNet` that does not pool). It is a
+    :class:`~sklearn_rnn._nn._network.RecurrentNet` that does not pool). It is a
     torch ``Dataset``, so skorch takes it as is; batches come from
     :meth:`batch`, never one sample at a time.
     """
