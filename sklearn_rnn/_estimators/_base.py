@@ -309,6 +309,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 f"{exc} Keras' {loss!r} is loss={ours!r} here."
             ) from None
 
+    def __setstate__(self, state):
+        # A model pickled by 0.3 names this fitted attribute `_front_end_pools`.
+        if "_front_end_pools" in state:
+            state["_front_end_block_means"] = state.pop("_front_end_pools")
+        super().__setstate__(state)
+
     @abstractmethod
     def __init__(
         self,
@@ -499,7 +505,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 setattr(self, name, value)
             self._rng = rng
             self.conv_filters_ = conv_filters
-            self._front_end_pools = True
+            self._front_end_block_means = True
             self.downsample_ = downsample
             self._categorical_ = categorical
             self.is_categorical_ = None
@@ -630,7 +636,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             )
 
     def _resolve_downsample(self, lengths, weight, conv_filters):
-        if not self._targets.pools:  # one output per input step
+        if not self._targets.one_per_sequence:  # one output per input step
             return 1
         pool = self._conv_pool(conv_filters)
         factor = self.downsample
@@ -698,7 +704,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             dropout=self.dropout,
             activation=self.activation,
             n_outputs=self._n_outputs(),
-            pooling=self.pooling if self._targets.pools else None,
+            pooling=self.pooling if self._targets.one_per_sequence else None,
             conv_filters=conv_filters,
             conv_kernel_size=self.conv_kernel_size,
             downsample=self.downsample_,
@@ -709,7 +715,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             conv_parallel=self.conv_layout == "parallel",
             conv_norm=self.conv_norm is not None,
             highway=self.highway,
-            pool_first=self._front_end_pools,
+            block_means_first=self._front_end_block_means,
         )
 
     def _new_module(self, conv_filters):
@@ -952,7 +958,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         x = torch.from_numpy(np.ascontiguousarray(values)).to(device)
         return x, torch.from_numpy(seqs.lengths).to(device), seqs
 
-    @available_if(lambda est: est._targets.pools and est.pooling == "attention")
+    @available_if(
+        lambda est: est._targets.one_per_sequence and est.pooling == "attention"
+    )
     def attention_weights(self, X):
         """The weights ``pooling='attention'`` gives each step of each sequence.
 

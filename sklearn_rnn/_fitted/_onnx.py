@@ -363,7 +363,9 @@ RNNTimestepClassifier or Pipeline
         served = _Served(module, to_output, codes, preprocessing)
         inputs = (torch.zeros(2, 3, width), torch.tensor([3, 1]))
         names, outputs = ["x", "lengths"], ["y"]
-        rows = "batch" if module.pools else "steps"  # else one row per real step
+        rows = (
+            "batch" if module.one_per_sequence else "steps"
+        )  # else one row per real step
         axes = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}, "y": {0: rows}}
     buffer = io.BytesIO()
     with warnings.catch_warnings():

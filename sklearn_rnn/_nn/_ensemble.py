@@ -31,7 +31,13 @@ class Ensemble(nn.Module):
         self.members = nn.ModuleList(members)
         self.output_map = output_map
         first = members[0]
-        self.pools, self.pooling = first.pools, first.pooling
+        self.one_per_sequence, self.pooling = first.one_per_sequence, first.pooling
+
+    def __setstate__(self, state):
+        # An ensemble pickled by 0.3 names the attribute `pools`.
+        if "pools" in state:
+            state["one_per_sequence"] = state.pop("pools")
+        super().__setstate__(state)
 
     def set_dropout(self, p):
         """Change the dropout probability of every member."""

@@ -21,7 +21,7 @@ class FrontEnd(nn.Module):
     the last convolution (``pool`` must divide ``s``; 1: none). Blocks no
     wider than ``kernel_size`` are averaged and the convolutions read the
     block means at stride 1 (each then sees ``kernel_size`` blocks); wider
-    blocks, or any with ``pool_first=False`` (models fitted before 0.3), are
+    blocks, or any with ``block_means_first=False`` (models fitted before 0.3), are
     read by a first convolution at stride ``b``, ``max(kernel_size, b)``
     steps wide, which learns what to keep of each step of its block. Every
     layer sees only the current and earlier steps (zeros are padded on the
@@ -37,7 +37,7 @@ class FrontEnd(nn.Module):
         kernel_size,
         stride,
         norm=False,
-        pool_first=True,
+        block_means_first=True,
         pool=1,
     ):
         super().__init__()
@@ -45,15 +45,15 @@ class FrontEnd(nn.Module):
         self.pool = pool if filters else 1
         self.block = block = stride // self.pool
         # Without filters the blocks are only averaged, in every version.
-        self.pool_first = (
-            not filters or block == 1 or (pool_first and block <= kernel_size)
+        self.block_means_first = (
+            not filters or block == 1 or (block_means_first and block <= kernel_size)
         )
-        first = kernel_size if self.pool_first else max(kernel_size, block)
+        first = kernel_size if self.block_means_first else max(kernel_size, block)
         self.kernel_sizes = [first] + [kernel_size] * (len(filters) - 1)
         sizes = [input_size, *filters]
         # No bias before a normalisation, which subtracts it again: its
         # gradient would be rounding noise, which Adam scales up to full steps.
-        strides = [1 if self.pool_first else block] + [1] * (len(filters) - 1)
+        strides = [1 if self.block_means_first else block] + [1] * (len(filters) - 1)
         self.layers = nn.ModuleList(
             nn.Conv1d(a, b, k, stride=t, bias=not norm)
             for a, b, k, t in zip(sizes, sizes[1:], self.kernel_sizes, strides)
@@ -62,10 +62,16 @@ class FrontEnd(nn.Module):
             nn.ModuleList(MaskedBatchNorm(b) for b in filters) if norm else None
         )
 
+    def __setstate__(self, state):
+        # A front-end pickled by 0.3 names the attribute `pool_first`.
+        if "pool_first" in state:
+            state["block_means_first"] = state.pop("pool_first")
+        super().__setstate__(state)
+
     def forward(self, x, lengths, weight=None):
         x = x.transpose(1, 2)  # (batch, channels, time)
         x = F.pad(x, (0, -x.shape[2] % self.stride))
-        if self.pool_first and self.block > 1:
+        if self.block_means_first and self.block > 1:
             x = F.avg_pool1d(x, self.block)
         blocks = _ceil_div(lengths, self.block)
         for i, (conv, k) in enumerate(zip(self.layers, self.kernel_sizes)):

@@ -33,12 +33,13 @@ class RecurrentNet(nn.Module):
     ``pooling`` reads the encoder's outputs at the real steps only: the last
     one ('last'; for a bidirectional layer, the backward direction's first),
     their mean, their maximum, or a softmax-weighted sum ('attention'). With
-    ``pooling=None`` (``pools`` False) the head reads every real step instead and
-    the output is ``(sum(lengths), n_outputs)``: the real steps of the first
-    sequence, then of the second, and so on. ``categorical`` lists the input
-    columns embedded by :class:`CategoricalEmbedding`. With ``highway`` ``k``,
-    a linear map of the last ``k`` input steps is added to the output
-    (LSTNet's autoregressive path), at the last real step or at every step.
+    ``pooling=None`` (``one_per_sequence`` False) the head reads every real
+    step instead and the output is ``(sum(lengths), n_outputs)``: the real
+    steps of the first sequence, then of the second, and so on.
+    ``categorical`` lists the input columns embedded by
+    :class:`CategoricalEmbedding`. With ``highway`` ``k``, a linear map of the
+    last ``k`` input steps is added to the output (LSTNet's autoregressive
+    path), at the last real step or at every step.
     """
 
     def __init__(
@@ -62,13 +63,13 @@ class RecurrentNet(nn.Module):
         conv_parallel=False,
         conv_norm=False,
         highway=0,
-        pool_first=True,
+        block_means_first=True,
         conv_pool=1,
     ):
         super().__init__()
         self.bidirectional = bidirectional
         self.pooling = pooling
-        self.pools = pooling is not None
+        self.one_per_sequence = pooling is not None
         self.embedding = None
         input_size_in = input_size
         if categorical:
@@ -94,7 +95,7 @@ class RecurrentNet(nn.Module):
                 conv_kernel_size,
                 downsample,
                 conv_norm,
-                pool_first,
+                block_means_first,
                 conv_pool,
             )
             input_size = conv_filters[-1] if conv_filters else input_size
@@ -123,6 +124,12 @@ class RecurrentNet(nn.Module):
         if highway:  # LSTNet's linear path: the last `highway` input steps
             self.highway = nn.Conv1d(input_size_in, n_outputs, highway, bias=False)
 
+    def __setstate__(self, state):
+        # A network pickled by 0.3 names the attribute `pools`.
+        if "pools" in state:
+            state["one_per_sequence"] = state.pop("pools")
+        super().__setstate__(state)
+
     def set_dropout(self, p):
         """Change the dropout probability of every layer (weights unchanged)."""
         self.dropout.p = p
@@ -148,9 +155,11 @@ class RecurrentNet(nn.Module):
         if not self.reads_weight:
             weight = None
         real = None  # the real steps, where a per-step network needs them
-        if not self.pools and (weight is not None or self.highway is not None):
+        if not self.one_per_sequence and (
+            weight is not None or self.highway is not None
+        ):
             real = real_steps_mask(x, lengths)
-        if weight is not None and not self.pools:  # per step: (batch, time)
+        if weight is not None and not self.one_per_sequence:  # per step: (batch, time)
             weight = torch.zeros(
                 real.shape, dtype=x.dtype, device=x.device
             ).masked_scatter(real, weight.to(x.dtype))
@@ -158,7 +167,7 @@ class RecurrentNet(nn.Module):
         if self.highway is None:
             return out
         linear = self.linear_path(x)
-        if self.pools:
+        if self.one_per_sequence:
             return out + last_steps(linear, lengths)
         return out + linear[real]
 
@@ -178,7 +187,7 @@ class RecurrentNet(nn.Module):
         beside = None
         if self.branch is not None:
             beside = self.branch(x, lengths, weight)[0]
-            if self.pools:  # the mean over the real steps
+            if self.one_per_sequence:  # the mean over the real steps
                 beside = mean_steps(beside, lengths)
         if self.front_end is not None:
             x, lengths = self.front_end(x, lengths, weight)
@@ -189,7 +198,7 @@ class RecurrentNet(nn.Module):
             ahead, behind = directions
             features = torch.cat([last_steps(ahead, lengths), behind[:, 0]], 1)
             return self._head(features, beside)
-        if not self.pools:
+        if not self.one_per_sequence:
             # The head runs on every step, padding too: a matrix product over
             # all rows of the batch rounds each row as any other batch would.
             real = real_steps_mask(outputs, lengths)

@@ -319,7 +319,7 @@ def predict_batches(module, data, device, batch_size=PREDICT_BATCH_SIZE):
     other (see :func:`step_offsets`).
     """
     out = None
-    every_step = not getattr(module, "pools", True)  # a row per real step
+    every_step = not getattr(module, "one_per_sequence", True)  # a row per real step
     data = data.on_device(device)
     lengths = torch.from_numpy(data.lengths_np)
     starts = torch.from_numpy(step_offsets(data.lengths_np))
