@@ -67,3 +67,12 @@ def test_only_the_estimators_know_where_targets_sit():
         if _layer(path) != "_estimators":
             text = path.read_text()
             assert "._targets" not in text and "_per_step" not in text, path
+
+
+def test_nothing_imports_the_network_from_its_0_3_module():
+    """``_nn/_module.py`` only names the classes where 0.3's pickles look for
+    them; the package imports each from the file named by what it holds."""
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").endswith("_module"), path

@@ -1,6 +1,8 @@
 """The torch module: cells against PyTorch's fused kernels, the front-end."""
 
+import copy
 import os
+import pickle
 import shutil
 from functools import cache
 from pathlib import Path
@@ -10,16 +12,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from sklearn_rnn import RNNRegressor
+from sklearn_rnn import RNNRegressor, RNNTimestepRegressor, SequenceStream, load, save
 from sklearn_rnn._nn import _lstm_loop
-from sklearn_rnn._nn._module import (
-    CELLS,
-    FrontEnd,
-    LoopRecurrence,
-    MaskedBatchNorm,
-    RecurrentNet,
-    reverse_within_length,
-)
+from sklearn_rnn._nn._batch_norm import MaskedBatchNorm
+from sklearn_rnn._nn._front_end import FrontEnd
+from sklearn_rnn._nn._network import RecurrentNet
+from sklearn_rnn._nn._real_steps import reverse_within_length
+from sklearn_rnn._nn._recurrence import CELLS, LoopRecurrence
 
 
 @pytest.mark.parametrize("cell", list(CELLS))
@@ -64,16 +63,18 @@ def test_reverse_within_length_keeps_padding_in_place():
     torch.testing.assert_close(reverse_within_length(out[..., None], lengths), x)
 
 
-@pytest.mark.parametrize("pool_first", [True, False])
+@pytest.mark.parametrize("block_means_first", [True, False])
 @pytest.mark.parametrize(
     "kernel_size, stride, pool",
     [(3, 1, 1), (8, 4, 1), (2, 5, 1), (5, 5, 1), (3, 4, 2), (2, 6, 2), (3, 3, 3)],
 )
 def test_convolution_front_end_is_causal_and_maps_lengths(
-    kernel_size, stride, pool, pool_first
+    kernel_size, stride, pool, block_means_first
 ):
     torch.manual_seed(0)
-    conv = FrontEnd(2, (4, 3), kernel_size, stride, pool_first=pool_first, pool=pool)
+    conv = FrontEnd(
+        2, (4, 3), kernel_size, stride, block_means_first=block_means_first, pool=pool
+    )
     x = torch.randn(3, 23, 2)
     out, lengths = conv(x, torch.tensor([23, 10, 1]))
     assert out.shape[1] == -(-23 // stride)
@@ -234,11 +235,14 @@ def test_the_front_end_convolves_block_means_no_wider_than_its_kernel():
     out, lengths = front(x, torch.tensor([7]))
     torch.testing.assert_close(out[0, :, 0], torch.tensor([2.0, 5.0, 7.0 / 3]))
     assert lengths.tolist() == [3]
-    assert front.pool_first and front.layers[0].stride == (1,)
+    assert front.block_means_first and front.layers[0].stride == (1,)
     # Wider blocks, and every block of a model fitted before 0.3, are read by
     # a first convolution at the stride, which weighs each step of the block.
-    for wide in (FrontEnd(1, (1,), 2, 3), FrontEnd(1, (1,), 3, 3, pool_first=False)):
-        assert not wide.pool_first
+    for wide in (
+        FrontEnd(1, (1,), 2, 3),
+        FrontEnd(1, (1,), 3, 3, block_means_first=False),
+    ):
+        assert not wide.block_means_first
         assert wide.layers[0].stride == (3,) and wide.kernel_sizes == [3]
 
 
@@ -258,7 +262,7 @@ def test_pooled_front_end_takes_the_maximum_of_its_convolutions_outputs(
     out, pooled_lengths = pooled(x, lengths)
     # The pooled front-end zero-extends the input to whole groups of blocks.
     each, fine_lengths = fine(F.pad(x, (0, 0, 0, -13 % (2 * block))), lengths)
-    assert pooled.pool_first == (block <= kernel_size) == fine.pool_first
+    assert pooled.block_means_first == (block <= kernel_size) == fine.block_means_first
     assert pooled_lengths.tolist() == [-(-n // (2 * block)) for n in (13, 5)]
     assert fine_lengths.tolist() == [-(-n // block) for n in (13, 5)]
     expected = F.max_pool1d(each.transpose(1, 2), 2).transpose(1, 2)
@@ -267,10 +271,14 @@ def test_pooled_front_end_takes_the_maximum_of_its_convolutions_outputs(
     assert FrontEnd(1, (), 3, 4, pool=2).pool == 1
 
 
-@pytest.mark.parametrize("kernel_size, pool_first", [(8, True), (2, True), (8, False)])
-def test_downsampling_without_filters_averages_blocks_of_steps(kernel_size, pool_first):
+@pytest.mark.parametrize(
+    "kernel_size, block_means_first", [(8, True), (2, True), (8, False)]
+)
+def test_downsampling_without_filters_averages_blocks_of_steps(
+    kernel_size, block_means_first
+):
     # Whatever the kernel (it has nothing to read) and the file's version.
-    front = FrontEnd(1, (), kernel_size, 3, pool_first=pool_first)
+    front = FrontEnd(1, (), kernel_size, 3, block_means_first=block_means_first)
     x = torch.arange(1.0, 8.0).reshape(1, 7, 1)
     out, lengths = front(x, torch.tensor([7]))
     # Blocks [1, 2, 3], [4, 5, 6] and [7, 0, 0] (zero-extended).
@@ -530,3 +538,80 @@ def test_keras_weight_init(cell, activation, bidirectional):
         X, X[:, -1, 0]
     )
     np.testing.assert_array_equal(again.predict(X), reg.predict(X))
+
+
+# The classes a fitted model pickles, all in sklearn_rnn/_nn/_module.py up to 0.3.
+_CLASSES_03 = ("CategoricalEmbedding", "Ensemble", "FrontEnd", "LoopRecurrence")
+_CLASSES_03 += ("MaskedBatchNorm", "RecurrentNet", "_OutputOnly")
+
+
+def _old_layout_pickle(est):
+    """``est`` pickled as 0.3 pickled it: each network class named by its 0.3
+    path (protocol 2 names a class as the text ``module\\nname\\n``)."""
+    data = pickle.dumps(est, protocol=2)
+    for cls in {type(m) for m in est.module_.modules()}:
+        if cls.__name__ in _CLASSES_03:
+            new = f"c{cls.__module__}\n{cls.__name__}\n".encode()
+            assert new in data, new
+            old = f"csklearn_rnn._nn._module\n{cls.__name__}\n".encode()
+            data = data.replace(new, old)
+    return data
+
+
+def _every_network_class(activation):
+    """A fitted regressor whose module holds every class the network has
+    (the stepped recurrence with ``activation='relu'``, else the fused one)."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(24, 6, 3)).astype(np.float32)
+    X[:, :, 0] = rng.randint(0, 3, size=(24, 6))
+    params = dict(conv_filters=(4,), conv_norm="batch", downsample=2, n_estimators=2)
+    params.update(categorical_features=[0], activation=activation, hidden_size=4)
+    reg = RNNRegressor(max_iter=2, random_state=0, **params).fit(X, X[:, -1, 1])
+    kinds = {type(m).__name__ for m in reg.module_.modules()}
+    assert {"Ensemble", "FrontEnd", "MaskedBatchNorm"} <= kinds
+    recurrence = "LoopRecurrence" if activation == "relu" else "_OutputOnly"
+    assert {"CategoricalEmbedding", recurrence} <= kinds
+    return reg, X
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_a_model_pickled_with_the_0_3_module_paths_loads(activation):
+    reg, X = _every_network_class(activation)
+    data = _old_layout_pickle(reg)
+    np.testing.assert_array_equal(pickle.loads(data).predict(X), reg.predict(X))
+
+
+def _with_0_3_names(est):
+    """A copy of ``est`` whose objects hold their attributes under 0.3's names
+    (``pools``, ``pool_first``, ``_front_end_pools``), as 0.3's pickles do."""
+    old = copy.deepcopy(est)
+    renames = {"pools": "one_per_sequence", "pool_first": "block_means_first"}
+    for obj in [old, *old.module_.modules()]:
+        for name, new in [
+            *renames.items(),
+            ("_front_end_pools", "_front_end_block_means"),
+        ]:
+            if new in vars(obj):
+                vars(obj)[name] = vars(obj).pop(new)
+    assert "_front_end_pools" in vars(old)
+    return old
+
+
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNTimestepRegressor])
+def test_a_model_pickled_with_the_0_3_attribute_names_loads(Est, tmp_path):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(12, 8, 2)).astype(np.float32)
+    y = X[:, -1, 0] if Est is RNNRegressor else X[:, :, 0]
+    params = dict(conv_filters=(3,), n_estimators=2, hidden_size=4)
+    if Est is RNNRegressor:  # the per-step estimators keep every step
+        params["downsample"] = 2
+    reg = Est(max_iter=2, random_state=0, **params).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(_with_0_3_names(reg)))
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+    ids = list(range(len(X)))
+    expected = SequenceStream(reg).update(ids, X[:, :5])
+    np.testing.assert_array_equal(
+        SequenceStream(loaded).update(ids, X[:, :5]), expected
+    )
+    save(loaded, tmp_path / "m.zip")  # the block means survive save and load
+    np.testing.assert_array_equal(load(tmp_path / "m.zip").predict(X), reg.predict(X))

@@ -481,16 +481,43 @@ def test_a_front_end_saved_before_0_3_reads_the_input_at_its_stride():
     X, y, _ = ragged(n=30, low=8, high=20)
     model = RNNRegressor(conv_filters=(3,), downsample=2, **TINY).fit(X, y)
     loaded, payload = _round_trip(model)
-    assert loaded.module_.front_end.pool_first
+    assert loaded.module_.front_end.block_means_first
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
 
     def older(doc):
-        del doc["root"]["fitted"]["_front_end_pools"]
+        del doc["root"]["fitted"]["_front_end_block_means"]
 
     old = load(_tamper(payload, document=older))
     first = old.module_.front_end.layers[0]
-    assert not old.module_.front_end.pool_first and first.stride == (2,)
+    assert not old.module_.front_end.block_means_first and first.stride == (2,)
     assert not np.allclose(old.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_front_end_record_under_its_0_3_name_loads(recorded):
+    # 0.3 wrote `_front_end_block_means` as `_front_end_pools`: its files load
+    # as fitted; a file that has both names is refused, not resolved.
+    X, y, _ = ragged(n=30, low=8, high=20)
+    model = RNNRegressor(conv_filters=(3,), downsample=2, **TINY).fit(X, y)
+    _, payload = _round_trip(model)
+
+    def by_0_3(doc):
+        fitted = doc["root"]["fitted"]
+        del fitted["_front_end_block_means"]
+        fitted["_front_end_pools"] = recorded
+
+    loaded = load(_tamper(payload, document=by_0_3))
+    assert loaded.module_.front_end.block_means_first == recorded
+    assert loaded._front_end_block_means == recorded
+    assert not hasattr(loaded, "_front_end_pools")
+    if recorded:
+        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+    def both(doc):
+        doc["root"]["fitted"]["_front_end_pools"] = True
+
+    with pytest.raises(ValueError, match="extra \\['_front_end_pools'\\]"):
+        load(_tamper(payload, document=both))
 
 
 def test_a_pooled_front_end_round_trips_and_a_file_cannot_misstate_its_pooling():
@@ -518,7 +545,7 @@ def test_block_means_without_convolutions_load_as_fitted(kernel_size):
     _, payload = _round_trip(model)
 
     def older(doc):
-        del doc["root"]["fitted"]["_front_end_pools"]
+        del doc["root"]["fitted"]["_front_end_block_means"]
 
     for file in (io.BytesIO(payload), _tamper(payload, document=older)):
         np.testing.assert_array_equal(load(file).predict(X), model.predict(X))

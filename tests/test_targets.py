@@ -35,7 +35,7 @@ def _seqs(X):
 def test_the_sequence_layout_has_a_row_per_sequence():
     X = [np.ones((n, 2)) for n in (3, 1, 4)]
     seqs, y, weight = _seqs(X), np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.5, 2.0])
-    assert SEQUENCE.pools and SEQUENCE.stratify
+    assert SEQUENCE.one_per_sequence and SEQUENCE.stratify
     np.testing.assert_array_equal(SEQUENCE.rows(y, seqs, RNNRegressor()), y)
     np.testing.assert_array_equal(SEQUENCE.row_weights(weight, seqs), weight)
     assert SEQUENCE.row_offsets(seqs.lengths) is None
@@ -46,7 +46,7 @@ def test_the_step_layout_has_a_row_per_real_step_in_the_input_form():
     X = [np.arange(n * 2.0).reshape(n, 2) for n in (3, 1, 4)]
     seqs = _seqs(X)
     y = [np.arange(n) + 10.0 * i for i, n in enumerate((3, 1, 4))]
-    assert not STEP.pools and not STEP.stratify
+    assert not STEP.one_per_sequence and not STEP.stratify
     rows = STEP.rows(y, seqs, RNNTimestepRegressor())
     np.testing.assert_array_equal(rows, np.concatenate(y))
     weights = STEP.row_weights(np.array([1.0, 0.5, 2.0]), seqs)

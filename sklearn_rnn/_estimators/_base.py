@@ -43,15 +43,11 @@ from .._input._validation import (
     check_sequences,
     commit_input_attributes,
 )
+from .._nn._ensemble import Ensemble
+from .._nn._keras_init import keras_initialise
 from .._nn._lstm_loop import prepare_kernel
-from .._nn._module import (
-    ACTIVATIONS,
-    CELLS,
-    POOLING,
-    Ensemble,
-    RecurrentNet,
-    keras_initialise,
-)
+from .._nn._network import POOLING, RecurrentNet
+from .._nn._recurrence import ACTIVATIONS, CELLS
 from .._nn._shrink import shrink_outputs
 from .._training._callbacks import (
     Diverged,
@@ -313,6 +309,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 f"{exc} Keras' {loss!r} is loss={ours!r} here."
             ) from None
 
+    def __setstate__(self, state):
+        # A model pickled by 0.3 names this fitted attribute `_front_end_pools`.
+        if "_front_end_pools" in state:
+            state["_front_end_block_means"] = state.pop("_front_end_pools")
+        super().__setstate__(state)
+
     @abstractmethod
     def __init__(
         self,
@@ -510,7 +512,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 setattr(self, name, value)
             self._rng = rng
             self.conv_filters_ = conv_filters
-            self._front_end_pools = True
+            self._front_end_block_means = True
             self.downsample_ = downsample
             self._categorical_ = categorical
             self.is_categorical_ = None
@@ -618,7 +620,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             )
 
     def _resolve_downsample(self, lengths, weight, conv_filters):
-        if not self._targets.pools:  # one output per input step
+        if not self._targets.one_per_sequence:  # one output per input step
             return 1
         pool = self._conv_pool(conv_filters)
         factor = self.downsample
@@ -686,7 +688,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             dropout=self.dropout,
             activation=self.activation,
             n_outputs=self._n_outputs(),
-            pooling=self.pooling if self._targets.pools else None,
+            pooling=self.pooling if self._targets.one_per_sequence else None,
             conv_filters=conv_filters,
             conv_kernel_size=self.conv_kernel_size,
             downsample=self.downsample_,
@@ -697,7 +699,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             conv_parallel=self.conv_layout == "parallel",
             conv_norm=self.conv_norm is not None,
             highway=self.highway,
-            pool_first=self._front_end_pools,
+            block_means_first=self._front_end_block_means,
         )
 
     def _new_module(self, conv_filters):
@@ -898,7 +900,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _forward(self, X):
         """``(raw network outputs, validated sequences)``; for per-step
         estimators one row per real step (see
-        :class:`~sklearn_rnn._nn._module.RecurrentNet`).
+        :class:`~sklearn_rnn._nn._network.RecurrentNet`).
 
         The network runs in float32 whatever the dtype of ``X``, as it was
         trained: in batches of a multiple of 32 rows (see
@@ -940,7 +942,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         x = torch.from_numpy(np.ascontiguousarray(values)).to(device)
         return x, torch.from_numpy(seqs.lengths).to(device), seqs
 
-    @available_if(lambda est: est._targets.pools and est.pooling == "attention")
+    @available_if(
+        lambda est: est._targets.one_per_sequence and est.pooling == "attention"
+    )
     def attention_weights(self, X):
         """The weights ``pooling='attention'`` gives each step of each sequence.
 

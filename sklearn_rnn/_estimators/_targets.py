@@ -24,8 +24,8 @@ __all__ = ["SEQUENCE", "STEP"]
 class SequenceTargets:
     """One target row per sequence: the network pools the steps of each."""
 
-    pools = True
-    """Whether the network pools each sequence's steps into one output."""
+    one_per_sequence = True
+    """Whether the network gives one output per sequence (pools its steps)."""
     stratify = True
     """Whether a validation split may be stratified by the encoded target."""
 
@@ -87,7 +87,7 @@ class StepTargets(SequenceTargets):
     network reads the recurrence at every step, and each step weighs as its
     sequence."""
 
-    pools = False
+    one_per_sequence = False
     stratify = False  # the split is by sequence, the labels are per step
 
     def align(self, X, y):

@@ -23,7 +23,8 @@ from torch import nn
 
 from .._estimators._base import BaseRNN
 from .._estimators._classifier import BaseRNNClassifier
-from .._nn._module import Ensemble, real_steps_mask
+from .._nn._ensemble import Ensemble
+from .._nn._real_steps import real_steps_mask
 from .._warnings import warn_user
 from ..preprocessing import (
     SequenceImputer,
@@ -362,7 +363,9 @@ RNNTimestepClassifier or Pipeline
         served = _Served(module, to_output, codes, preprocessing)
         inputs = (torch.zeros(2, 3, width), torch.tensor([3, 1]))
         names, outputs = ["x", "lengths"], ["y"]
-        rows = "batch" if module.pools else "steps"  # else one row per real step
+        rows = (
+            "batch" if module.one_per_sequence else "steps"
+        )  # else one row per real step
         axes = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}, "y": {0: rows}}
     buffer = io.BytesIO()
     with warnings.catch_warnings():

@@ -49,6 +49,7 @@ from ._schema import (
     check_fitted_schema,
     fit_parameters,
     fitted_names,
+    renamed_fitted,
 )
 from ._stream import SequenceStream
 
@@ -437,8 +438,11 @@ def _decode_object(entry, tensors, used):
     obj = CLASSES[name](**_decode_params(name, entry["params"], tensors, used))
     obj._validate_params()
     if "fitted" in entry:
-        _check_keys(entry["fitted"], (), fitted_names(name))  # extra keys refused
-        for key, value in entry["fitted"].items():
+        fitted = entry["fitted"]
+        if isinstance(fitted, dict):  # else refused just below
+            fitted = renamed_fitted(fitted)
+        _check_keys(fitted, (), fitted_names(name))  # extra keys refused
+        for key, value in fitted.items():
             setattr(obj, key, _decode(value, tensors, used))
         check_fitted_schema(obj)
         if isinstance(obj, BaseRNN):

@@ -152,7 +152,7 @@ SCHEMA = (
     ("_architecture", _RNNS, "dict", _architecture, _REQUIRED),
     # Before 0.3 a downsampling front-end's first convolution read the input
     # at its stride, where it now reads block means.
-    ("_front_end_pools", _RNNS, "bool", None, lambda o: False),
+    ("_front_end_block_means", _RNNS, "bool", None, lambda o: False),
     ("conv_filters_", _RNNS, "tuple", _conv_filters, _filters_before),
     ("downsample_", _RNNS, "integer", _downsample, _REQUIRED),
     ("n_iter_", _RNNS, "integer", 0, _REQUIRED),
@@ -182,6 +182,9 @@ SCHEMA = (
     ("n_outliers_", _OUT, "iu", _C, _REQUIRED),
     ("scale_floor_", _OUT, "f?", _C, _floor_before),
 )
+# Fitted attributes renamed since the first file format: (the name in older
+# files, the name now). A file with both names is refused.
+RENAMED_FITTED = (("_front_end_pools", "_front_end_block_means"),)  # after 0.3
 _KINDS = {"integer": Integral, "number": Real, "bool": bool, "numbers": list}
 _KINDS |= {"text": str}
 _KINDS |= {"list": list, "tuple": tuple, "dict": dict, "generator": np.random.Generator}
@@ -190,6 +193,15 @@ _KINDS |= {"list": list, "tuple": tuple, "dict": dict, "generator": np.random.Ge
 def fitted_names(name):
     """The fitted attributes that objects of the class ``name`` save."""
     return {row[0] for row in SCHEMA if name in row[1]}
+
+
+def renamed_fitted(fitted):
+    """A file's fitted attributes (a dict) under today's names."""
+    fitted = dict(fitted)
+    for old, new in RENAMED_FITTED:
+        if old in fitted and new not in fitted:
+            fitted[new] = fitted.pop(old)
+    return fitted
 
 
 def check_fitted_schema(obj):

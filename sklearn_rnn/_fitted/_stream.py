@@ -18,13 +18,9 @@ from .._estimators._base import BaseRNN
 from .._estimators._classifier import BaseRNNClassifier
 from .._input._categories import encode_categories
 from .._input._validation import check_sequences
-from .._nn._module import (
-    ACTIVATIONS,
-    Ensemble,
-    LoopRecurrence,
-    cell_step,
-    last_steps,
-)
+from .._nn._ensemble import Ensemble
+from .._nn._real_steps import last_steps
+from .._nn._recurrence import ACTIVATIONS, LoopRecurrence, cell_step
 from .._training._runtime import flush_denormals
 from .._training._threads import torch_threads
 from .._warnings import warn_user
@@ -146,7 +142,7 @@ RNNTimestepClassifier
                 x = torch.from_numpy(values).to(device)
                 lengths = torch.from_numpy(seqs.lengths).to(device)
                 raw = self._advance(ids, x, lengths)
-        if not est.module_.pools:
+        if not est.module_.one_per_sequence:
             return [self._outputs(r) for r in raw]
         return self._outputs(raw)
 
@@ -319,7 +315,7 @@ RNNTimestepClassifier
 
     def _raw(self, ids):
         """The head's raw outputs for the sequences ``ids`` as they stand."""
-        if not self.estimator.module_.pools:
+        if not self.estimator.module_.one_per_sequence:
             raise AttributeError(
                 "The per-step estimators predict each new step: read the "
                 "predictions update returns."
@@ -375,15 +371,17 @@ RNNTimestepClassifier
             for t in range(x.shape[1]):
                 active = t < lengths
                 plan.step(state, x[:, t], active)
-                if not network.pools:
+                if not network.one_per_sequence:
                     steps.append(stream_head(network, state))
             # what predict(ids) would read back, or each new step's output
             outputs.append(
-                stream_head(network, state) if network.pools else torch.stack(steps, 1)
+                stream_head(network, state)
+                if network.one_per_sequence
+                else torch.stack(steps, 1)
             )
         self._scatter(ids, _joined(states))
         out = self._combined(outputs).cpu()
-        if self.estimator.module_.pools:
+        if self.estimator.module_.one_per_sequence:
             return out
         return [o[:n] for o, n in zip(out, lengths.tolist())]
 
@@ -519,7 +517,7 @@ class StreamPlan:
             complete.view(1, 1, -1, 1), hidden, state["hidden"]
         )
         parts = [top]
-        if module.pools:  # the newest frame counts, complete or not
+        if module.one_per_sequence:  # the newest frame counts, complete or not
             pool = pool_add(module, state["pool"], top, active)
             frames = state["frames"] + active.long()
             parts = [pool_value(module.pooling, pool, frames)]
@@ -527,7 +525,7 @@ class StreamPlan:
             state["frames"] = state["frames"] + complete.long()
         if self.branch is not None:
             out = _last_frame(self.branch, state["tail"], steps, 1)
-            if not module.pools:
+            if not module.one_per_sequence:
                 parts.append(out)
             else:
                 total = state["beside"] + torch.where(active.view(-1, 1), out, 0.0)
@@ -546,7 +544,7 @@ def _window(front_end):
     # The convolutions' outputs the frame takes the maximum of reach back
     # pool - 1 blocks of b steps before the newest one's receptive field.
     earlier = (front_end.pool - 1) * b
-    if front_end.pool_first:  # every convolution reads block means
+    if front_end.block_means_first:  # every convolution reads block means
         reach = (1 + sum(k - 1 for k in front_end.kernel_sizes)) * b
     else:
         frames = 1 + sum(k - 1 for k in front_end.kernel_sizes[1:])

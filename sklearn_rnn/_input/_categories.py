@@ -3,7 +3,7 @@
 A categorical feature holds non-negative integer codes at every real step.
 ``fit`` learns the codes it sees (``categories_``); the network receives, in
 place of each code, its index ``1..n`` among them, and 0 for a code unseen in
-training, which :class:`~sklearn_rnn._nn._module.CategoricalEmbedding` maps to a
+training, which :class:`~sklearn_rnn._nn._embedding.CategoricalEmbedding` maps to a
 fixed zero vector: the "unknown" category.
 """
 

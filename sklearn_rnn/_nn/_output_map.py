@@ -5,7 +5,7 @@ log-means (``loss='poisson'``), a first quantile and the pre-images of the
 steps between quantiles, or logits. What ``predict`` reads of them, how the
 members of an ensemble combine, what ``integrated_gradients`` explains and how
 labels are read are defined here once. ``predict`` and ``predict_proba``,
-:class:`~sklearn_rnn._nn._module.Ensemble`, ``integrated_gradients``,
+:class:`~sklearn_rnn._nn._ensemble.Ensemble`, ``integrated_gradients``,
 ``SequenceStream`` and ``to_onnx`` (which traces these functions) ask the
 estimator's map (its ``_output_map``) rather than re-deriving any of it.
 """

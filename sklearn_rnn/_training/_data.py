@@ -64,7 +64,7 @@ class SequenceData(Dataset):
     ``y`` and ``sample_weight`` hold ``lengths[i]`` rows for sequence ``i``,
     the sequences one after the other, and a batch's targets are those rows
     of its sequences in the same order (the order of the outputs of a
-    :class:`~sklearn_rnn._nn._module.RecurrentNet` that does not pool). It is a
+    :class:`~sklearn_rnn._nn._network.RecurrentNet` that does not pool). It is a
     torch ``Dataset``, so skorch takes it as is; batches come from
     :meth:`batch`, never one sample at a time.
     """
@@ -319,7 +319,7 @@ def predict_batches(module, data, device, batch_size=PREDICT_BATCH_SIZE):
     other (see :func:`step_offsets`).
     """
     out = None
-    every_step = not getattr(module, "pools", True)  # a row per real step
+    every_step = not getattr(module, "one_per_sequence", True)  # a row per real step
     data = data.on_device(device)
     lengths = torch.from_numpy(data.lengths_np)
     starts = torch.from_numpy(step_offsets(data.lengths_np))
