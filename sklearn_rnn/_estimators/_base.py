@@ -63,6 +63,7 @@ from .._training._data import (
     SequenceData,
     predict_batches,
 )
+from .._training._distributed import current_world, local_device
 from .._training._net import SequenceNet
 from .._training._runtime import flush_denormals, resolve_device, seeded_torch
 from .._training._threads import auto_threads, torch_threads
@@ -400,6 +401,14 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         # One generator, drawn from random_state once per fit, feeds every later
         # seed (torch, shuffling, validation split).
         rng = self._rng if not first else _fit_rng(self.random_state)
+        world = current_world(device)
+        if world is not None:
+            device = local_device(device)
+            self._check_distributed(world, incremental, seqs.lengths)
+            # Rank 0's stream on every process: the same initial weights,
+            # validation split and batch order.
+            rng = copy.deepcopy(rng)
+            rng.bit_generator.state = world.broadcast_object(rng.bit_generator.state)
         seed = int(rng.integers(2**31 - 1))
         data = SequenceData(
             values,
@@ -445,6 +454,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             }
         if device.type == "cpu" and self.cell == "lstm" and self.activation != "tanh":
             prepare_kernel(self.verbose)  # its compile is not epoch 1's time
+        if world is not None:
+            _check_batches_cover(world, len(data), batch_size)
         threads = self._threads(min(batch_size, len(data)), device)
         epochs = 1 if incremental else self.max_iter
         with seeded_torch(seed, device), torch_threads(threads), flush_denormals():
@@ -455,13 +466,14 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 first=first,
                 incremental=incremental,
                 batch_size=batch_size,
+                world=world,
             )
             self._train(net, data, epochs=epochs)
             self.early_stopping_ = stopping
             if self._refits_small_data:
                 self.shrinkage_ = None
             if stopping == "refit":
-                self._refit(net, whole, valid, device, conv_filters, batch_size)
+                self._refit(net, whole, valid, device, conv_filters, batch_size, world)
         return self
 
     # Whether early_stopping='auto' chooses the epoch count on held-out data
@@ -488,7 +500,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             return "held_out"
         return "refit" if first and self._refits_small_data else "off"
 
-    def _refit(self, chooser, whole, valid, device, conv_filters, batch_size):
+    def _refit(self, chooser, whole, valid, device, conv_filters, batch_size, world):
         """Train a new network on all of ``whole`` for the epoch count that
         ``chooser`` (trained on the rest) scored best on ``valid``, and shrink
         its outputs toward the training mean by what ``valid`` supports."""
@@ -503,6 +515,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             first=True,
             incremental=False,
             batch_size=batch_size,
+            world=world,
         )
         self._train(net, whole, epochs=epochs, warn=False)
         self.validation_scores_ = scores
@@ -524,6 +537,26 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 f"chosen on a validation split of {len(valid)}, then trained on "
                 f"all {len(whole)}{shrunk}."
             )
+
+    def _check_distributed(self, world, incremental, lengths):
+        """Refuse what a distributed fit cannot do, and data that differ
+        between the processes."""
+        if incremental:
+            raise RuntimeError(
+                "partial_fit cannot run in a distributed (torchrun) job: its "
+                "epoch over the given chunk would need every process's chunk. "
+                "Call fit (data-parallel over the processes), or partial_fit "
+                "in a single process."
+            )
+        if self.n_estimators > 1:
+            raise ValueError(
+                "A distributed (torchrun) fit trains one network: n_estimators > 1 "
+                "is not supported there. Fit the ensemble in a single process, or "
+                f"set n_estimators=1. Got n_estimators={self.n_estimators} instead."
+            )
+        world.check_same(
+            [len(lengths), int(lengths.sum())], "number of sequences and steps"
+        )
 
     def _check_architecture(self):
         changed = {
@@ -633,7 +666,15 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         return AUTO_LARGE_BATCH
 
     def _build_net(
-        self, device, valid, conv_filters, *, first, incremental, batch_size=None
+        self,
+        device,
+        valid,
+        conv_filters,
+        *,
+        first,
+        incremental,
+        batch_size=None,
+        world=None,
     ):
         """A skorch net with the current parameters, around the kept weights.
 
@@ -641,7 +682,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         (as ``MLPClassifier`` does with ``warm_start``); only the weights, the
         history and, for ``partial_fit``, the optimizer's state carry over.
         ``batch_size``: the fit's (None: a net that will not train, as the one
-        ``load`` restores, takes 'auto''s larger batches).
+        ``load`` restores, takes 'auto''s larger batches). ``world``: the
+        processes of a distributed fit (None: this one alone).
         """
         if batch_size is None:
             batch_size = self._batch_size_for(AUTO_EARLY_STOPPING)
@@ -664,12 +706,14 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             lr=self.learning_rate_init,
             optimizer__fused=device.type in ("cpu", "cuda"),
             alpha=self.alpha,
+            world=world,
             max_epochs=self.max_iter,
             batch_size=batch_size,
             iterator_train=SequenceBatches,
             iterator_train__device=device,
             iterator_train__by_length=False,
             iterator_train__rng=self._rng if self.shuffle else None,
+            iterator_train__world=world,
             iterator_valid=SequenceBatches,
             iterator_valid__device=device,
             iterator_valid__batch_size=max(batch_size, PREDICT_BATCH_SIZE),
@@ -754,8 +798,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 "clip_grad_norm."
             ) from None
         finally:
-            # The validation data and the generator are not part of the model.
+            # The validation data, the generator and the processes are not
+            # part of the model.
             net.iterator_train__rng = None
+            net.iterator_train__world = net.world = None
             net.train_split = None
             net.module_.eval()
         self._record_history(net.history, done_before, epochs, warn)
@@ -962,6 +1008,20 @@ def _weighted_median(values, weight):
     lower = ordered[np.searchsorted(cumulative, half, side="left")]
     upper = ordered[np.searchsorted(cumulative, half, side="right")]
     return 0.5 * (float(lower) + float(upper))
+
+
+def _check_batches_cover(world, n_sequences, batch_size):
+    # Every process needs a share of every global batch (the smallest one
+    # holds n // k sequences of the k batches).
+    smallest = n_sequences // -(-n_sequences // batch_size)
+    if smallest < world.size:
+        raise ValueError(
+            f"A distributed fit over {world.size} processes needs training batches "
+            f"of at least {world.size} sequences, so that each process has a share "
+            f"of every batch; the smallest batch of {n_sequences} sequences in "
+            f"batches of {batch_size} holds {smallest}. Increase batch_size or "
+            f"use fewer processes. Got batch_size={batch_size} instead."
+        )
 
 
 def _fit_rng(random_state):

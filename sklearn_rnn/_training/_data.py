@@ -16,6 +16,7 @@ from torch.nn import functional as F
 from torch.utils.data import Dataset
 
 from .._input._validation import step_offsets
+from ._distributed import shard_batches
 
 __all__ = [
     "PREDICT_BATCH_SIZE",
@@ -291,20 +292,44 @@ class SequenceBatches:
         Shuffles the batches, anew every time the iterator is iterated.
     by_length : bool, default=True
         Without ``rng``: sort by length (validation) or keep the given order.
+    world : World, default=None
+        In a distributed fit, the processes: each batch is this process's
+        share of the global batch, its ``x`` dict with the share of the
+        batch's loss rows (``share``) and the global batch's size
+        (``n_global``), see :func:`~sklearn_rnn._training._distributed.shard_batches`.
     """
 
-    def __init__(self, dataset, batch_size, device="cpu", rng=None, by_length=True):
+    def __init__(
+        self,
+        dataset,
+        batch_size,
+        device="cpu",
+        rng=None,
+        by_length=True,
+        world=None,
+    ):
         self.dataset = dataset
         self.batch_size = batch_size
         self.device = torch.device(device)
         self.rng = rng
         self.by_length = by_length
+        self.world = world
 
     def __iter__(self):
+        data = self.dataset
         order = batch_order(
-            self.dataset.lengths_np, self.batch_size, self.rng, by_length=self.by_length
+            data.lengths_np, self.batch_size, self.rng, by_length=self.by_length
         )
-        yield from self.dataset.batches(order, self.device)
+        if self.world is None:
+            yield from data.batches(order, self.device)
+            return
+        per_step = data.y_offsets is not None
+        shards = shard_batches(order, data.lengths_np, per_step, self.world)
+        local = [mine for mine, _, _ in shards]
+        for (X, target), (_, share, n_global) in zip(
+            data.batches(local, self.device), shards, strict=True
+        ):
+            yield {**X, "share": share, "n_global": n_global}, target
 
     def __len__(self):
         return math.ceil(len(self.dataset) / self.batch_size)

@@ -1,0 +1,111 @@
+"""One process of the distributed fits of tests/test_distributed.py.
+
+Started by ``torchrun --nproc-per-node 2`` with an output folder: fits on the
+process group that ``fit`` itself initialises from torchrun's variables, each
+rank with its own ``random_state`` (rank 0's must win), and writes every
+rank's weights and curves there; then fits again with rank 1 failing in the
+second epoch, which must end the whole job (one launch: starting Python,
+torch and the package twice per process takes most of the test's time).
+"""
+
+import sys
+
+
+def data(n=48, seed=0):
+    """The same ragged regression data and equal-length classes on every rank."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(3, 9, size=n)
+    X = [rng.normal(size=(k, 2)).astype(np.float32) for k in lengths]
+    y = np.array([x[:, 0].sum() for x in X])
+    X3 = rng.normal(size=(n, 5, 2)).astype(np.float32)
+    labels = np.where(X3[:, :, 0].mean(axis=1) > 0, "up", "down")
+    return X, y, X3, labels
+
+
+def regressor(random_state):
+    from sklearn_rnn import RNNRegressor
+
+    return RNNRegressor(
+        hidden_size=8,
+        max_iter=4,
+        batch_size=16,
+        early_stopping=False,
+        n_iter_no_change=None,
+        alpha=1e-3,
+        n_threads=1,
+        random_state=random_state,
+    )
+
+
+def classifier(random_state):
+    from sklearn_rnn import RNNClassifier
+
+    # tol so large that no epoch counts as progress: the stop comes after
+    # n_iter_no_change + 1 epochs, decided on the validation scores.
+    return RNNClassifier(
+        hidden_size=4,
+        max_iter=20,
+        batch_size=8,
+        early_stopping=True,
+        n_iter_no_change=2,
+        tol=10.0,
+        n_threads=1,
+        random_state=random_state,
+    )
+
+
+def weights(est):
+    return {k: v.detach().numpy() for k, v in est.module_.state_dict().items()}
+
+
+def fit(out):
+    import numpy as np
+    import torch.distributed as dist
+
+    import sklearn_rnn
+
+    X, y, X3, labels = data()
+    rank = int(__import__("os").environ["RANK"])
+    reg = regressor(random_state=rank).fit(X, y)
+    clf = classifier(random_state=10 + rank).fit(X3, labels)
+    assert dist.is_initialized()  # by fit, from torchrun's variables
+    np.savez(
+        f"{out}/rank{rank}.npz",
+        loss_curve=reg.loss_curve_,
+        n_iter=reg.n_iter_,
+        clf_n_iter=clf.n_iter_,
+        clf_scores=clf.validation_scores_,
+        predict=reg.predict(X),
+        **{f"reg.{k}": v for k, v in weights(reg).items()},
+        **{f"clf.{k}": v for k, v in weights(clf).items()},
+    )
+    if rank == 0:
+        sklearn_rnn.save(reg, f"{out}/model.zip")
+    try:
+        reg.partial_fit(X, y)
+    except RuntimeError as exc:
+        open(f"{out}/partial_fit{rank}.txt", "w").write(str(exc))
+
+
+def fail(out):
+    import os
+
+    import torch.distributed as dist
+    from skorch.callbacks import Callback
+
+    class FailOnRank1(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if dist.get_rank() == 1 and len(net.history) == 2:
+                raise RuntimeError("planted failure on rank 1")
+
+    X, y, _, _ = data()
+    est = regressor(random_state=0).set_params(max_iter=50, callbacks=[FailOnRank1()])
+    est.fit(X, y)
+    open(os.path.join(out, f"finished{dist.get_rank()}"), "w").close()
+
+
+if __name__ == "__main__":
+    fit(sys.argv[1])
+    fail(sys.argv[1])
