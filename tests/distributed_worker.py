@@ -39,6 +39,27 @@ def regressor(random_state):
     )
 
 
+def timestep(random_state):
+    from sklearn_rnn import RNNTimestepRegressor
+
+    # Per-step losses: a shard's share of a batch is one of its steps.
+    return RNNTimestepRegressor(
+        hidden_size=4,
+        max_iter=3,
+        batch_size=12,
+        early_stopping=False,
+        n_iter_no_change=None,
+        n_threads=1,
+        random_state=random_state,
+    )
+
+
+def step_targets(X):
+    import numpy as np
+
+    return [np.cumsum(x[:, 0]) for x in X]
+
+
 def classifier(random_state):
     from sklearn_rnn import RNNClassifier
 
@@ -70,6 +91,7 @@ def fit(out):
     rank = int(__import__("os").environ["RANK"])
     reg = regressor(random_state=rank).fit(X, y)
     clf = classifier(random_state=10 + rank).fit(X3, labels)
+    steps = timestep(random_state=20 + rank).fit(X, step_targets(X))
     assert dist.is_initialized()  # by fit, from torchrun's variables
     np.savez(
         f"{out}/rank{rank}.npz",
@@ -80,6 +102,7 @@ def fit(out):
         predict=reg.predict(X),
         **{f"reg.{k}": v for k, v in weights(reg).items()},
         **{f"clf.{k}": v for k, v in weights(clf).items()},
+        **{f"steps.{k}": v for k, v in weights(steps).items()},
     )
     if rank == 0:
         sklearn_rnn.save(reg, f"{out}/model.zip")

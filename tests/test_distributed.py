@@ -8,7 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from distributed_worker import classifier, data, regressor, weights
+from distributed_worker import (
+    classifier,
+    data,
+    regressor,
+    step_targets,
+    timestep,
+    weights,
+)
 
 import sklearn_rnn
 
@@ -75,6 +82,9 @@ def test_matches_one_process_on_the_same_global_batches(ranks):
         np.testing.assert_allclose(rank0[f"reg.{key}"], value, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(rank0["loss_curve"], one.loss_curve_, rtol=1e-5)
     assert rank0["n_iter"] == one.n_iter_ == 4
+    per_step = timestep(random_state=20).fit(X, step_targets(X))
+    for key, value in weights(per_step).items():
+        np.testing.assert_allclose(rank0[f"steps.{key}"], value, rtol=1e-4, atol=1e-5)
 
 
 def test_early_stopping_stops_every_process_at_the_same_epoch(ranks):
