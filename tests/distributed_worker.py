@@ -106,10 +106,16 @@ def fit(out):
     )
     if rank == 0:
         sklearn_rnn.save(reg, f"{out}/model.zip")
-    try:
-        reg.partial_fit(X, y)
-    except RuntimeError as exc:
-        open(f"{out}/partial_fit{rank}.txt", "w").write(str(exc))
+    refused = []
+    for call in (
+        lambda: reg.partial_fit(X, y),
+        lambda: regressor(0).set_params(n_estimators=2).fit(X, y),
+    ):
+        try:
+            call()
+        except (RuntimeError, ValueError) as exc:
+            refused.append(str(exc))
+    open(f"{out}/refused{rank}.txt", "w").write("\n".join(refused))
 
 
 def fail(out):

@@ -103,10 +103,21 @@ def test_saved_model_predicts_in_a_plain_process(ranks):
     np.testing.assert_allclose(model.predict(X), rank0["predict"], rtol=1e-6)
 
 
-def test_partial_fit_is_refused_in_a_distributed_job(ranks):
+def test_partial_fit_and_ensembles_are_refused_in_a_distributed_job(ranks):
     out, _ = ranks
     for rank in range(2):
-        assert "partial_fit cannot run" in (out / f"partial_fit{rank}.txt").read_text()
+        refused = (out / f"refused{rank}.txt").read_text()
+        assert "partial_fit cannot run" in refused
+        assert "n_estimators > 1 is not supported" in refused
+
+
+def test_a_worker_process_of_a_distributed_job_refuses_to_fit(monkeypatch):
+    # What a search's n_jobs worker inherits from a torchrun process.
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("SKLEARN_RNN_DISTRIBUTED_PID", str(os.getpid() + 1))
+    X, y, _, _ = data(n=8)
+    with pytest.raises(RuntimeError, match="worker process of a distributed"):
+        regressor(0).fit(X, y)
 
 
 def test_a_failing_process_ends_the_job_with_an_error(job):
