@@ -60,8 +60,8 @@ from .._training._data import (
     PREDICT_BATCH_SIZE,
     ROW_BLOCK,
     SequenceBatches,
-    SequenceData,
     predict_batches,
+    sequence_data,
 )
 from .._training._distributed import current_world, local_device
 from .._training._net import SequenceNet
@@ -362,8 +362,16 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 "is None."
             )
         y = self._targets.align(X, y)
+        # A memmap stays on disk (read a batch at a time) unless categories
+        # are encoded, which rewrites the values.
         seqs = check_sequences(
-            self, X, reset=first, dtype=np.float32, pad_value=0.0, flat=True
+            self,
+            X,
+            reset=first,
+            dtype=np.float32,
+            pad_value=0.0,
+            flat=True,
+            lazy=self.categorical_features is None,
         )
         n_channels = seqs.values.shape[-1]
         if first:
@@ -410,7 +418,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             rng = copy.deepcopy(rng)
             rng.bit_generator.state = world.broadcast_object(rng.bit_generator.state)
         seed = int(rng.integers(2**31 - 1))
-        data = SequenceData(
+        data = sequence_data(
             values,
             seqs.lengths,
             target,
@@ -874,14 +882,20 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         # Read straight into float32: one conversion of float64 input, while
         # its lists of sequences are concatenated.
         seqs = check_sequences(
-            self, X, reset=False, dtype=np.float32, pad_value=0.0, flat=True
+            self,
+            X,
+            reset=False,
+            dtype=np.float32,
+            pad_value=0.0,
+            flat=True,
+            lazy=not self._categorical_,
         )
         values, _ = encode_categories(
             seqs, self._categorical_, getattr(self, "categories_", None), self
         )
         module = self.module_
         device = next(module.parameters()).device
-        data = SequenceData(values, seqs.lengths, offsets=seqs.offsets)
+        data = sequence_data(values, seqs.lengths, offsets=seqs.offsets)
         rows = min(PREDICT_BATCH_SIZE, -(-len(data) // ROW_BLOCK) * ROW_BLOCK)
         with torch_threads(self._threads(rows, device)), flush_denormals():
             return predict_batches(module, data, device), seqs
