@@ -1,7 +1,7 @@
 """Data-parallel fit under torchrun against one process, and a scaling model.
 
 The W1 workload of ``run.py`` (fixed-length regression, 50 steps x 8
-features, LSTM(64), batch 64), on ``--n`` training sequences and as many
+features, LSTM(64), batch 64), on ``--sequences`` training sequences and as many
 held-out ones / 4, for ``--epochs`` epochs, fitted as
 
 - 1 process x 2 threads, 1 process x 1 thread (``n_threads``);
@@ -19,7 +19,7 @@ processes here. The predicted speed-up at p processes is
 the same optimisation as one process) and B = 64 p (a batch per process).
 
     python benchmarks/distributed.py                   # the full W1
-    python benchmarks/distributed.py --n 4000 --epochs 3
+    python benchmarks/distributed.py --sequences 4000 --epochs 3
 """
 
 import argparse
@@ -99,7 +99,7 @@ def torchrun(*args):
 
 
 def worker_fit(args):
-    seconds, score, _ = fit_and_score(args.n, args.epochs, 1)
+    seconds, score, _ = fit_and_score(args.sequences, args.epochs, 1)
     if int(os.environ["RANK"]) == 0:
         with open(args.out, "w") as f:
             json.dump({"seconds": seconds, "score": score}, f)
@@ -169,9 +169,10 @@ def scaling_model(compute, allreduce, gradient_bytes, processes):
     rows = []
     for p in processes:
         for name, global_batch in (("B = 64", BATCH), ("B = 64 p", BATCH * p)):
-            one = step(global_batch) if global_batch <= sizes[-1] else None
-            if one is None:  # a batch per process: p of W1's steps on one
-                one = p * step(BATCH)
+            # One process on the same global batch; beyond the measured sizes
+            # in proportion to the largest (compute-bound there).
+            largest = sizes[-1]
+            one = step(min(global_batch, largest)) * max(1, global_batch / largest)
             share = global_batch / p
             rows.append((p, name, share, one / (step(share) + ring(p)), ring(p)))
     return latency, 1 / per_byte if per_byte else float("inf"), rows
@@ -179,7 +180,7 @@ def scaling_model(compute, allreduce, gradient_bytes, processes):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=20_000)
+    parser.add_argument("--sequences", type=int, default=20_000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--worker", choices=["fit", "allreduce"])
@@ -190,16 +191,17 @@ def main():
         return worker_fit(args)
     if args.worker == "allreduce":
         return worker_allreduce(args)
-    print(f"W1 on {args.n} sequences x {args.epochs} epochs, batch {BATCH}")
+    print(f"W1 on {args.sequences} sequences x {args.epochs} epochs, batch {BATCH}")
     rows = []
     for threads in (2, 1):
-        seconds, score, est = fit_and_score(args.n, args.epochs, threads)
+        seconds, score, est = fit_and_score(args.sequences, args.epochs, threads)
         rows.append((f"1 process x {threads} thread(s)", seconds, score))
-    common = ["--n", str(args.n), "--epochs", str(args.epochs)]
+        print(f"  {rows[-1][0]:26s} fit {seconds:7.1f} s   held-out R2 {score:.4f}")
+    common = ["--sequences", str(args.sequences), "--epochs", str(args.epochs)]
     result = torchrun("--worker", "fit", *common)
     rows.append(("2 processes x 1 thread", result["seconds"], result["score"]))
-    for name, seconds, score in rows:
-        print(f"  {name:26s} fit {seconds:7.1f} s   held-out R2 {score:.4f}")
+    name, seconds, score = rows[-1]
+    print(f"  {name:26s} fit {seconds:7.1f} s   held-out R2 {score:.4f}")
     n_params = sum(p.numel() for p in est.module_.parameters())
     gradient_bytes = 4 * (n_params + 1)
     allreduce = torchrun(

@@ -415,7 +415,6 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             self._check_distributed(world, incremental, seqs.lengths)
             # Rank 0's stream on every process: the same initial weights,
             # validation split and batch order.
-            rng = copy.deepcopy(rng)
             rng.bit_generator.state = world.broadcast_object(rng.bit_generator.state)
         seed = int(rng.integers(2**31 - 1))
         data = sequence_data(

@@ -30,11 +30,13 @@ __all__ = ["World", "current_world", "local_device", "shard_batches"]
 
 
 class World:
-    """The processes of a distributed fit: ``rank`` and ``size``."""
+    """The processes of a distributed fit: ``rank`` and ``size``;
+    ``device``, where the collectives' tensors go (a GPU for nccl)."""
 
-    def __init__(self, rank, size):
+    def __init__(self, rank, size, device=None):
         self.rank = rank
         self.size = size
+        self.device = torch.device("cpu") if device is None else device
 
     def broadcast_object(self, obj):
         """Rank 0's ``obj`` on every process."""
@@ -44,7 +46,7 @@ class World:
 
     def check_same(self, values, what):
         """Raise unless every process passed the same ``values`` (ints)."""
-        mine = torch.tensor(values, dtype=torch.int64)
+        mine = torch.tensor(values, dtype=torch.int64, device=self.device)
         everyone = [torch.empty_like(mine) for _ in range(self.size)]
         dist.all_gather(everyone, mine)
         if any(not torch.equal(mine, other) for other in everyone):
@@ -94,6 +96,8 @@ def current_world(device):
             return None
         _check_launching_process()
         backend = "nccl" if device.type == "cuda" else "gloo"
+        if backend == "nccl":  # nccl's collectives run on the current GPU
+            torch.cuda.set_device(local_device(device))
         dist.init_process_group(backend)
     if dist.get_world_size() <= 1:
         return None
@@ -104,7 +108,10 @@ def current_world(device):
             "the threading backend) would mix their collective calls. Search "
             "with n_jobs=None inside a torchrun job, or outside it."
         )
-    return World(dist.get_rank(), dist.get_world_size())
+    collectives = None
+    if dist.get_backend() == "nccl":
+        collectives = torch.device("cuda", torch.cuda.current_device())
+    return World(dist.get_rank(), dist.get_world_size(), collectives)
 
 
 # The process that imported this package under a torchrun launch: a worker
