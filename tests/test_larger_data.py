@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from conftest import TINY
 
-from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn import RNNClassifier, RNNRegressor, RNNTimestepRegressor
 
 
 def on_disk(tmp_path, n=2000, steps=50, features=4, dtype=np.float64, seed=0):
@@ -83,3 +83,14 @@ def test_partial_fit_over_memmap_chunks_and_dask_blocks(tmp_path):
     assert by_memmap.n_iter_ == by_dask.n_iter_ == 3
     np.testing.assert_array_equal(by_memmap.predict(X), by_dask.predict(X))
     np.testing.assert_allclose(by_memmap.loss_curve_, by_dask.loss_curve_)
+
+
+def test_a_memmap_fits_a_per_step_estimator_as_in_memory(tmp_path):
+    X, _ = on_disk(tmp_path, n=90, steps=8)
+    y = np.nan_to_num(X[:, :, 0]).cumsum(axis=1)
+    y[np.isnan(X[:, :, 0])] = np.nan  # per-step targets, padded as X
+    params = dict(TINY, hidden_size=4)
+    lazy = RNNTimestepRegressor(**params).fit(X, y)
+    eager = RNNTimestepRegressor(**params).fit(np.array(X), y)
+    np.testing.assert_allclose(lazy.loss_curve_, eager.loss_curve_, rtol=1e-6)
+    np.testing.assert_allclose(lazy.predict(X), eager.predict(np.array(X)), atol=1e-6)
