@@ -727,7 +727,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             train_split=None if valid is None else predefined_split(valid),
             callbacks=self._callbacks(incremental),
             device=device,
-            verbose=self.verbose,
+            # One epoch table for the job: the processes' rows are the same.
+            verbose=self.verbose if world is None or world.rank == 0 else 0,
         ).initialize()
         if not first:
             net.history = self._net.history
