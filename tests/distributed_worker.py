@@ -110,12 +110,23 @@ def fit(out):
     for call in (
         lambda: reg.partial_fit(X, y),
         lambda: regressor(0).set_params(n_estimators=2).fit(X, y),
+        lambda: regressor(0).set_params(batch_size=1).fit(X[:3], y[:3]),
+        lambda: in_a_thread(lambda: regressor(0).fit(X, y)),
     ):
         try:
             call()
         except (RuntimeError, ValueError) as exc:
             refused.append(str(exc))
     open(f"{out}/refused{rank}.txt", "w").write("\n".join(refused))
+
+
+def in_a_thread(call):
+    """``call()`` in another thread (as joblib's threading backend runs it),
+    its exception raised here."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(call).result()
 
 
 def fail(out):

@@ -103,12 +103,14 @@ def test_saved_model_predicts_in_a_plain_process(ranks):
     np.testing.assert_allclose(model.predict(X), rank0["predict"], rtol=1e-6)
 
 
-def test_partial_fit_and_ensembles_are_refused_in_a_distributed_job(ranks):
+def test_what_a_distributed_job_cannot_do_is_refused(ranks):
     out, _ = ranks
     for rank in range(2):
         refused = (out / f"refused{rank}.txt").read_text()
         assert "partial_fit cannot run" in refused
         assert "n_estimators > 1 is not supported" in refused
+        assert "training batches of at least 2 sequences" in refused
+        assert "runs in each process's main thread" in refused
 
 
 def test_a_worker_process_of_a_distributed_job_refuses_to_fit(monkeypatch):
