@@ -1,7 +1,9 @@
 """Data larger than memory: fit and predict read a numpy.memmap batch by batch,
 and partial_fit trains over chunks (of a memmap, of a dask array's blocks)."""
 
+import re
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -94,3 +96,14 @@ def test_a_memmap_fits_a_per_step_estimator_as_in_memory(tmp_path):
     eager = RNNTimestepRegressor(**params).fit(np.array(X), y)
     np.testing.assert_allclose(lazy.loss_curve_, eager.loss_curve_, rtol=1e-6)
     np.testing.assert_allclose(lazy.predict(X), eager.predict(np.array(X)), atol=1e-6)
+
+
+def test_the_user_guide_page_runs_its_memmap_and_chunk_examples(tmp_path, monkeypatch):
+    pytest.importorskip("dask.array")
+    page = Path(__file__).parents[1] / "docs" / "user_guide" / "larger_data.md"
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(), re.S)
+    on_disk_blocks = [b for b in blocks if "X.npy" in b]
+    assert len(on_disk_blocks) == 2  # the memmap fit, then the partial_fit loop
+    monkeypatch.chdir(tmp_path)  # the examples write X.npy where they run
+    for block in on_disk_blocks:
+        exec(compile(block, str(page), "exec"), {"__name__": "__main__"})
