@@ -63,9 +63,10 @@ from .._training._data import (
     PREDICT_BATCH_SIZE,
     ROW_BLOCK,
     SequenceBatches,
-    SequenceData,
     predict_batches,
+    sequence_data,
 )
+from .._training._distributed import current_world, local_device
 from .._training._net import SequenceNet
 from .._training._runtime import flush_denormals, resolve_device, seeded_torch
 from .._training._threads import auto_threads, torch_threads
@@ -433,8 +434,16 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 "is None."
             )
         y = self._targets.align(X, y)
+        # A memmap stays on disk (read a batch at a time) unless categories
+        # are encoded, which rewrites the values.
         seqs = check_sequences(
-            self, X, reset=first, dtype=np.float32, pad_value=0.0, flat=True
+            self,
+            X,
+            reset=first,
+            dtype=np.float32,
+            pad_value=0.0,
+            flat=True,
+            lazy=self.categorical_features is None,
         )
         n_channels = seqs.values.shape[-1]
         if first:
@@ -474,8 +483,15 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         # One generator, drawn from random_state once per fit, feeds every later
         # seed (torch, shuffling, validation split).
         rng = self._rng if not first else _fit_rng(self.random_state)
+        world = current_world(device)
+        if world is not None:
+            device = local_device(device)
+            self._check_distributed(world, incremental, seqs.lengths)
+            # Rank 0's stream on every process: the same initial weights,
+            # validation split and batch order.
+            rng.bit_generator.state = world.broadcast_object(rng.bit_generator.state)
         seed = int(rng.integers(2**31 - 1))
-        data = SequenceData(
+        data = sequence_data(
             values,
             seqs.lengths,
             target,
@@ -528,6 +544,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             }
         if device.type == "cpu" and self.cell == "lstm" and self.activation != "tanh":
             prepare_kernel(self.verbose)  # its compile is not epoch 1's time
+        if world is not None:
+            _check_batches_cover(world, len(data), batch_size)
         threads = self._threads(min(batch_size, len(data)), device)
         epochs = 1 if incremental else self.max_iter
         with seeded_torch(seed, device), torch_threads(threads), flush_denormals():
@@ -538,6 +556,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 first=first,
                 incremental=incremental,
                 batch_size=batch_size,
+                world=world,
             )
             self._train(net, data, epochs=epochs)
             self.early_stopping_ = stopping
@@ -602,6 +621,26 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 f"{len(valid)}, outputs shrunk toward the training mean by "
                 f"{np.round(self.shrinkage_, 3).tolist()}."
             )
+
+    def _check_distributed(self, world, incremental, lengths):
+        """Refuse what a distributed fit cannot do, and data that differ
+        between the processes."""
+        if incremental:
+            raise RuntimeError(
+                "partial_fit cannot run in a distributed (torchrun) job: its "
+                "epoch over the given chunk would need every process's chunk. "
+                "Call fit (data-parallel over the processes), or partial_fit "
+                "in a single process."
+            )
+        if self.n_estimators > 1:
+            raise ValueError(
+                "A distributed (torchrun) fit trains one network: n_estimators > 1 "
+                "is not supported there. Fit the ensemble in a single process, or "
+                f"set n_estimators=1. Got n_estimators={self.n_estimators} instead."
+            )
+        world.check_same(
+            [len(lengths), int(lengths.sum())], "number of sequences and steps"
+        )
 
     def _check_architecture(self):
         changed = {
@@ -720,7 +759,15 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         return AUTO_LARGE_BATCH
 
     def _build_net(
-        self, device, valid, conv_filters, *, first, incremental, batch_size=None
+        self,
+        device,
+        valid,
+        conv_filters,
+        *,
+        first,
+        incremental,
+        batch_size=None,
+        world=None,
     ):
         """A skorch net with the current parameters, around the kept weights.
 
@@ -728,7 +775,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         (as ``MLPClassifier`` does with ``warm_start``); only the weights, the
         history and, for ``partial_fit``, the optimizer's state carry over.
         ``batch_size``: the fit's (None: a net that will not train, as the one
-        ``load`` restores, takes 'auto''s larger batches).
+        ``load`` restores, takes 'auto''s larger batches). ``world``: the
+        processes of a distributed fit (None: this one alone).
         """
         if batch_size is None:
             batch_size = self._batch_size_for(AUTO_EARLY_STOPPING)
@@ -746,19 +794,22 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             lr=self.learning_rate_init,
             optimizer__fused=device.type in ("cpu", "cuda"),
             alpha=self.alpha,
+            world=world,
             max_epochs=self.max_iter,
             batch_size=batch_size,
             iterator_train=SequenceBatches,
             iterator_train__device=device,
             iterator_train__by_length=False,
             iterator_train__rng=self._rng if self.shuffle else None,
+            iterator_train__world=world,
             iterator_valid=SequenceBatches,
             iterator_valid__device=device,
             iterator_valid__batch_size=max(batch_size, PREDICT_BATCH_SIZE),
             train_split=None if valid is None else predefined_split(valid),
             callbacks=self._callbacks(incremental),
             device=device,
-            verbose=self.verbose,
+            # One epoch table for the job: the processes' rows are the same.
+            verbose=self.verbose if world is None or world.rank == 0 else 0,
         ).initialize()
         if not first:
             net.history = self._net.history
@@ -837,8 +888,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 "clip_grad_norm."
             ) from None
         finally:
-            # The validation data and the generator are not part of the model.
+            # The validation data, the generator and the processes are not
+            # part of the model.
             net.iterator_train__rng = None
+            net.iterator_train__world = net.world = None
             net.train_split = None
             net.module_.eval()
         self._record_history(net.history, done_before, epochs)
@@ -911,14 +964,20 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         # Read straight into float32: one conversion of float64 input, while
         # its lists of sequences are concatenated.
         seqs = check_sequences(
-            self, X, reset=False, dtype=np.float32, pad_value=0.0, flat=True
+            self,
+            X,
+            reset=False,
+            dtype=np.float32,
+            pad_value=0.0,
+            flat=True,
+            lazy=not self._categorical_,
         )
         values, _ = encode_categories(
             seqs, self._categorical_, getattr(self, "categories_", None), self
         )
         module = self.module_
         device = next(module.parameters()).device
-        data = SequenceData(values, seqs.lengths, offsets=seqs.offsets)
+        data = sequence_data(values, seqs.lengths, offsets=seqs.offsets)
         rows = min(PREDICT_BATCH_SIZE, -(-len(data) // ROW_BLOCK) * ROW_BLOCK)
         with torch_threads(self._threads(rows, device)), flush_denormals():
             return predict_batches(module, data, device), seqs
@@ -1131,6 +1190,20 @@ def _weighted_median(values, weight):
     lower = ordered[np.searchsorted(cumulative, half, side="left")]
     upper = ordered[np.searchsorted(cumulative, half, side="right")]
     return 0.5 * (float(lower) + float(upper))
+
+
+def _check_batches_cover(world, n_sequences, batch_size):
+    # Every process needs a share of every global batch (the smallest one
+    # holds n // k sequences of the k batches).
+    smallest = n_sequences // -(-n_sequences // batch_size)
+    if smallest < world.size:
+        raise ValueError(
+            f"A distributed fit over {world.size} processes needs training batches "
+            f"of at least {world.size} sequences, so that each process has a share "
+            f"of every batch; the smallest batch of {n_sequences} sequences in "
+            f"batches of {batch_size} holds {smallest}. Increase batch_size or "
+            f"use fewer processes. Got batch_size={batch_size} instead."
+        )
 
 
 def _fit_rng(random_state):

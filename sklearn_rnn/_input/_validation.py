@@ -35,6 +35,9 @@ __all__ = ["Sequences", "check_sequences", "commit_input_attributes"]
 # A 3D array of single-step sequences with this many features or more is most
 # likely channels-first univariate series read the wrong way round: warned.
 _MANY_FEATURES = 10
+# A memmap read lazily is validated in blocks of about this many bytes of
+# sequences: the memory of the check, whatever the size of the file.
+LAZY_BLOCK_BYTES = 1 << 20
 
 
 def step_offsets(lengths):
@@ -47,7 +50,8 @@ class Sequences(NamedTuple):
 
     values: np.ndarray
     """``(n_samples, max_length, n_features)``; steps past a length hold the
-    padding value."""
+    padding value. With ``check_sequences(lazy=True)``, a 3D ``numpy.memmap``
+    comes back itself, on disk, its padding steps as given (NaN)."""
     lengths: np.ndarray
     """``(n_samples,)`` int64, each at least 1."""
     is_2d: bool
@@ -112,6 +116,7 @@ def check_sequences(
     allow_nan=False,
     pad_value=np.nan,
     flat=False,
+    lazy=False,
 ):
     """Validate sequence input and set or check the estimator's input width.
 
@@ -138,6 +143,11 @@ def check_sequences(
         For a list of finite sequences, return them concatenated (see
         ``Sequences.offsets``) instead of padded: about half the memory when
         lengths vary widely.
+    lazy : bool
+        Return a 3D ``numpy.memmap`` itself as ``values`` (not copied, its
+        padding not rewritten: the caller reads it by ``lengths``), validated
+        and measured ``LAZY_BLOCK_BYTES`` at a time, when its sequences have
+        no leading padding and no NaN inside (those are copied, as any array).
 
     Returns
     -------
@@ -153,6 +163,10 @@ def check_sequences(
     if is_long_frame(X):
         frame_names = _check_frame_names(estimator, X, reset)
         X = long_frame_to_list(X)[0]
+    if lazy and _readable_lazily(X):
+        seqs = _check_memmap(estimator, X, reset)
+        if seqs is not None:
+            return seqs
     dtypes = (dtype,) if not isinstance(dtype, (tuple, list)) else tuple(dtype)
     owned = _is_ragged(X)
     attributes = None
@@ -194,6 +208,48 @@ def check_sequences(
             values, allow_nan, pad_value, owned, estimator, leading_padding=not is_2d
         )
     return Sequences(values, lengths, is_2d, offsets, attributes, starts)
+
+
+def _readable_lazily(X):
+    return (
+        isinstance(X, np.memmap)
+        and X.ndim == 3
+        and X.dtype.kind in "biuf"
+        and min(X.shape) > 0
+        and X.shape[1] > 1  # single steps: the eager path's warning applies
+    )
+
+
+def _check_memmap(estimator, X, reset):
+    """:class:`Sequences` of a 3D memmap left on disk, or None when its
+    sequences need rewriting (leading padding): the lengths and the NaN
+    checks of :func:`_find_lengths`, block by block."""
+    n, steps, width = X.shape
+    if not reset:
+        _check_width(estimator, width)
+    rows = max(1, LAZY_BLOCK_BYTES // (steps * width * X.dtype.itemsize))
+    lengths = np.empty(n, dtype=np.int64)
+    for first in range(0, n, rows):
+        block = np.asarray(X[first : first + rows])
+        if block.dtype.kind == "f" and np.isinf(block).any():
+            raise ValueError(
+                f"Input X contains infinity or a value too large for {X.dtype!r}."
+            )
+        _, part, starts = _find_lengths(
+            block, False, np.nan, False, estimator, True, first_row=first
+        )
+        if starts is not None:
+            return None
+        lengths[first : first + len(block)] = part
+    attributes = None
+    if reset:
+        attributes = {
+            "n_features_in_": width,
+            "feature_names_in_": None,
+            "n_channels_in_": width,
+            "_fitted_on_2d": False,
+        }
+    return Sequences(X, lengths, False, None, attributes, None)
 
 
 def commit_input_attributes(estimator, seqs):
@@ -405,14 +461,17 @@ def _check_width(estimator, n_channels):
         )
 
 
-def _find_lengths(values, allow_nan, pad_value, owned, estimator, leading_padding):
+def _find_lengths(
+    values, allow_nan, pad_value, owned, estimator, leading_padding, first_row=0
+):
     """Lengths from the all-NaN steps around each sequence; reject inner NaN.
 
     Steps that are NaN in every feature after a sequence's last real step are
     padding, and so are those before its first real step when
     ``leading_padding`` (pre-padding). Sequences come back aligned to step 0
     with the padding after them; the third value is each one's first step in
-    ``values`` as given, or None when all start at 0.
+    ``values`` as given, or None when all start at 0. ``first_row``: the
+    sequence of X that ``values`` starts at (a block of X), for messages.
     """
     n, T, _ = values.shape
     if np.isfinite(values.sum()):
@@ -423,8 +482,8 @@ def _find_lengths(values, allow_nan, pad_value, owned, estimator, leading_paddin
     empty = ~real_step.any(axis=1)
     if empty.any():
         raise ValueError(
-            f"Sequence {int(np.flatnonzero(empty)[0])} of X is empty: all its "
-            f"values are NaN. Remove empty sequences before calling "
+            f"Sequence {first_row + int(np.flatnonzero(empty)[0])} of X is empty: "
+            "all its values are NaN. Remove empty sequences before calling "
             f"{_name(estimator)}."
         )
     start = np.argmax(real_step, axis=1) if leading_padding else np.zeros(n, int)
@@ -440,7 +499,7 @@ def _find_lengths(values, allow_nan, pad_value, owned, estimator, leading_paddin
         if holes.any():
             i, t = (int(v[0]) for v in np.nonzero(holes))
             raise ValueError(
-                f"Input X contains NaN inside sequence {i} at timestep "
+                f"Input X contains NaN inside sequence {first_row + i} at timestep "
                 f"{t + start[i]}. {_name(estimator)} reads NaN only as padding "
                 "before a sequence's first or after its last step. Fill missing "
                 "values first, e.g. with sklearn_rnn.SequenceImputer in a Pipeline."

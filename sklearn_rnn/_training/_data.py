@@ -16,12 +16,15 @@ from torch.nn import functional as F
 from torch.utils.data import Dataset
 
 from .._input._validation import step_offsets
+from ._distributed import shard_batches
 
 __all__ = [
+    "DiskSequenceData",
     "PREDICT_BATCH_SIZE",
     "SequenceBatches",
     "SequenceData",
     "predict_batches",
+    "sequence_data",
 ]
 
 # Sequences are sorted by length inside pools of this many batches, so batches
@@ -198,6 +201,11 @@ class SequenceData(Dataset):
             x = self.values.index_select(0, index_t)
         else:
             x = self.values[index_t, :longest]
+        return self._with_targets(x, lengths, index_t, device)
+
+    def _with_targets(self, x, lengths, index_t, device):
+        """The batch ``(X, target)`` of inputs ``x`` (of the sequences
+        ``index_t``), moved to ``device``."""
         X = {"x": x, "lengths": lengths}
         target = None
         if self.y is not None:
@@ -216,6 +224,58 @@ class SequenceData(Dataset):
             if target is not None:
                 target = tuple(move(t) for t in target)
         return X, target
+
+
+class DiskSequenceData(SequenceData):
+    """:class:`SequenceData` whose values stay on disk: a ``numpy.memmap``
+    ``(n, T, d)`` (its padding steps as given, NaN), of which each batch reads
+    only its own sequences, in file order, converted to float32. The memory a
+    fit takes is then a batch's, plus what the operating system caches of the
+    file (reclaimable). Targets and weights are in memory as usual.
+    """
+
+    def __init__(self, source, lengths, y=None, sample_weight=None, y_offsets=None):
+        super().__init__(
+            np.empty((0, 0, 0), np.float32), lengths, y, sample_weight, None, y_offsets
+        )
+        self.values = None  # nothing of X is held in memory
+        self.source = source
+        self.rows = np.arange(len(self.lengths_np))
+
+    def subset(self, index):
+        data = copy.copy(self)
+        data.rows = self.rows[index]
+        data.lengths_np = self.lengths_np[index]
+        data.lengths = torch.from_numpy(data.lengths_np)
+        if self.y_offsets is None:
+            pick = lambda t: None if t is None else t[torch.from_numpy(index)]  # noqa: E731
+            data.y, data.sample_weight = pick(self.y), pick(self.sample_weight)
+        else:  # the per-step targets are shared
+            data.y_offsets = self.y_offsets[torch.from_numpy(index)]
+        return data
+
+    def on_device(self, device, free_memory=None):
+        if device.type == "cpu":
+            return self
+        moved = copy.copy(self)  # each batch goes through pinned memory
+        moved.pin_batches = True
+        return moved
+
+    def batches(self, order, device):
+        for index in order:
+            yield self.batch(index, device)
+
+    def batch(self, index, device):
+        rows = self.rows[index]
+        lengths_np = self.lengths_np[index]
+        longest = int(lengths_np.max())
+        order = np.argsort(rows, kind="stable")  # in file order: fewer seeks
+        x = np.empty((len(index), longest, self.source.shape[2]), np.float32)
+        x[order] = self.source[rows[order], :longest]
+        x[np.arange(longest) >= lengths_np[:, None]] = 0.0  # the padding
+        index_t = torch.from_numpy(np.asarray(index))
+        lengths = self.lengths.index_select(0, index_t)
+        return self._with_targets(torch.from_numpy(x), lengths, index_t, device)
 
 
 def _move(tensor, device, pin):
@@ -291,23 +351,57 @@ class SequenceBatches:
         Shuffles the batches, anew every time the iterator is iterated.
     by_length : bool, default=True
         Without ``rng``: sort by length (validation) or keep the given order.
+    world : World, default=None
+        In a distributed fit, the processes: each batch is this process's
+        share of the global batch, its ``x`` dict with the share of the
+        batch's loss rows (``share``) and the global batch's size
+        (``n_global``), see :func:`~sklearn_rnn._training._distributed.shard_batches`.
     """
 
-    def __init__(self, dataset, batch_size, device="cpu", rng=None, by_length=True):
+    def __init__(
+        self,
+        dataset,
+        batch_size,
+        device="cpu",
+        rng=None,
+        by_length=True,
+        world=None,
+    ):
         self.dataset = dataset
         self.batch_size = batch_size
         self.device = torch.device(device)
         self.rng = rng
         self.by_length = by_length
+        self.world = world
 
     def __iter__(self):
+        data = self.dataset
         order = batch_order(
-            self.dataset.lengths_np, self.batch_size, self.rng, by_length=self.by_length
+            data.lengths_np, self.batch_size, self.rng, by_length=self.by_length
         )
-        yield from self.dataset.batches(order, self.device)
+        if self.world is None:
+            yield from data.batches(order, self.device)
+            return
+        per_step = data.y_offsets is not None
+        shards = shard_batches(order, data.lengths_np, per_step, self.world)
+        local = [mine for mine, _, _ in shards]
+        for (X, target), (_, share, n_global) in zip(
+            data.batches(local, self.device), shards, strict=True
+        ):
+            yield {**X, "share": share, "n_global": n_global}, target
 
     def __len__(self):
         return math.ceil(len(self.dataset) / self.batch_size)
+
+
+def sequence_data(
+    values, lengths, y=None, sample_weight=None, offsets=None, y_offsets=None
+):
+    """:class:`DiskSequenceData` for a memmap (from ``check_sequences(lazy=True)``),
+    :class:`SequenceData` for anything else."""
+    if isinstance(values, np.memmap):
+        return DiskSequenceData(values, lengths, y, sample_weight, y_offsets)
+    return SequenceData(values, lengths, y, sample_weight, offsets, y_offsets)
 
 
 def predict_batches(module, data, device, batch_size=PREDICT_BATCH_SIZE):

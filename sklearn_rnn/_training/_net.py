@@ -27,6 +27,7 @@ that changes the contract fails loudly:
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
+from skorch.utils import TeeGenerator
 
 from ._callbacks import PlainPrintLog
 
@@ -56,13 +57,18 @@ class SequenceNet(NeuralNet):
         ``alpha / (2 * n) * ||W||^2`` over the weight matrices (not the
         biases), ``n`` being the sequences in that batch (``_penalty``), as
         ``MLPRegressor`` does with its batch's samples.
+    world : World, default=None
+        In a distributed fit (:mod:`~sklearn_rnn._training._distributed`), the
+        processes whose gradients each training step sums; the training
+        batches then carry this process's ``share`` of the global batch.
     **kwargs
         skorch's parameters.
     """
 
-    def __init__(self, module, *args, alpha=0.0, **kwargs):
+    def __init__(self, module, *args, alpha=0.0, world=None, **kwargs):
         super().__init__(module, *args, **kwargs)
         self.alpha = alpha
+        self.world = world
 
     def get_default_callbacks(self):
         return [
@@ -93,8 +99,14 @@ class SequenceNet(NeuralNet):
         if training and members is not None:
             return self._ensemble_loss(members, y_pred, y_true, X)
         loss = self._loss(y_pred, y_true)
+        share = X.get("share") if training and X is not None else None
+        if share is not None:  # a shard: its part of the global batch's mean
+            loss = loss * share
         if training and self.alpha:
-            loss = loss + self._penalty(self.module_, X, y_true)
+            penalty = self._penalty(self.module_, X, y_true)
+            if share is not None:  # once over the processes' summed gradients
+                penalty = penalty / self.world.size
+            loss = loss + penalty
         return loss
 
     def _ensemble_loss(self, members, y_pred, y_true, X):
@@ -121,7 +133,10 @@ class SequenceNet(NeuralNet):
     def _penalty(self, module, X, y_true):
         # Per sequence of the batch, for the per-step estimators too (whose
         # target holds one row per step): alpha means the same for all.
-        n = len(X["lengths"]) if X is not None else len(y_true[0])
+        if X is None:
+            n = len(y_true[0])
+        else:
+            n = X.get("n_global", len(X["lengths"]))
         squares = sum(p.square().sum() for p in module.parameters() if p.ndim > 1)
         return 0.5 * self.alpha * squares / n
 
@@ -139,12 +154,29 @@ class SequenceNet(NeuralNet):
         return loss
 
     def train_step(self, batch, **fit_params):
+        if self.world is not None:
+            return self._distributed_train_step(batch, **fit_params)
         if self.listeners_["on_grad_computed"]:  # e.g. gradient clipping
             return super().train_step(batch, **fit_params)
         # Nobody reads the gradients: skip the closure and the parameter
         # generator skorch builds for on_grad_computed on every batch.
         self.optimizer_.zero_grad(set_to_none=True)
         step = self.train_step_single(batch, **fit_params)
+        self.optimizer_.step()
+        return step
+
+    def _distributed_train_step(self, batch, **fit_params):
+        # The gradients are summed before anything reads them (clipping
+        # included), so every process sees and steps with the global ones.
+        self.optimizer_.zero_grad(set_to_none=True)
+        step = self.train_step_single(batch, **fit_params)
+        step["loss"] = self.world.reduce_gradients(self.module_, step["loss"])
+        if self.listeners_["on_grad_computed"]:
+            self.notify(
+                "on_grad_computed",
+                named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                batch=batch,
+            )
         self.optimizer_.step()
         return step
 
@@ -164,7 +196,11 @@ class SequenceNet(NeuralNet):
                 self.history.new_batch()
             step = step_fn(batch, **fit_params)
             self.history.record_batch(prefix + "_loss", step["loss"].item())
-            self.history.record_batch(prefix + "_batch_size", len(batch[0]["lengths"]))
+            # A shard records its global batch's size, as its loss is global.
+            X = batch[0]
+            self.history.record_batch(
+                prefix + "_batch_size", X.get("n_global", len(X["lengths"]))
+            )
             if end:
                 self.notify("on_batch_end", batch=batch, training=training, **step)
             batch_count += 1
