@@ -210,7 +210,9 @@ def test_each_member_stops_as_it_would_alone(capsys):
     capsys.readouterr()
     ensemble = RNNRegressor(n_estimators=3, verbose=1, **params).fit(X, y)
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "40 training sequences (below 1,000): batch_size=16."
+    assert out[0] == (
+        "40 training sequences (below 1,000): batch_size=16, weight average on."
+    )
     table = out[1:]
     assert table[0].split()[:3] == ["epoch", "members", "train_loss"]
     members = [int(row.split()[1]) for row in table[2:] if row.split()[0].isdigit()]
