@@ -226,7 +226,7 @@ RNNTimestepClassifier
             The stream, without those sequences.
         """
         warn_user(
-            "SequenceStream.drop is deprecated and will be removed in 0.4: it "
+            "SequenceStream.drop is deprecated and will be removed in 0.5: it "
             "is reset under another name. Call reset(ids).",
             FutureWarning,
         )
