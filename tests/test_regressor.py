@@ -173,3 +173,25 @@ def test_auto_early_stopping_keeps_a_real_signal_and_says_what_it_chose(capsys):
     # n_iter_no_change=None runs every epoch on all the data, as Keras' fit.
     every = RNNRegressor(**dict(AUTO, max_iter=3, n_iter_no_change=None)).fit(X, y)
     assert every.early_stopping_ == "off" and every.n_iter_ == 3
+
+
+def test_auto_early_stopping_holds_nothing_out_of_a_handful_of_sequences():
+    """Below 50 sequences of positive weight a fifth is fewer than 10: too few
+    to score a network or to shrink it, so 'auto' trains on all of them (with
+    5 sequences it once held out one, scored nothing, and shrank every
+    prediction to the mean)."""
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(40, 4, 1)).astype(np.float32)
+    y = 10 * X[:, -1, 0]
+    params = dict(hidden_size=8, max_iter=30, learning_rate_init=0.05, random_state=0)
+    few = RNNRegressor(**params).fit(X[:5], y[:5])
+    assert few.early_stopping_ == "off" and few.shrinkage_ is None
+    assert few.score(X[:5], y[:5]) > 0.5
+    weight = np.zeros(40)
+    weight[:5] = 1.0
+    weighted = RNNRegressor(**params).fit(X, y, sample_weight=weight)
+    assert weighted.early_stopping_ == "off"
+    assert (
+        RNNRegressor(**params).fit(np.tile(X, (2, 1, 1)), np.tile(y, 2)).early_stopping_
+        == "held_out"
+    )

@@ -94,6 +94,9 @@ AUTO_EARLY_STOPPING = 1000
 # Below that, the regressor's early_stopping='auto' holds out at least this
 # share, and shrinks its outputs toward the mean by what that share supports.
 AUTO_SMALL_FRACTION = 0.2
+# ... where that share holds at least this many sequences (50 of positive
+# weight): a score and a shrinkage need more than a handful to mean anything.
+AUTO_SMALL_MIN_HELD_OUT = 10
 # batch_size='auto': batches of AUTO_SMALL_BATCH below AUTO_EARLY_STOPPING
 # training sequences, of AUTO_LARGE_BATCH from there on (the docstring of
 # batch_size gives the measurements).
@@ -501,7 +504,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         )
         valid = None
         batch_size = self._batch_size_for(len(data))
-        stopping = self._stopping_for(len(data), first=first, incremental=incremental)
+        stopping = self._stopping_for(
+            len(data), int((raw_weight > 0).sum()), first=first, incremental=incremental
+        )
         self._early_stopping = stopping != "off"
         # Small data the regressor's 'auto' holds out too, and shrinks toward
         # the mean by what the held-out part supports.
@@ -592,9 +597,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 f"{AUTO_EARLY_STOPPING:,}): {', '.join(chose)}."
             )
 
-    def _stopping_for(self, n_sequences, *, first, incremental):
+    def _stopping_for(self, n_sequences, n_counted, *, first, incremental):
         """What ``early_stopping`` does in this fit: 'held_out' (stop on a
-        validation split, train on the rest) or 'off'."""
+        validation split, train on the rest) or 'off'. ``n_counted``: the
+        sequences of positive weight, which a split draws from."""
         # As MLP: no early stopping in partial_fit.
         if incremental or self.early_stopping is False:
             return "off"
@@ -604,7 +610,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             return "off"
         if n_sequences >= AUTO_EARLY_STOPPING:
             return "held_out"
-        return "held_out" if first and self._holds_out_small_data else "off"
+        small = n_counted * AUTO_SMALL_FRACTION >= AUTO_SMALL_MIN_HELD_OUT
+        return "held_out" if first and small and self._holds_out_small_data else "off"
 
     def _shrink(self, net, whole, valid, device):
         """Shrink the outputs of ``net`` (trained on what ``valid`` left of

@@ -412,13 +412,13 @@ class RNNRegressor(BaseRNNRegressor):
         ``n_iter_no_change`` epochs. 'auto' (with ``n_iter_no_change`` not
         None) enables it from 1,000 sequences (a validation split of 100 or
         more), as ``HistGradientBoostingRegressor`` does from 10,000 rows.
-        Below 1,000 it holds out at least 20% as well and, for the squared
-        error, shrinks the predictions toward the training mean by the share
-        the held-out predictions support (``shrinkage_``): on small, noisy
-        data the network otherwise fits the noise and predicts worse than the
-        mean (the benchmarks README's low-signal suite). ``early_stopping_`` records
-        what it did. As in ``MLPRegressor``, it does not apply to
-        ``partial_fit``.
+        Below 1,000 (from 50 sequences of positive weight) it holds out at
+        least 20% as well and, for the squared error, shrinks the predictions
+        toward the training mean by the share the held-out predictions
+        support (``shrinkage_``): on small, noisy data the network otherwise
+        fits the noise and predicts worse than the mean (the benchmarks
+        README's low-signal suite). ``early_stopping_`` records what it did.
+        As in ``MLPRegressor``, it does not apply to ``partial_fit``.
 
     validation_fraction : float, default=0.1
         Share of the training data set aside when ``early_stopping=True``.
