@@ -318,3 +318,26 @@ def test_x_future_must_hold_the_future_covariates_only():
     ).fit(X[:, :, 0], X)
     with pytest.raises(ValueError, match="X_future must hold the 1 future_cov"):
         model.predict(X_future=rng.normal(size=(3, 2, 2)))
+
+
+def test_the_metrics_refuse_what_they_would_score_quietly_wrong():
+    """A NaN forecast, a shape mismatch and a history count mismatch raise;
+    a NaN-padded 2D history reads as its ragged list (found by the review:
+    NaN forecasts and padded histories were left out of the mean, mismatched
+    shapes broadcast)."""
+    from sklearn_rnn.forecasting import (
+        mean_absolute_scaled_error,
+        symmetric_mean_absolute_percentage_error,
+    )
+
+    padded = [[1, 2, 4, 7], [1, 3, 5, np.nan]]
+    ragged = [[1, 2, 4, 7], [1, 3, 5]]
+    true, pred = [[8.0], [6.0]], [[9.0], [6.5]]
+    assert mean_absolute_scaled_error(true, pred, padded) == pytest.approx(0.375)
+    assert mean_absolute_scaled_error(true, pred, ragged) == pytest.approx(0.375)
+    with pytest.raises(ValueError, match="must be finite"):
+        mean_absolute_scaled_error(true, [[np.nan], [6.5]], ragged)
+    with pytest.raises(ValueError, match="one history per forecast series"):
+        mean_absolute_scaled_error([[1.0, 2.0]], [[0.0, 0.0]], ragged)
+    with pytest.raises(ValueError, match="one shape"):
+        symmetric_mean_absolute_percentage_error([[1.0, 2.0]], [[1.0], [2.0]])

@@ -14,9 +14,10 @@ def mean_absolute_scaled_error(y_true, y_pred, y_train, *, seasonality=1):
     ----------
     y_true, y_pred : array-like of shape (n_series, horizon)
         The values that followed each series, and their forecasts.
-    y_train : list of array-like of shape (length_i,)
+    y_train : list of array-like of shape (length_i,), or 2D array
         Each series up to the forecast: its scale is the mean of
-        ``|y[t] - y[t - seasonality]|`` over it.
+        ``|y[t] - y[t - seasonality]|`` over it. Rows of a 2D array end at
+        their last value that is not NaN (the padding ``fit`` reads).
     seasonality : int, default=1
         The season's length ``m`` (1: the naive forecast's scale).
 
@@ -36,15 +37,40 @@ def mean_absolute_scaled_error(y_true, y_pred, y_train, *, seasonality=1):
 
 
 def _mase_per_series(y_true, y_pred, y_train, seasonality):
-    error = np.abs(np.asarray(y_true, float) - np.asarray(y_pred, float))
-    error = error.reshape(len(error), -1).mean(axis=1)
+    y_true, y_pred = _forecasts(y_true, y_pred)
+    error = np.abs(y_true - y_pred).mean(axis=1)
+    if len(y_train) != len(error):
+        raise ValueError(
+            f"y_train must hold one history per forecast series: got {len(y_train)} "
+            f"histories for {len(error)} series."
+        )
     scale = np.array([_naive_mae(s, seasonality) for s in y_train])
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(scale > 0, error / np.where(scale > 0, scale, 1), np.nan)
 
 
+def _forecasts(y_true, y_pred):
+    """``y_true`` and ``y_pred`` as float arrays of one shape ``(n_series,
+    horizon)``, finite: a NaN forecast is an error, never a series left out."""
+    y_true, y_pred = (np.asarray(a, dtype=np.float64) for a in (y_true, y_pred))
+    if y_true.ndim != 2 or y_true.shape != y_pred.shape:
+        raise ValueError(
+            "y_true and y_pred must have one shape (n_series, horizon). Got "
+            f"{y_true.shape} and {y_pred.shape} instead."
+        )
+    if not (np.isfinite(y_true).all() and np.isfinite(y_pred).all()):
+        raise ValueError("y_true and y_pred must be finite; they hold NaN or inf.")
+    return y_true, y_pred
+
+
 def _naive_mae(series, seasonality):
-    series = np.asarray(series, dtype=np.float64)
+    series = np.asarray(series, dtype=np.float64).ravel()
+    series = series[: len(series) - np.argmax(~np.isnan(series[::-1]))]
+    if np.isnan(series).any():
+        raise ValueError(
+            "A history of y_train holds NaN before its last value: only trailing "
+            "NaN (the padding of a 2D array) may follow a series."
+        )
     if len(series) <= seasonality:
         raise ValueError(
             f"The scale of MASE needs more than seasonality={seasonality} steps of "
@@ -74,7 +100,7 @@ def symmetric_mean_absolute_percentage_error(y_true, y_pred):
     >>> symmetric_mean_absolute_percentage_error([[1.0, 0.0]], [[3.0, 0.0]])
     50.0
     """
-    y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
+    y_true, y_pred = _forecasts(y_true, y_pred)
     total = np.abs(y_true) + np.abs(y_pred)
     ratio = 2 * np.abs(y_true - y_pred) / np.where(total > 0, total, 1)
     return float(100 * np.mean(ratio))
