@@ -259,6 +259,14 @@ class LagsToSequences(TransformerMixin, BaseEstimator):
             offsets.setdefault(var, []).append((offset, j))
         series, *others = offsets
         steps = sorted(o for o, _ in offsets[series])
+        if len(steps) > 1 and (np.diff(steps) != 1).any():
+            raise ValueError(
+                "LagsToSequences reads the lags as consecutive time steps, and "
+                f"the column names of X show lags with gaps: offsets {steps} of "
+                f"{series!r}. A recurrent network would read them as neighbours. "
+                "Give the library consecutive lags (e.g. skforecast lags=24, not "
+                "[1, 3, 7, 24])."
+            )
         variables = [series]
         for var in others:
             found = sorted(o for o, _ in offsets[var])
