@@ -85,7 +85,6 @@ def test_lags_with_gaps_are_refused_where_names_show_them():
     """skforecast's lags=[1, 3] names lag_1 and lag_3: read as two neighbouring
     steps they would misstate time, so the names refuse them (found by the
     review: they became consecutive steps without a word)."""
-    pd = pytest.importorskip("pandas")
     table = pd.DataFrame(np.arange(12.0).reshape(4, 3), columns=["lag_1", "lag_3", "x"])
     with pytest.raises(
         ValueError, match="consecutive time steps.*offsets \\[-3, -1\\]"
