@@ -468,7 +468,8 @@ def test_auto_batches_are_of_16_below_1000_sequences_and_of_32_from_there(n, siz
     sequences (40: three batches), 32 from 1,000 on, where early stopping
     holds out 10% (900 to train: ceil(900 / 32) = 29 batches)."""
     X, y, _ = ragged(n=n, high=4)
-    reg = RNNRegressor(callbacks=[_RecordLengths()], **{**TINY, "max_iter": 1})
+    params = {**TINY, "max_iter": 1, "early_stopping": "auto"}
+    reg = RNNRegressor(callbacks=[_RecordLengths()], **params)
     reg.fit(X, y)
     (epoch,) = reg.history_[:, "batches", :, "lengths"]
     assert sorted(len(batch) for batch in epoch) == sizes

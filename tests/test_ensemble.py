@@ -211,9 +211,11 @@ def test_each_member_stops_as_it_would_alone(capsys):
     ensemble = RNNRegressor(n_estimators=3, verbose=1, **params).fit(X, y)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == (
-        "40 training sequences (below 1,000): batch_size=16, weight average on."
+        "On 40 training sequences (below 1,000) 'auto' chose: batch_size=16, "
+        "weight average on."
     )
-    table = out[1:]
+    assert out[1].startswith("train_loss is the loss on standardised targets")
+    table = out[2:]
     assert table[0].split()[:3] == ["epoch", "members", "train_loss"]
     members = [int(row.split()[1]) for row in table[2:] if row.split()[0].isdigit()]
     assert len(members) == ensemble.n_iter_

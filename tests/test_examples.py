@@ -38,8 +38,11 @@ def _python_blocks(path):
 
 
 # Pages whose blocks build on each other run in order in their own tests:
-# faq.md below, forecasting_libraries.md in tests/test_forecasting_libraries.py.
-IN_ORDER = {"faq.md", "forecasting_libraries.md"}
+# faq.md and forecasting.md below, forecasting_libraries.md in
+# tests/test_forecasting_libraries.py, larger_data.md (its memmap and
+# partial_fit blocks; the torchrun script and the Dask search run elsewhere)
+# in tests/test_larger_data.py.
+IN_ORDER = {"faq.md", "forecasting_libraries.md", "forecasting.md", "larger_data.md"}
 PAGES = [
     ROOT / "README.md",
     ROOT / "docs" / "index.md",
@@ -117,3 +120,11 @@ def test_the_user_guide_answers_run_in_order_without_warnings(tmp_path):
     )
     for claim in claims:
         assert claim in stdout
+
+
+def test_the_forecasting_page_runs_in_order_without_warnings(tmp_path):
+    page = (ROOT / "docs" / "user_guide" / "forecasting.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    assert len(blocks) == 2
+    _, stderr = _run_alone("\n".join(blocks), tmp_path, "forecasting")
+    assert "Warning" not in stderr, stderr[-3000:]

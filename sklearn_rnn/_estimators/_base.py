@@ -593,8 +593,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if chose:
             side = "below" if n_sequences < AUTO_EARLY_STOPPING else "from"
             print(
-                f"{n_sequences} training sequences ({side} "
-                f"{AUTO_EARLY_STOPPING:,}): {', '.join(chose)}."
+                f"On {n_sequences} training sequences ({side} "
+                f"{AUTO_EARLY_STOPPING:,}) 'auto' chose: {', '.join(chose)}."
             )
 
     def _stopping_for(self, n_sequences, n_counted, *, first, incremental):
@@ -1143,14 +1143,20 @@ def _print_loss_units(est, net):
 # with hidden_size=64: 0.993 for 100 (0.995), 0.982 for 300, 0.921 for 1000,
 # -0.002 and a constant for 3000.
 LARGE_INPUT = 100.0
+# ... read from at most this many training sequences.
+UNSCALED_SAMPLE = 64
 
 
 def _warn_if_unscaled(seqs, categorical, name):
     """Warn when a numeric feature of the training sequences is large enough
     to saturate the network (category codes are embedded, never saturate)."""
     flat = seqs.offsets is not None  # concatenated steps, then one padding row
-    steps = seqs.values[:-1] if flat else seqs.values[seqs.mask]
-    steps = steps[:: max(1, len(steps) // 100_000)]  # a sample is enough
+    if flat:
+        steps = seqs.values[:-1]
+        steps = steps[:: max(1, len(steps) // 100_000)]  # a sample is enough
+    else:  # a sample of whole sequences: a memmap is never read whole
+        rows = slice(None, None, -(-len(seqs.values) // UNSCALED_SAMPLE))
+        steps = np.asarray(seqs.values[rows])[seqs.mask[rows]]
     numeric = np.setdiff1d(np.arange(steps.shape[1]), list(categorical or ()))
     if not numeric.size:
         return
