@@ -242,3 +242,12 @@ def test_verbose_says_the_loss_is_in_standardised_units(capsys):
     assert "standardised" in out and out.index("standardised") < out.index("epoch")
     RNNRegressor(verbose=1, normalize_y=False, **TINY).fit(X, y)
     assert "standardised" not in capsys.readouterr().out
+
+
+def test_a_numeric_learning_rate_names_learning_rate_init():
+    """Keras' learning_rate is our learning_rate_init; ours is the schedule,
+    as MLPRegressor's (found by the review: the message named only the
+    schedules)."""
+    X = np.zeros((4, 3, 1), dtype=np.float32)
+    with pytest.raises(ValueError, match="set learning_rate_init=0.01"):
+        RNNRegressor(learning_rate=0.01).fit(X, np.zeros(4))

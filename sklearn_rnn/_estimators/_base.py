@@ -301,17 +301,24 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 setattr(cls, name, _with_keras_hints(method, hints))
 
     def _validate_params(self):
-        """scikit-learn's validation, with our name for a Keras loss."""
+        """scikit-learn's validation, with our name for a Keras loss and for
+        Keras' learning rate."""
         try:
             super()._validate_params()
         except InvalidParameterError as exc:
             loss = getattr(self, "loss", None)
             ours = KERAS_LOSSES.get(loss) if isinstance(loss, str) else None
-            if ours is None or "'loss' parameter" not in str(exc):
-                raise
-            raise InvalidParameterError(
-                f"{exc} Keras' {loss!r} is loss={ours!r} here."
-            ) from None
+            if ours is not None and "'loss' parameter" in str(exc):
+                raise InvalidParameterError(
+                    f"{exc} Keras' {loss!r} is loss={ours!r} here."
+                ) from None
+            rate = self.learning_rate
+            if isinstance(rate, Real) and "'learning_rate' parameter" in str(exc):
+                raise InvalidParameterError(
+                    f"{exc} learning_rate is the schedule, as in MLPRegressor; "
+                    f"for a step size of {rate} set learning_rate_init={rate}."
+                ) from None
+            raise
 
     def __setstate__(self, state):
         # A model pickled by 0.3 names this fitted attribute `_front_end_pools`.
