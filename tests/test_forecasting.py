@@ -341,3 +341,13 @@ def test_the_metrics_refuse_what_they_would_score_quietly_wrong():
         mean_absolute_scaled_error([[1.0, 2.0]], [[0.0, 0.0]], ragged)
     with pytest.raises(ValueError, match="one shape"):
         symmetric_mean_absolute_percentage_error([[1.0, 2.0]], [[1.0], [2.0]])
+
+
+def test_too_many_origins_name_the_fix():
+    """30 origins of 2 steps in 40-step series leave no history: a clear error
+    (found by the review: numpy's broadcast error)."""
+    from sklearn_rnn.forecasting import SeasonalNaive, backtest
+
+    y = np.arange(80.0).reshape(2, 40)
+    with pytest.raises(ValueError, match="use fewer origins"):
+        backtest(SeasonalNaive(), y, horizon=2, n_origins=30)

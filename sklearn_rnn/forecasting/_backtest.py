@@ -103,8 +103,8 @@ def backtest(
     table = {"origin": [], "mase": [], "smape": []}
     for k in range(n_origins):
         end = panel.lengths - (n_origins - 1 - k) * step
+        _check_long_enough(end - horizon, seasonality)
         train = panel.cut(end - horizon)
-        _check_long_enough(train, end, seasonality)
         fitted = clone(model).fit(train.y, train.X, train.static)
         future = None
         if columns is not None:
@@ -135,12 +135,14 @@ def _as_forecaster(forecaster, window):
     return RNNForecaster(estimator=forecaster, window=window)
 
 
-def _check_long_enough(train, end, seasonality):
-    short = np.flatnonzero(train.lengths <= seasonality)
+def _check_long_enough(lengths, seasonality):
+    """Refuse an origin that leaves a series too little history to scale MASE
+    (none at all, with too many origins)."""
+    short = np.flatnonzero(lengths <= seasonality)
     if short.size:
         i = short[0]
         raise ValueError(
-            f"At an origin, series {i} keeps {train.lengths[i]} steps of history, "
+            f"At an origin, series {i} keeps {max(lengths[i], 0)} steps of history, "
             f"too few for MASE's scale with seasonality={seasonality}: use fewer "
             "origins, a smaller step or horizon, or leave out the short series."
         )
