@@ -524,7 +524,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         )
         if self.verbose and not incremental:
             self._say_what_auto_chose(len(data), batch_size, stopping)
-        whole = data.on_device(device)
+        whole = data  # where the shrinkage's training mean comes from (on the CPU)
         if self._early_stopping:
             fraction = self.validation_fraction
             if small:
