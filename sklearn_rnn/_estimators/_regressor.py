@@ -553,7 +553,7 @@ class RNNRegressor(BaseRNNRegressor):
         validation split and kept the model trained on the rest ('held_out'),
         or trained on all the data ('off'; ``partial_fit`` included).
 
-    shrinkage_ : ndarray of shape (n_outputs_,) or None
+    shrinkage_ : ndarray of shape (`n_outputs_`,) or None
         The share of each output's deviation from the training mean that the
         predictions keep (1: none shrunk), chosen on the held-out data when
         ``early_stopping='auto'`` held data out of fewer than 1,000 sequences

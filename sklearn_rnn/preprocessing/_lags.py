@@ -97,7 +97,7 @@ class LagsToSequences(TransformerMixin, BaseEstimator):
         still follow the offsets the names give).
     n_lags_ : int
         Number of steps of the output sequences.
-    lag_columns_ : ndarray of shape (n_lags_, n_variables)
+    lag_columns_ : ndarray of shape (`n_lags_`, n_variables)
         The column of ``X`` read at each step (oldest first) for each lagged
         variable.
     remainder_columns_ : ndarray of int
@@ -210,7 +210,7 @@ class LagsToSequences(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_out : ndarray of shape (n_samples, n_lags_, n_channels)
+        X_out : ndarray of shape (n_samples, `n_lags_`, n_channels)
             The lagged variables at each step, oldest first, then the
             broadcast columns (with ``remainder='broadcast'``).
         """
