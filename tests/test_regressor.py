@@ -39,9 +39,11 @@ FAST = dict(hidden_size=16, max_iter=40, conv_filters=0, random_state=0)
 def test_quantile_models_make_an_80_percent_band_on_new_data():
     # Early stopping on the validation pinball loss: measured 0.80 (without it,
     # 1,500 sequences and 40-80 epochs gave 0.71-0.75, a band fitted to noise).
+    # Coverage is read on 5,000 new sequences (standard error 0.006): on 1,000
+    # (0.013) an Intel Xeon read 0.749, on this code and on 0.3's alike.
     def coverage(seed):
         X, y, _ = _noisy(3000, seed)
-        X_new, y_new, _ = _noisy(1000, 10 + seed)
+        X_new, y_new, _ = _noisy(5000, 10 + seed)
         params = dict(FAST, max_iter=60, early_stopping=True, n_iter_no_change=10)
         params["random_state"] = seed
         low = RNNRegressor(loss="quantile", quantile=0.1, **params).fit(X, y)
