@@ -256,6 +256,57 @@ def test_multivariate_y_is_refused():
         RNNForecaster().fit(np.zeros((2, 20, 2)))
 
 
+@pytest.mark.parametrize("form", ["array", "list", "frame", "dates", "single"])
+def test_the_forecaster_saves_and_loads_with_its_series(tmp_path, form):
+    series = _series()
+    y = {
+        "array": np.array([s[:20] for s in series]),
+        "list": series,
+        "frame": _long_frame(series),
+        "dates": _long_frame(series).rename(
+            index=lambda t: pd.Timestamp("2020-01-01") + pd.DateOffset(months=t),
+            level=1,
+        ),
+        "single": series[0],
+    }[form]
+    static = None if form == "single" else np.arange(8.0).reshape(4, 2)
+    model = RNNForecaster(estimator=_rnn(), window=6, horizon=2, quantiles=(0.1, 0.5, 0.9))
+    model.fit(y, static=static)
+    save(model, tmp_path / "forecaster.zip")
+    loaded = load(tmp_path / "forecaster.zip")
+    assert loaded.get_params()["window"] == 6 and loaded.n_windows_ == model.n_windows_
+    if form in ("frame", "dates"):
+        pd.testing.assert_frame_equal(loaded.predict(), model.predict())
+        return
+    np.testing.assert_array_equal(loaded.predict(), model.predict())
+    np.testing.assert_array_equal(
+        loaded.predict_quantiles(), model.predict_quantiles()
+    )
+
+
+def test_covariates_and_the_baseline_save_and_load(tmp_path):
+    series = _series()
+    X = [np.c_[np.arange(len(s)), np.cos(np.arange(len(s)))] for s in series]
+    future = [np.cos(np.arange(len(s), len(s) + 2))[:, None] for s in series]
+    model = RNNForecaster(estimator=_rnn(), window=6, horizon=2, future_covariates=[1])
+    model.fit(series, X)
+    save(model, tmp_path / "m.zip")
+    np.testing.assert_array_equal(
+        load(tmp_path / "m.zip").predict(X_future=future), model.predict(X_future=future)
+    )
+    naive = SeasonalNaive(seasonality=3, horizon=4).fit(series)
+    save(naive, tmp_path / "n.zip")
+    np.testing.assert_array_equal(load(tmp_path / "n.zip").predict(), naive.predict())
+    save(RNNForecaster(), tmp_path / "u.zip")  # unfitted: parameters only
+    assert not hasattr(load(tmp_path / "u.zip"), "estimator_")
+
+
+def test_a_forecaster_of_a_foreign_regressor_is_refused_by_name(tmp_path):
+    model = RNNForecaster(estimator=RidgeCV(), window=6, horizon=2).fit(_series())
+    with pytest.raises(TypeError, match="RidgeCV"):
+        save(model, tmp_path / "m.zip")
+
+
 def test_the_fitted_network_saves_and_loads(tmp_path):
     model = RNNForecaster(estimator=_rnn(), window=6, horizon=2).fit(_series())
     before = model.predict()

@@ -761,3 +761,51 @@ def test_an_outlier_filter_saved_before_the_floor_loads_without_one(method):
     else:
         np.testing.assert_array_equal(loaded.scale_floor_, [0.0, 0.0])
     assert loaded.transform(X).shape == flt.transform(X).shape
+
+
+FORECASTER_TAMPERED = {
+    "series count": (
+        dict(document=_set(["fitted", "n_series_"], 9)),
+        "do not match its n_series_",
+    ),
+    "series lengths": (
+        dict(
+            tensors=lambda t: t.__setitem__(
+                "0.panel.lengths", torch.tensor([1, 1], dtype=torch.int64)
+            )
+        ),
+        "series do not match their lengths",
+    ),
+    "panel form": (
+        dict(document=_set(["fitted", "_panel", "form"], "pickle")),
+        "Invalid panel form",
+    ),
+    "extra panel key": (
+        dict(document=_set(["fitted", "_panel", "evil"], 1)),
+        "extra \\['evil'\\]",
+    ),
+    "foreign regressor class": (
+        dict(document=_set(["fitted", "estimator_", "object", "class"], "RidgeCV")),
+        "Unknown class 'RidgeCV'",
+    ),
+    "negative count": (
+        dict(document=_set(["fitted", "n_windows_"], -1)),
+        "Invalid fitted attribute n_windows_",
+    ),
+    "extra parameter": (
+        dict(document=_set(["params", "evil"], 1)),
+        "Unexpected keys.*extra",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FORECASTER_TAMPERED))
+def test_a_tampered_forecaster_is_refused(case):
+    from sklearn_rnn.forecasting import RNNForecaster
+
+    t = np.arange(30.0)
+    model = RNNForecaster(estimator=RNNRegressor(**TINY), window=5, horizon=2)
+    _, payload = _round_trip(model.fit([np.sin(t), np.cos(t) + 2]))
+    changes, match = FORECASTER_TAMPERED[case]
+    with pytest.raises(ValueError, match=match):
+        load(_tamper(payload, **changes))

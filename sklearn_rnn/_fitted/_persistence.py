@@ -37,6 +37,8 @@ from .._estimators._classifier import RNNClassifier
 from .._estimators._regressor import RNNRegressor
 from .._estimators._timestep import RNNTimestepClassifier, RNNTimestepRegressor
 from .._training._runtime import resolve_device
+from ..forecasting._forecaster import BaseForecaster, RNNForecaster, SeasonalNaive
+from ..forecasting._panel import panel_from_state, panel_state
 from ..preprocessing import (
     SequenceImputer,
     SequenceOutlierFilter,
@@ -81,8 +83,15 @@ CLASSES = {
         TimeFeatures,
         Pipeline,
         SequenceStream,
+        RNNForecaster,
+        SeasonalNaive,
     )
 }
+# A forecaster's fitted attributes: the integers, the regressor, and the last
+# steps of the training series that predict() forecasts by default.
+_FORECASTER_COUNTS = ("n_series_", "n_covariates_", "n_static_", "n_windows_")
+_PANEL_KEYS = {"form", "lengths", "y", "X", "static"}
+_FRAME_KEYS = {"ids", "names", "column", "times", "time_lengths", "time_kind"}
 
 
 def save(obj, file):
@@ -90,12 +99,14 @@ def save(obj, file):
 
     Parameters
     ----------
-    obj : estimator, transformer, Pipeline or SequenceStream
+    obj : estimator, transformer, Pipeline, SequenceStream or forecaster
         An object of this package (the estimators, ``SequencePadder``,
         ``SequenceImputer``, ``SequenceScaler``, ``SequenceOutlierFilter``,
         ``TimeFeatures``), a ``Pipeline`` of them (e.g. a search's
-        ``best_estimator_``), or a ``SequenceStream`` with the state of its
-        live sequences (str or int ids).
+        ``best_estimator_``), a ``SequenceStream`` with the state of its
+        live sequences (str or int ids), or an ``RNNForecaster`` (whose
+        regressor is one of these) or ``SeasonalNaive`` with the last steps
+        of the series it forecasts.
     file : str, path-like or binary file object
         Where to write the zip.
 
@@ -265,6 +276,8 @@ def _encode_object(obj, prefix, tensors):
         )
     if isinstance(obj, SequenceStream):
         return _encode_stream(obj, prefix, tensors)
+    if isinstance(obj, BaseForecaster):
+        return _encode_forecaster(obj, prefix, tensors)
     if isinstance(obj, Pipeline):
         params = obj.get_params(deep=False)
         if params["memory"] is not None or params["transform_input"] is not None:
@@ -349,6 +362,34 @@ def _take_tensor(tensors, key, used):
     return tensors[key]
 
 
+def _encode_forecaster(obj, prefix, tensors):
+    """Parameters (the regressor as an object of its own), counts, the fitted
+    regressor and the training series' tails."""
+    params = obj.get_params(deep=False)
+    if params.get("estimator") is not None:
+        params["estimator"] = {
+            "object": _encode_object(params["estimator"], f"{prefix}.e", tensors)
+        }
+    entry = {"class": type(obj).__name__, "params": {}}
+    for key, value in params.items():
+        entry["params"][key] = value if key == "estimator" else _encode(value)
+    if not hasattr(obj, "n_series_"):
+        return entry
+    fitted = {k: getattr(obj, k) for k in _FORECASTER_COUNTS if hasattr(obj, k)}
+    if hasattr(obj, "estimator_"):
+        fitted["estimator_"] = {
+            "object": _encode_object(obj.estimator_, f"{prefix}.f", tensors)
+        }
+    state = panel_state(obj._panel)
+    fitted["_panel"] = {
+        k: _encode(v, f"{prefix}.panel.{k}", tensors) for k, v in state.items()
+    }
+    entry["fitted"] = {
+        k: v if isinstance(v, dict) else int(v) for k, v in fitted.items()
+    }
+    return entry
+
+
 def _encode(value, key=None, tensors=None):
     """A JSON value; numeric arrays go to ``tensors`` under ``key``."""
     if value is None or isinstance(value, (bool, str)):
@@ -427,6 +468,8 @@ def _decode_object(entry, tensors, used):
         )
     if name == "SequenceStream":
         return _decode_stream(entry, tensors, used)
+    if name in ("RNNForecaster", "SeasonalNaive"):
+        return _decode_forecaster(name, entry, tensors, used)
     if name == "Pipeline":
         _check_keys(entry, {"class", "verbose", "steps"})
         steps = [
@@ -449,6 +492,57 @@ def _decode_object(entry, tensors, used):
             _check_keys(entry, {"class", "params", "fitted", "net"})
             _restore_net(obj, entry["net"], tensors, used)
     return obj
+
+
+def _decode_forecaster(name, entry, tensors, used):
+    _check_keys(entry, {"class", "params"}, {"fitted"})
+    params = entry["params"]
+    _check_keys(params, CLASSES[name]._get_param_names())
+    params = {
+        k: _decode_wrapped(v, tensors, used)
+        if k == "estimator" and v is not None
+        else _decode(v, tensors, used)
+        for k, v in params.items()
+    }
+    obj = CLASSES[name](**params)
+    obj._validate_params()
+    if "fitted" not in entry:
+        return obj
+    fitted = entry["fitted"]
+    counts = [
+        k for k in _FORECASTER_COUNTS if name == "RNNForecaster" or k != "n_windows_"
+    ]
+    extra = {"estimator_"} if name == "RNNForecaster" else set()
+    _check_keys(fitted, {*counts, *extra, "_panel"})
+    for key in counts:
+        value = fitted[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"Invalid fitted attribute {key} in the file: {value!r}.")
+        setattr(obj, key, value)
+    if extra:
+        obj.estimator_ = _decode_wrapped(fitted["estimator_"], tensors, used)
+    panel = fitted["_panel"]
+    _check_keys(panel, _PANEL_KEYS, _FRAME_KEYS)
+    state = {k: _decode(v, tensors, used) for k, v in panel.items()}
+    if state["form"] == "frame":
+        _check_keys(panel, _PANEL_KEYS | _FRAME_KEYS)
+    obj._panel = panel = panel_from_state(state)
+    widths = [
+        (len(panel.y), obj.n_series_),
+        (0 if panel.X is None else panel.X[0].shape[1], obj.n_covariates_),
+        (0 if panel.static is None else panel.static.shape[1], obj.n_static_),
+    ]
+    if any(got != expected for got, expected in widths):
+        raise ValueError(
+            "The file's training series do not match its n_series_, "
+            "n_covariates_ and n_static_."
+        )
+    return obj
+
+
+def _decode_wrapped(value, tensors, used):
+    _check_keys(value, {"object"})
+    return _decode_object(value["object"], tensors, used)
 
 
 def _decode_params(name, entry, tensors, used):

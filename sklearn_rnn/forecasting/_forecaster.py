@@ -194,8 +194,10 @@ class RNNForecaster(BaseForecaster):
     Attributes
     ----------
     estimator_ : regressor
-        The fitted regressor. It can be saved with :func:`sklearn_rnn.save`
-        (the forecaster itself cannot be saved yet).
+        The fitted regressor. :func:`sklearn_rnn.save` saves the forecaster
+        with it (and the training series' last steps, which ``predict()``
+        forecasts) where the regressor is one of the package's networks or a
+        ``Pipeline`` of its transformers and networks.
     n_series_ : int
         Number of series seen in ``fit``.
     n_windows_ : int

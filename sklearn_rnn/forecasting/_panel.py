@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_array
 from .._input._formats import is_long_frame
 from .._input._validation import check_sequences
 
-__all__ = ["Panel", "read_panel"]
+__all__ = ["Panel", "panel_from_state", "panel_state", "read_panel"]
 
 
 class Panel:
@@ -71,6 +71,91 @@ class Panel:
             columns = [self.info["column"]]
         flat = values.reshape(len(ids), -1)
         return pd.DataFrame(flat, index=index, columns=columns)
+
+
+def panel_state(panel):
+    """The panel as plain values for :func:`sklearn_rnn.save`: numeric arrays
+    (ragged series concatenated, with their lengths), strings and lists."""
+    state = {
+        "form": panel.form,
+        "lengths": panel.lengths.astype(np.int64),
+        "y": np.concatenate(panel.y),
+        "X": None if panel.X is None else np.concatenate(panel.X),
+        "static": panel.static,
+    }
+    if panel.form == "frame":
+        state |= {
+            "ids": np.asarray(panel.ids),
+            "names": list(panel.info["names"]),
+            "column": panel.info["column"],
+        }
+        state |= _times_state(panel.info["times"])
+    return state
+
+
+def _times_state(times):
+    import pandas as pd
+
+    kinds = {type(t).__name__ for t in times}
+    if kinds == {"DatetimeIndex"} and all(t.tz is None for t in times):
+        values = np.concatenate([t.as_unit("ns").asi8 for t in times])
+        kind = "datetime64[ns]"
+    elif all(pd.api.types.is_numeric_dtype(t) for t in times):
+        values, kind = np.concatenate([np.asarray(t) for t in times]), "numeric"
+    else:
+        raise ValueError(
+            "save handles forecasters fitted on frames whose time level holds "
+            "numbers or timezone-naive dates. Got times of type "
+            f"{sorted(kinds)} instead: convert them (e.g. to_timestamp() for "
+            "periods), or save forecaster.estimator_ alone."
+        )
+    lengths = np.array([len(t) for t in times], dtype=np.int64)
+    return {"times": values, "time_lengths": lengths, "time_kind": kind}
+
+
+def panel_from_state(state):
+    """The :class:`Panel` of :func:`panel_state`'s values, each checked: a
+    ``ValueError`` names what does not fit."""
+    form, lengths = state["form"], state["lengths"]
+    if form not in ("single", "array", "frame"):
+        raise ValueError(f"Invalid panel form {form!r} in the file.")
+    y = _split(state["y"], lengths, "series")
+    X = None if state["X"] is None else _split(state["X"], lengths, "covariates")
+    static = state["static"]
+    if static is not None and (static.ndim != 2 or len(static) != len(y)):
+        raise ValueError("The file's static features do not match its series.")
+    if X is not None and state["X"].ndim != 2:
+        raise ValueError("The file's covariates are not a table of steps.")
+    if form == "single" and len(y) != 1:
+        raise ValueError("The file's single series holds several.")
+    if form != "frame":
+        return Panel(y, X, static, form=form)
+    ids, names = state["ids"], state["names"]
+    if len(ids) != len(y) or not isinstance(names, list) or len(names) != 2:
+        raise ValueError("The file's series ids or index names do not match.")
+    times = _split(state["times"], state["time_lengths"], "times")
+    if state["time_kind"] == "datetime64[ns]":
+        import pandas as pd
+
+        times = [pd.DatetimeIndex(t.astype("datetime64[ns]")) for t in times]
+    elif state["time_kind"] != "numeric":
+        raise ValueError(f"Invalid time kind {state['time_kind']!r} in the file.")
+    info = {"times": times, "names": names, "column": state["column"]}
+    return Panel(y, X, static, form=form, ids=ids, **info)
+
+
+def _split(values, lengths, what):
+    lengths = np.asarray(lengths)
+    if (
+        not isinstance(values, np.ndarray)
+        or lengths.ndim != 1
+        or lengths.size < 1
+        or lengths.dtype.kind not in "iu"
+        or np.any(lengths < 1)
+        or lengths.sum() != len(values)
+    ):
+        raise ValueError(f"The file's {what} do not match their lengths.")
+    return np.split(values, np.cumsum(lengths)[:-1])
 
 
 def _future_times(times, horizon):
