@@ -270,7 +270,9 @@ def test_the_forecaster_saves_and_loads_with_its_series(tmp_path, form):
         "single": series[0],
     }[form]
     static = None if form == "single" else np.arange(8.0).reshape(4, 2)
-    model = RNNForecaster(estimator=_rnn(), window=6, horizon=2, quantiles=(0.1, 0.5, 0.9))
+    model = RNNForecaster(
+        estimator=_rnn(), window=6, horizon=2, quantiles=(0.1, 0.5, 0.9)
+    )
     model.fit(y, static=static)
     save(model, tmp_path / "forecaster.zip")
     loaded = load(tmp_path / "forecaster.zip")
@@ -279,9 +281,7 @@ def test_the_forecaster_saves_and_loads_with_its_series(tmp_path, form):
         pd.testing.assert_frame_equal(loaded.predict(), model.predict())
         return
     np.testing.assert_array_equal(loaded.predict(), model.predict())
-    np.testing.assert_array_equal(
-        loaded.predict_quantiles(), model.predict_quantiles()
-    )
+    np.testing.assert_array_equal(loaded.predict_quantiles(), model.predict_quantiles())
 
 
 def test_covariates_and_the_baseline_save_and_load(tmp_path):
@@ -292,7 +292,8 @@ def test_covariates_and_the_baseline_save_and_load(tmp_path):
     model.fit(series, X)
     save(model, tmp_path / "m.zip")
     np.testing.assert_array_equal(
-        load(tmp_path / "m.zip").predict(X_future=future), model.predict(X_future=future)
+        load(tmp_path / "m.zip").predict(X_future=future),
+        model.predict(X_future=future),
     )
     naive = SeasonalNaive(seasonality=3, horizon=4).fit(series)
     save(naive, tmp_path / "n.zip")
