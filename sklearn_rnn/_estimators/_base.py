@@ -523,7 +523,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             and len(data) < AUTO_EARLY_STOPPING
         )
         if self.verbose and not incremental:
-            self._say_what_auto_chose(len(data), batch_size, stopping)
+            chosen = (conv_filters, downsample) if first else None
+            self._say_what_auto_chose(len(data), batch_size, stopping, chosen)
         whole = data  # where the shrinkage's training mean comes from (on the CPU)
         if self._early_stopping:
             fraction = self.validation_fraction
@@ -572,6 +573,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             )
             self._train(net, data, epochs=epochs)
             self.early_stopping_ = stopping
+            self.batch_size_ = batch_size
             if self._holds_out_small_data:
                 self.shrinkage_ = None
             if small:
@@ -586,10 +588,17 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _shrinkage_on(self, module, valid, whole, device):
         return None
 
-    def _say_what_auto_chose(self, n_sequences, batch_size, stopping):
-        """At ``verbose``: what the 'auto' settings that change at 1,000
-        training sequences chose for this fit."""
+    def _say_what_auto_chose(self, n_sequences, batch_size, stopping, front=None):
+        """At ``verbose``: what the 'auto' settings chose for this fit: those
+        that change at 1,000 training sequences, and, at a first fit
+        (``front``: the convolutions and the downsampling), those that follow
+        from the median length."""
         chose = []
+        if front is not None and self._targets.one_per_sequence:
+            if isinstance(self.conv_filters, str):
+                chose.append(f"conv_filters_={front[0]}")
+            if isinstance(self.downsample, str):
+                chose.append(f"downsample_={front[1]}")
         if self.batch_size == "auto":
             chose.append(f"batch_size={batch_size}")
         if self.early_stopping == "auto":

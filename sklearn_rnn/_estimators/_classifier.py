@@ -510,6 +510,10 @@ class RNNClassifier(BaseRNNClassifier):
         validation split and kept the model trained on the rest ('held_out'),
         or trained on all the data ('off'; ``partial_fit`` included).
 
+    batch_size_ : int
+        The batch size of the last ``fit`` or ``partial_fit`` call:
+        ``batch_size``, or what 'auto' chose from its number of sequences.
+
     conv_filters_ : tuple of int
         The filters of each convolution the network has (``()`` for none):
         ``conv_filters`` as a tuple, or what 'auto' chose.

@@ -553,6 +553,10 @@ class RNNRegressor(BaseRNNRegressor):
         validation split and kept the model trained on the rest ('held_out'),
         or trained on all the data ('off'; ``partial_fit`` included).
 
+    batch_size_ : int
+        The batch size of the last ``fit`` or ``partial_fit`` call:
+        ``batch_size``, or what 'auto' chose from its number of sequences.
+
     shrinkage_ : ndarray of shape (`n_outputs_`,) or None
         The share of each output's deviation from the training mean that the
         predictions keep (1: none shrunk), chosen on the held-out data when

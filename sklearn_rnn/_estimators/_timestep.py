@@ -329,6 +329,10 @@ class RNNTimestepRegressor(BaseRNNRegressor):
         validation split and kept the model trained on the rest ('held_out'),
         or trained on all the data ('off'; ``partial_fit`` included).
 
+    batch_size_ : int
+        The batch size of the last ``fit`` or ``partial_fit`` call:
+        ``batch_size``, or what 'auto' chose from its number of sequences.
+
     is_categorical_ : ndarray of shape (`n_channels_in_`,) or None
         Boolean mask of the categorical features, None without any.
 
@@ -861,6 +865,10 @@ class RNNTimestepClassifier(BaseRNNClassifier):
         What ``early_stopping`` did in the last ``fit``: stopped on a
         validation split and kept the model trained on the rest ('held_out'),
         or trained on all the data ('off'; ``partial_fit`` included).
+
+    batch_size_ : int
+        The batch size of the last ``fit`` or ``partial_fit`` call:
+        ``batch_size``, or what 'auto' chose from its number of sequences.
 
     is_categorical_ : ndarray of shape (`n_channels_in_`,) or None
         Boolean mask of the categorical features, None without any.

@@ -167,6 +167,7 @@ SCHEMA = (
     # 0.4: what early_stopping did, and the regressor's shrinkage.
     ("early_stopping_", _RNNS, "text", _stopping, _stopping_before),
     ("shrinkage_", ("RNNRegressor",), "f?", "n_outputs_", lambda o: None),
+    ("batch_size_", _RNNS, "integer", 1, _OPTIONAL),  # 0.4
     ("_y_1d", _REG, "bool", None, _REQUIRED),
     ("_y_mean", _REG, "f", "n_outputs_", _REQUIRED),
     ("_y_scale", _REG, "f", "n_outputs_", _REQUIRED),
