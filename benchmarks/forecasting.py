@@ -9,6 +9,7 @@ from the wheel directly):
     python benchmarks/forecasting.py --quick              # a subset, to check it runs
     python benchmarks/forecasting.py --frequencies yearly --seeds 0 1 2 3 4
     python benchmarks/forecasting.py --quantiles          # and 80% interval coverage
+    python benchmarks/forecasting.py --quantiles --calibration conformal
     python benchmarks/forecasting.py --params '{"pooling": "last"}'  # other settings
 
 Protocol: the competition's split (``x`` training, ``xx`` test, its horizon
@@ -118,7 +119,7 @@ def _coverage(model, test):
     return float(np.mean((test >= lower) & (test <= upper)))
 
 
-def run_frequency(name, data, seeds, quick, quantiles, params):
+def run_frequency(name, data, seeds, quick, quantiles, params, calibration=None):
     period, m, window, min_window = FREQUENCIES[name]
     train, test, h = data[period]
     if quick:
@@ -138,7 +139,7 @@ def run_frequency(name, data, seeds, quick, quantiles, params):
         network = RNNRegressor(random_state=seed, **params)
         if quick:
             network.set_params(max_iter=QUICK_MAX_ITER)
-        model = _windows(network, h, window, min_window, quantiles)
+        model = _windows(network, h, window, min_window, quantiles, calibration)
         start = time.perf_counter()
         model.fit(train)
         forecast = model.predict()
@@ -149,8 +150,9 @@ def run_frequency(name, data, seeds, quick, quantiles, params):
     return len(train), rows, runs
 
 
-def _windows(estimator, h, window, min_window, quantiles=False):
+def _windows(estimator, h, window, min_window, quantiles=False, calibration=None):
     return RNNForecaster(
+        calibration=calibration,
         estimator=estimator,
         window=window,
         horizon=h,
@@ -195,6 +197,11 @@ def main(argv=None):
     )
     parser.add_argument("--quantiles", action="store_true")
     parser.add_argument(
+        "--calibration",
+        choices=["conformal"],
+        help="RNNForecaster's calibration of the intervals (with --quantiles)",
+    )
+    parser.add_argument(
         "--params",
         type=json.loads,
         default={},
@@ -207,7 +214,13 @@ def main(argv=None):
     data = load_m1(args.wheels)
     for name in args.frequencies:
         n_series, rows, runs = run_frequency(
-            name, data, args.seeds, args.quick, args.quantiles, args.params
+            name,
+            data,
+            args.seeds,
+            args.quick,
+            args.quantiles,
+            args.params,
+            args.calibration,
         )
         report(name, n_series, rows, runs)
 

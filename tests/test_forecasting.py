@@ -151,6 +151,50 @@ def test_quantile_forecasts_are_ordered_and_the_median_is_predict():
         model.predict_interval(coverage=0.5)
 
 
+def test_conformal_calibration_moves_the_bounds_by_the_hold_outs_misses():
+    """The hold-out model misses values by known amounts: the offsets are the
+    conformal quantile of those misses, per step ahead, and predict adds them
+    (times each window's scale) to the final model's bounds."""
+    series = _series(n=6, length=40)
+    params = dict(window=6, horizon=2, quantiles=(0.1, 0.5, 0.9))
+    plain = RNNForecaster(estimator=_rnn(), **params).fit(series)
+    calibrated = RNNForecaster(estimator=_rnn(), calibration="conformal", **params)
+    calibrated.fit(series)
+    assert plain.interval_offsets_ is None and plain.n_calibration_series_ == 0
+    assert calibrated.n_calibration_series_ == 6
+    # By hand: the hold-out model is the same regressor fitted on the series
+    # without their last 2 steps.
+    held = RNNForecaster(estimator=_rnn(), **params).fit([s[:-2] for s in series])
+    band = held.predict_quantiles()
+    truth = np.array([s[-2:] for s in series])
+    scale = np.array([np.mean(np.abs(s[-8:-2])) for s in series])[:, None]
+    misses = np.maximum(band[:, :, 0] - truth, truth - band[:, :, 2]) / scale
+    # ceil(7 * 0.8) / 6 = 1: the largest miss of each step ahead.
+    np.testing.assert_allclose(calibrated.interval_offsets_[:, 2], misses.max(0))
+    np.testing.assert_allclose(calibrated.interval_offsets_[:, 0], -misses.max(0))
+    np.testing.assert_array_equal(calibrated.interval_offsets_[:, 1], 0.0)
+    # The final model is the plain fit; only its bounds move.
+    np.testing.assert_array_equal(calibrated.predict(), plain.predict())
+    scale = np.array([np.mean(np.abs(s[-6:])) for s in series])[:, None, None]
+    expected = np.sort(
+        plain.predict_quantiles() / scale + calibrated.interval_offsets_, axis=-1
+    )
+    np.testing.assert_allclose(calibrated.predict_quantiles() / scale, expected)
+
+
+def test_conformal_calibration_needs_series_to_hold_out():
+    model = RNNForecaster(
+        estimator=_rnn(), window=6, horizon=2, quantiles=(0.1, 0.5, 0.9)
+    )
+    model.set_params(calibration="conformal")
+    with pytest.raises(ValueError, match="needs 2 series or more"):
+        model.fit(np.arange(20.0))
+    # Series of min_window + horizon steps: without their last 2, none has a
+    # training window left.
+    with pytest.raises(ValueError, match="no series is left long enough"):
+        model.fit([np.arange(8.0) + 1, np.arange(8.0) + 2])
+
+
 def test_quantiles_must_include_the_median():
     model = RNNForecaster(estimator=_rnn(), window=6, quantiles=(0.1, 0.9))
     with pytest.raises(ValueError, match="includes 0.5"):
@@ -273,6 +317,8 @@ def test_the_forecaster_saves_and_loads_with_its_series(tmp_path, form):
     model = RNNForecaster(
         estimator=_rnn(), window=6, horizon=2, quantiles=(0.1, 0.5, 0.9)
     )
+    if form in ("list", "frame"):
+        model.set_params(calibration="conformal")
     model.fit(y, static=static)
     save(model, tmp_path / "forecaster.zip")
     loaded = load(tmp_path / "forecaster.zip")
@@ -282,6 +328,9 @@ def test_the_forecaster_saves_and_loads_with_its_series(tmp_path, form):
         return
     np.testing.assert_array_equal(loaded.predict(), model.predict())
     np.testing.assert_array_equal(loaded.predict_quantiles(), model.predict_quantiles())
+    if form == "list":
+        assert loaded.n_calibration_series_ == 4
+        np.testing.assert_array_equal(loaded.interval_offsets_, model.interval_offsets_)
 
 
 def test_covariates_and_the_baseline_save_and_load(tmp_path):

@@ -796,6 +796,14 @@ FORECASTER_TAMPERED = {
         dict(document=_set(["params", "evil"], 1)),
         "Unexpected keys.*extra",
     ),
+    "offsets without a calibration": (
+        dict(
+            document=_set(
+                ["fitted", "interval_offsets_"], {"offsets": _values([1.0], "<f8")}
+            )
+        ),
+        "Invalid fitted attribute interval_offsets_",
+    ),
 }
 
 

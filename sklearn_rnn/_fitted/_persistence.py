@@ -90,6 +90,7 @@ CLASSES = {
 # A forecaster's fitted attributes: the integers, the regressor, and the last
 # steps of the training series that predict() forecasts by default.
 _FORECASTER_COUNTS = ("n_series_", "n_covariates_", "n_static_", "n_windows_")
+_FORECASTER_COUNTS += ("n_calibration_series_",)
 _PANEL_KEYS = {"form", "lengths", "y", "X", "static"}
 _FRAME_KEYS = {"ids", "names", "column", "times", "time_lengths", "time_kind"}
 
@@ -380,6 +381,12 @@ def _encode_forecaster(obj, prefix, tensors):
         fitted["estimator_"] = {
             "object": _encode_object(obj.estimator_, f"{prefix}.f", tensors)
         }
+        offsets = obj.interval_offsets_
+        fitted["interval_offsets_"] = {
+            "offsets": None
+            if offsets is None
+            else _encode(offsets, f"{prefix}.offsets", tensors)
+        }
     state = panel_state(obj._panel)
     fitted["_panel"] = {
         k: _encode(v, f"{prefix}.panel.{k}", tensors) for k, v in state.items()
@@ -509,10 +516,9 @@ def _decode_forecaster(name, entry, tensors, used):
     if "fitted" not in entry:
         return obj
     fitted = entry["fitted"]
-    counts = [
-        k for k in _FORECASTER_COUNTS if name == "RNNForecaster" or k != "n_windows_"
-    ]
-    extra = {"estimator_"} if name == "RNNForecaster" else set()
+    networks = name == "RNNForecaster"
+    counts = _FORECASTER_COUNTS if networks else _FORECASTER_COUNTS[:3]
+    extra = {"estimator_", "interval_offsets_"} if networks else set()
     _check_keys(fitted, {*counts, *extra, "_panel"})
     for key in counts:
         value = fitted[key]
@@ -521,6 +527,7 @@ def _decode_forecaster(name, entry, tensors, used):
         setattr(obj, key, value)
     if extra:
         obj.estimator_ = _decode_wrapped(fitted["estimator_"], tensors, used)
+        obj.interval_offsets_ = _decode_offsets(obj, fitted, tensors, used)
     panel = fitted["_panel"]
     _check_keys(panel, _PANEL_KEYS, _FRAME_KEYS)
     state = {k: _decode(v, tensors, used) for k, v in panel.items()}
@@ -538,6 +545,26 @@ def _decode_forecaster(name, entry, tensors, used):
             "n_covariates_ and n_static_."
         )
     return obj
+
+
+def _decode_offsets(obj, fitted, tensors, used):
+    entry = fitted["interval_offsets_"]
+    _check_keys(entry, {"offsets"})
+    offsets = _decode(entry["offsets"], tensors, used)
+    if offsets is None and obj.n_calibration_series_ == 0:
+        return None
+    shape = (obj.horizon, 0 if obj.quantiles is None else len(obj.quantiles))
+    if (
+        not isinstance(offsets, np.ndarray)
+        or offsets.dtype != np.float64
+        or offsets.shape != shape
+        or obj.n_calibration_series_ < 2
+    ):
+        raise ValueError(
+            f"Invalid fitted attribute interval_offsets_ in the file: expected "
+            f"float64 offsets of shape {shape} from 2 or more series."
+        )
+    return offsets
 
 
 def _decode_wrapped(value, tensors, used):

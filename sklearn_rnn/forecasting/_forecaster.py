@@ -185,6 +185,18 @@ class RNNForecaster(BaseForecaster):
         0.9)``: the regressor (an ``RNNRegressor``) is trained with
         ``loss='quantile'`` on them; ``predict`` returns the median and
         :meth:`predict_quantiles` and :meth:`predict_interval` the others.
+    calibration : {'conformal'} or None, default=None
+        With ``quantiles``: 'conformal' widens (or narrows) each central
+        interval by what a temporal hold-out says it misses. A copy of the
+        regressor is first fitted on every series without its last
+        ``horizon`` steps and forecasts them; for each pair of levels ``q``
+        and ``1 - q`` and each step ahead, the conformalized quantile
+        regression score (how far each true value falls outside its interval,
+        in units of its window's scale) gives the offset whose share of
+        misses is ``2 q``, which ``predict_quantiles`` adds to the final
+        model's bounds (a level without its partner ``1 - q`` is left as it
+        is). It costs a second fit. None: the quantiles as the network fits
+        them.
     future_covariates : array-like of int, default=None
         The columns of the covariates ``X`` whose values are known in advance
         (calendar, prices, promotions): the forecast reads them over the
@@ -206,6 +218,13 @@ class RNNForecaster(BaseForecaster):
         Number of covariates per step (0 without ``X``).
     n_static_ : int
         Number of static features per series (0 without ``static``).
+    interval_offsets_ : ndarray of shape (horizon, n_quantiles) or None
+        With ``calibration='conformal'``: what is added to each quantile at
+        each step ahead, in units of the window's scale (negative below the
+        median, positive above, 0 for the median); None otherwise.
+    n_calibration_series_ : int
+        The series whose last ``horizon`` steps chose ``interval_offsets_``
+        (0 without calibration).
 
     See Also
     --------
@@ -236,6 +255,7 @@ class RNNForecaster(BaseForecaster):
         "step": [Interval(Integral, 1, None, closed="left")],
         "scaling": [StrOptions({"mean_abs", "none"})],
         "quantiles": ["array-like", None],
+        "calibration": [StrOptions({"conformal"}), None],
         "future_covariates": ["array-like", None],
     }
 
@@ -249,6 +269,7 @@ class RNNForecaster(BaseForecaster):
         step=1,
         scaling="mean_abs",
         quantiles=None,
+        calibration=None,
         future_covariates=None,
     ):
         self.estimator = estimator
@@ -258,6 +279,7 @@ class RNNForecaster(BaseForecaster):
         self.step = step
         self.scaling = scaling
         self.quantiles = quantiles
+        self.calibration = calibration
         self.future_covariates = future_covariates
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -478,11 +500,66 @@ DataFrame
         return estimator.set_params(loss="quantile", quantile=list(levels))
 
     def _fit_panel(self, panel):
+        offsets, n_calibration = None, 0
+        if self.quantiles is not None and self.calibration == "conformal":
+            offsets, n_calibration = self._conformal_offsets(panel)
+        estimator, n_windows = self._fit_windows(panel)
+        return {
+            "estimator_": estimator,
+            "n_windows_": n_windows,
+            "interval_offsets_": offsets,
+            "n_calibration_series_": n_calibration,
+        }
+
+    def _fit_windows(self, panel):
         estimator = self._make_estimator()
         inputs, targets, _ = training_windows(panel, self._spec())
+        if not len(targets):
+            raise ValueError(
+                "calibration='conformal' holds out the last horizon steps of each "
+                "series, and no series is left long enough to train on: set "
+                "calibration=None, or lower window or horizon."
+            )
         X = as_model_input(inputs, _reads_sequences(estimator), self._length())
         estimator.fit(X, targets)
-        return {"estimator_": estimator, "n_windows_": len(targets)}
+        return estimator, len(targets)
+
+    def _conformal_offsets(self, panel):
+        """What to add to each quantile at each step ahead (in units of the
+        window's scale) for the central intervals to cover, on the last
+        ``horizon`` steps of every series, their nominal share."""
+        h, spec = self.horizon, self._spec()
+        # Every series has min_window + horizon steps (fit checks it): each
+        # forecasts its last horizon steps from at least min_window.
+        if len(panel.y) < 2:
+            raise ValueError(
+                "calibration='conformal' scores the forecasts of the last horizon "
+                "steps of each series: it needs 2 series or more. Got 1 instead; "
+                "set calibration=None."
+            )
+        history = panel.cut(panel.lengths - h)
+        estimator, _ = self._fit_windows(history)
+        inputs, scale = forecast_inputs(
+            history, spec, _future_of(panel, h, self._future_columns())
+        )
+        X = as_model_input(inputs, _reads_sequences(estimator), self._length())
+        out = np.asarray(estimator.predict(X), dtype=np.float64)
+        out = out.reshape(len(inputs), h, -1)
+        truth = np.array([s[-h:] for s in panel.y]) / scale[:, None]
+        levels = np.asarray(self.quantiles, dtype=np.float64)
+        offsets = np.zeros((h, len(levels)))
+        n = len(truth)
+        for j, q in enumerate(levels):
+            partner = np.flatnonzero(np.isclose(levels, 1 - q))
+            if q >= 0.5 or not partner.size:  # the median, or a level unpaired
+                continue
+            k = partner[0]
+            # Conformalized quantile regression: how far outside the interval.
+            misses = np.maximum(out[:, :, j] - truth, truth - out[:, :, k])
+            rank = min(1.0, np.ceil((n + 1) * (1 - 2 * q)) / n)
+            width = np.quantile(misses, rank, axis=0, method="higher")
+            offsets[:, j], offsets[:, k] = -width, width
+        return offsets, n
 
     def _length(self):
         extra = 0 if self.future_covariates is None else self.horizon
@@ -498,8 +575,12 @@ DataFrame
         X = as_model_input(inputs, _reads_sequences(self.estimator_), self._length())
         out = np.asarray(self.estimator_.predict(X), dtype=np.float64)
         out = out.reshape(len(inputs), self.horizon, -1)[:, :horizon]
-        out = out * scale[:, None, None]
-        return out if self.quantiles is not None else out[:, :, 0]
+        if self.quantiles is None:
+            return out[:, :, 0] * scale[:, None]
+        if self.interval_offsets_ is not None:
+            # Shifted bounds may cross: sorted again (rearrangement).
+            out = np.sort(out + self.interval_offsets_[None, :horizon], axis=-1)
+        return out * scale[:, None, None]
 
     def _point(self, out):
         if self.quantiles is None:
