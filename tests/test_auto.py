@@ -69,6 +69,6 @@ def test_gross_values_and_extreme_series_do_not_change_what_auto_chooses(
     auto_filters = "conv_filters_=(64, 64), " if est.conv_filters == "auto" else ""
     assert said[0].startswith(
         f"On {n} training sequences ({side} 1,000) 'auto' chose: {auto_filters}"
-        f"downsample_=2, batch_size={chosen[0]['batch_size_']}, "
+        f"downsample_=2, batch_size_={chosen[0]['batch_size_']}, "
         f"early_stopping_={chosen[0]['early_stopping_']!r}"
     )

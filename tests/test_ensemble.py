@@ -212,7 +212,7 @@ def test_each_member_stops_as_it_would_alone(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == (
         "On 40 training sequences (below 1,000) 'auto' chose: conv_filters_=(), "
-        "downsample_=1, batch_size=16, weight average on."
+        "downsample_=1, batch_size_=16, weight average on."
     )
     assert out[1].startswith("train_loss is the loss on standardised targets")
     table = out[2:]

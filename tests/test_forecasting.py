@@ -195,6 +195,16 @@ def test_conformal_calibration_needs_series_to_hold_out():
         model.fit([np.arange(8.0) + 1, np.arange(8.0) + 2])
 
 
+def test_quantiles_as_an_array_give_intervals():
+    """``quantiles`` as an ndarray once failed in predict_interval (found by
+    the review: the truth value of an array)."""
+    model = RNNForecaster(
+        estimator=_rnn(), window=6, horizon=2, quantiles=np.array([0.1, 0.5, 0.9])
+    ).fit(_series())
+    lower, upper = model.predict_interval()
+    assert np.all(lower <= upper)
+
+
 def test_quantiles_must_include_the_median():
     model = RNNForecaster(estimator=_rnn(), window=6, quantiles=(0.1, 0.9))
     with pytest.raises(ValueError, match="includes 0.5"):
@@ -353,8 +363,26 @@ def test_covariates_and_the_baseline_save_and_load(tmp_path):
 
 def test_a_forecaster_of_a_foreign_regressor_is_refused_by_name(tmp_path):
     model = RNNForecaster(estimator=RidgeCV(), window=6, horizon=2).fit(_series())
-    with pytest.raises(TypeError, match="RidgeCV"):
+    with pytest.raises(TypeError, match="RidgeCV.*pickle the forecaster"):
         save(model, tmp_path / "m.zip")
+
+
+def test_frames_whose_labels_json_cannot_hold_are_refused_at_save(tmp_path):
+    """Tuple ids once saved and came back as dicts (found by the review)."""
+    frame = _long_frame(_series())
+    ids = np.empty(len(frame), dtype=object)
+    ids[:] = [(i, 1) for i in frame.index.get_level_values(0)]
+    tuples = frame.set_axis(
+        pd.MultiIndex.from_arrays([ids, frame.index.get_level_values(1)]), axis=0
+    )
+    with pytest.raises(ValueError, match="series ids are strings or numbers"):
+        save(SeasonalNaive().fit(tuples), tmp_path / "m.zip")
+    dated = frame.rename(
+        index=lambda t: pd.Timestamp("2020-01-01", tz="UTC") + pd.Timedelta(days=t),
+        level=1,
+    )
+    with pytest.raises(ValueError, match="Got times in \\['UTC'\\]"):
+        save(SeasonalNaive().fit(dated), tmp_path / "m.zip")
 
 
 def test_the_fitted_network_saves_and_loads(tmp_path):

@@ -586,6 +586,8 @@ def test_a_file_saved_by_0_2_loads_and_predicts_as_0_2_did(name):
     assert "saved with sklearn-rnn 0.2.0.dev0" in messages
     assert "parameters ['average_decay', 'conv_layout', 'conv_norm'" in messages
     np.testing.assert_array_equal(model.predict(expected["X"]), expected[name])
+    est = model[-1] if hasattr(model, "steps") else model
+    assert est.batch_size_ == est.batch_size  # 0.2 had a fixed batch size
     if name == "classifier":
         proba = model.predict_proba(expected["X"])
         np.testing.assert_array_equal(proba, expected["classifier_proba"])
@@ -807,13 +809,78 @@ FORECASTER_TAMPERED = {
 }
 
 
+FORECASTER_TAMPERED |= {  # found by the review of the forecaster's format
+    "series of strings": (
+        dict(document=_set(["fitted", "_panel", "y"], _values(["a"] * 60, "|O"))),
+        "series are not a 1-D array of float64",
+    ),
+    "series of integers": (
+        dict(tensors=lambda t: t.__setitem__("0.panel.y", t["0.panel.y"].long())),
+        "series are not a 1-D array of float64",
+    ),
+    "series as a column": (
+        dict(tensors=lambda t: t.__setitem__("0.panel.y", t["0.panel.y"][:, None])),
+        "series are not a 1-D array of float64",
+    ),
+    "lengths that wrap around": (
+        dict(
+            tensors=lambda t: t.__setitem__(
+                "0.panel.lengths", torch.tensor([2**62, 2**62, 2**62, 2**62 + 60])
+            )
+        ),
+        "series do not match their lengths",
+    ),
+    "a longer horizon than the network's": (
+        dict(document=_set(["params", "horizon"], 3)),
+        "does not match its network",
+    ),
+    "quantiles the network was not fitted with": (
+        dict(document=_set(["params", "quantiles"], {"tuple": [0.1, 0.5, 0.9]})),
+        "does not match its network",
+    ),
+    "a future covariate that does not exist": (
+        dict(document=_set(["params", "future_covariates"], [7])),
+        "does not match its network",
+    ),
+    "an unfitted network": (
+        dict(
+            document=lambda d: d["root"]["fitted"]["estimator_"]["object"].pop("fitted")
+        ),
+        "expected a fitted RNNRegressor",
+    ),
+    "ids that are objects": (
+        dict(document=_set(["fitted", "_panel", "ids"], {"dict": [["a", 1]]})),
+        "series ids are not one label per series",
+    ),
+    "a column name that is a list": (
+        dict(document=_set(["fitted", "_panel", "column"], ["a", "b"])),
+        "index names or column name are not labels",
+    ),
+    "times for fewer series": (
+        dict(
+            tensors=lambda t: t.__setitem__("0.panel.time_lengths", torch.tensor([10]))
+        ),
+        "times are not one run per series",
+    ),
+    "times as text": (
+        dict(document=_set(["fitted", "_panel", "times"], _values(["x"] * 12, "|O"))),
+        "times are not a 1-D array of numbers",
+    ),
+}
+
+
 @pytest.mark.parametrize("case", list(FORECASTER_TAMPERED))
 def test_a_tampered_forecaster_is_refused(case):
     from sklearn_rnn.forecasting import RNNForecaster
 
+    import pandas as pd
+
     t = np.arange(30.0)
+    index = pd.MultiIndex.from_product([["a", "b"], range(30)], names=["id", "t"])
+    y = pd.DataFrame({"y": np.r_[np.sin(t), np.cos(t) + 2]}, index=index)
+    X = pd.DataFrame({"x": np.r_[t, t]}, index=index)
     model = RNNForecaster(estimator=RNNRegressor(**TINY), window=5, horizon=2)
-    _, payload = _round_trip(model.fit([np.sin(t), np.cos(t) + 2]))
+    _, payload = _round_trip(model.fit(y, X))
     changes, match = FORECASTER_TAMPERED[case]
     with pytest.raises(ValueError, match=match):
         load(_tamper(payload, **changes))

@@ -167,7 +167,7 @@ def test_auto_early_stopping_keeps_a_real_signal_and_says_what_it_chose(capsys):
     assert reg.early_stopping_ == "held_out" and reg.shrinkage_[0] > 0.8
     assert "trained on 240, stopped on a validation split of 60" in out
     assert "On 300 training sequences (below 1,000) 'auto' chose: " in out
-    assert "batch_size=16, " in out
+    assert "batch_size_=16, " in out
     assert "early_stopping_='held_out', weight average off (held-out stop)." in out
     assert reg.score(X_new, y_new) > 0.6
     # Only the squared error's predictions can be shrunk as they are.

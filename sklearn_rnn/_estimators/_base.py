@@ -600,7 +600,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             if isinstance(self.downsample, str):
                 chose.append(f"downsample_={front[1]}")
         if self.batch_size == "auto":
-            chose.append(f"batch_size={batch_size}")
+            chose.append(f"batch_size_={batch_size}")
         if self.early_stopping == "auto":
             chose.append(f"early_stopping_={stopping!r}")
         if chose and self.average_decay:

@@ -269,11 +269,14 @@ def _load_document(document, tensors):
 def _encode_object(obj, prefix, tensors):
     name = type(obj).__name__
     if CLASSES.get(name) is not type(obj):
-        wrapped = " (it wraps any transformer: use pickle or joblib)"
+        hint = ""
+        if name == "StepTransformer":
+            hint = " (it wraps any transformer: use pickle or joblib)"
+        elif prefix.endswith((".e", ".f")):  # a forecaster's regressor
+            hint = " (as a forecaster's regressor: pickle the forecaster)"
         raise TypeError(
             f"save handles the estimators and transformers of sklearn_rnn and "
-            f"Pipelines of them. Got {type(obj).__module__}.{name} instead"
-            f"{wrapped if name == 'StepTransformer' else ''}."
+            f"Pipelines of them. Got {type(obj).__module__}.{name} instead{hint}."
         )
     if isinstance(obj, SequenceStream):
         return _encode_stream(obj, prefix, tensors)
@@ -504,14 +507,14 @@ def _decode_object(entry, tensors, used):
 def _decode_forecaster(name, entry, tensors, used):
     _check_keys(entry, {"class", "params"}, {"fitted"})
     params = entry["params"]
-    _check_keys(params, CLASSES[name]._get_param_names())
-    params = {
-        k: _decode_wrapped(v, tensors, used)
-        if k == "estimator" and v is not None
-        else _decode(v, tensors, used)
-        for k, v in params.items()
-    }
-    obj = CLASSES[name](**params)
+    if not isinstance(params, dict):
+        raise ValueError(f"The file's parameters of {name} are not an object.")
+    if params.get("estimator") is not None:  # an object of its own
+        params = {
+            **params,
+            "estimator": _decode_wrapped(params["estimator"], tensors, used),
+        }
+    obj = CLASSES[name](**_decode_params(name, params, tensors, used))
     obj._validate_params()
     if "fitted" not in entry:
         return obj
@@ -527,6 +530,7 @@ def _decode_forecaster(name, entry, tensors, used):
         setattr(obj, key, value)
     if extra:
         obj.estimator_ = _decode_wrapped(fitted["estimator_"], tensors, used)
+        _check_forecasting_network(obj)
         obj.interval_offsets_ = _decode_offsets(obj, fitted, tensors, used)
     panel = fitted["_panel"]
     _check_keys(panel, _PANEL_KEYS, _FRAME_KEYS)
@@ -545,6 +549,38 @@ def _decode_forecaster(name, entry, tensors, used):
             "n_covariates_ and n_static_."
         )
     return obj
+
+
+def _check_forecasting_network(obj):
+    """The regressor must be what the forecaster's parameters fit: a fitted
+    RNNRegressor (or a Pipeline ending in one) with an output per step ahead
+    (each at the forecaster's quantile levels), and, alone, its input
+    channels."""
+    network = obj.estimator_
+    alone = not isinstance(network, Pipeline)
+    network = network if alone else network[-1]
+    if not isinstance(network, RNNRegressor) or not hasattr(network, "n_outputs_"):
+        raise ValueError(
+            "Invalid fitted attribute estimator_ in the file: expected a fitted "
+            "RNNRegressor, or a Pipeline ending in one."
+        )
+    levels = None if obj.quantiles is None else np.asarray(obj.quantiles, dtype=float)
+    quantiles = network.quantile if network.loss == "quantile" else None
+    future = obj._future_columns()
+    channels = 1 + obj.n_covariates_ + obj.n_static_
+    channels += 0 if future is None else 1 + len(future)
+    if (
+        network.n_outputs_ != obj.horizon
+        or (levels is None) != (quantiles is None)
+        or (levels is not None and not np.array_equal(levels, quantiles))
+        or (future is not None and np.any(future >= obj.n_covariates_))
+        or (alone and network.n_channels_in_ != channels)
+    ):
+        raise ValueError(
+            "The file's forecaster does not match its network: horizon, quantiles, "
+            "future_covariates and the input channels must be those it was fitted "
+            "with."
+        )
 
 
 def _decode_offsets(obj, fitted, tensors, used):

@@ -128,6 +128,11 @@ def _per_sequence_before(o):
     return o._read_mask() & by_sequence if isinstance(by_sequence, bool) else _REQUIRED
 
 
+def _batch_size_before(o):
+    """Before 0.4 the batch size was not recorded: a fixed one is known."""
+    return _OPTIONAL if o.batch_size == "auto" else o.batch_size
+
+
 _REG = ("RNNRegressor", "RNNTimestepRegressor")
 _CLF = ("RNNClassifier", "RNNTimestepClassifier")
 _RNNS = _REG + _CLF
@@ -167,7 +172,7 @@ SCHEMA = (
     # 0.4: what early_stopping did, and the regressor's shrinkage.
     ("early_stopping_", _RNNS, "text", _stopping, _stopping_before),
     ("shrinkage_", ("RNNRegressor",), "f?", "n_outputs_", lambda o: None),
-    ("batch_size_", _RNNS, "integer", 1, _OPTIONAL),  # 0.4
+    ("batch_size_", _RNNS, "integer", 1, _batch_size_before),
     ("_y_1d", _REG, "bool", None, _REQUIRED),
     ("_y_mean", _REG, "f", "n_outputs_", _REQUIRED),
     ("_y_scale", _REG, "f", "n_outputs_", _REQUIRED),

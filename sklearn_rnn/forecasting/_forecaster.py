@@ -380,7 +380,8 @@ DataFrame
             The bounds, in the form of :meth:`predict`.
         """
         levels = [round((1 - coverage) / 2, 10), round((1 + coverage) / 2, 10)]
-        known = [round(float(q), 10) for q in (self.quantiles or [])]
+        levels_fitted = [] if self.quantiles is None else self.quantiles
+        known = [round(float(q), 10) for q in levels_fitted]
         if not all(level in known for level in levels):
             raise ValueError(
                 f"An interval of coverage={coverage} needs the quantiles {levels}: "

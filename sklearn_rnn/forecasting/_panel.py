@@ -73,6 +73,11 @@ class Panel:
         return pd.DataFrame(flat, index=index, columns=columns)
 
 
+# What a saved frame's ids, index names and column name may be: scalars that
+# JSON holds as they are (and None for a name).
+_LABELS = (str, int, float, bool, np.integer, np.floating, np.bool_)
+
+
 def panel_state(panel):
     """The panel as plain values for :func:`sklearn_rnn.save`: numeric arrays
     (ragged series concatenated, with their lengths), strings and lists."""
@@ -84,20 +89,41 @@ def panel_state(panel):
         "static": panel.static,
     }
     if panel.form == "frame":
-        state |= {
-            "ids": np.asarray(panel.ids),
-            "names": list(panel.info["names"]),
-            "column": panel.info["column"],
-        }
+        names, column = list(panel.info["names"]), panel.info["column"]
+        for what, labels, none in (
+            ("series ids", list(panel.ids), False),
+            ("index level names", names, True),
+            ("column name", [column], True),
+        ):
+            bad = [v for v in labels if not _label(v, none)]
+            if bad:
+                raise ValueError(
+                    f"save handles frames whose {what} are strings or numbers. Got "
+                    f"{bad[0]!r} ({type(bad[0]).__name__}) instead: rename them "
+                    "(e.g. with str), or pickle the forecaster."
+                )
+        ids = [v.item() if isinstance(v, np.generic) else v for v in panel.ids]
+        state |= {"ids": np.array(ids, dtype=object), "names": names, "column": column}
         state |= _times_state(panel.info["times"])
     return state
+
+
+def _label(value, none=False):
+    return (value is None and none) or isinstance(value, _LABELS)
 
 
 def _times_state(times):
     import pandas as pd
 
+    zones = {str(t.tz) for t in times if getattr(t, "tz", None) is not None}
+    if zones:
+        raise ValueError(
+            f"save handles timezone-naive dates. Got times in {sorted(zones)}: "
+            "convert them first (e.g. level 1 of the index .tz_convert(None)), or "
+            "pickle the forecaster."
+        )
     kinds = {type(t).__name__ for t in times}
-    if kinds == {"DatetimeIndex"} and all(t.tz is None for t in times):
+    if kinds == {"DatetimeIndex"}:
         values = np.concatenate([t.as_unit("ns").asi8 for t in times])
         kind = "datetime64[ns]"
     elif all(pd.api.types.is_numeric_dtype(t) for t in times):
@@ -105,9 +131,9 @@ def _times_state(times):
     else:
         raise ValueError(
             "save handles forecasters fitted on frames whose time level holds "
-            "numbers or timezone-naive dates. Got times of type "
+            "numbers or dates. Got times of type "
             f"{sorted(kinds)} instead: convert them (e.g. to_timestamp() for "
-            "periods), or save forecaster.estimator_ alone."
+            "periods), or pickle the forecaster."
         )
     lengths = np.array([len(t) for t in times], dtype=np.int64)
     return {"times": values, "time_lengths": lengths, "time_kind": kind}
@@ -117,45 +143,84 @@ def panel_from_state(state):
     """The :class:`Panel` of :func:`panel_state`'s values, each checked: a
     ``ValueError`` names what does not fit."""
     form, lengths = state["form"], state["lengths"]
-    if form not in ("single", "array", "frame"):
+    if not isinstance(form, str) or form not in ("single", "array", "frame"):
         raise ValueError(f"Invalid panel form {form!r} in the file.")
-    y = _split(state["y"], lengths, "series")
-    X = None if state["X"] is None else _split(state["X"], lengths, "covariates")
+    y = _split(_floats(state["y"], 1, "series"), lengths, "series")
+    X = state["X"]
+    if X is not None:
+        X = _split(_floats(X, 2, "covariates"), lengths, "covariates")
     static = state["static"]
-    if static is not None and (static.ndim != 2 or len(static) != len(y)):
+    if static is not None and len(_floats(static, 2, "static features")) != len(y):
         raise ValueError("The file's static features do not match its series.")
-    if X is not None and state["X"].ndim != 2:
-        raise ValueError("The file's covariates are not a table of steps.")
     if form == "single" and len(y) != 1:
         raise ValueError("The file's single series holds several.")
     if form != "frame":
         return Panel(y, X, static, form=form)
-    ids, names = state["ids"], state["names"]
-    if len(ids) != len(y) or not isinstance(names, list) or len(names) != 2:
-        raise ValueError("The file's series ids or index names do not match.")
-    times = _split(state["times"], state["time_lengths"], "times")
-    if state["time_kind"] == "datetime64[ns]":
+    ids, names, column = state["ids"], state["names"], state["column"]
+    if (
+        not isinstance(ids, np.ndarray)
+        or ids.ndim != 1
+        or len(ids) != len(y)
+        or not all(_label(v) for v in ids)
+    ):
+        raise ValueError("The file's series ids are not one label per series.")
+    if not (isinstance(names, list) and len(names) == 2) or not all(
+        _label(v, none=True) for v in [*names, column]
+    ):
+        raise ValueError("The file's index names or column name are not labels.")
+    kind = state["time_kind"]
+    if kind not in ("datetime64[ns]", "numeric"):
+        raise ValueError(f"Invalid time kind {kind!r} in the file.")
+    times = state["times"]
+    if kind == "datetime64[ns]":
+        times = _numbers(times, np.int64, "times")
+    elif (
+        not isinstance(times, np.ndarray)
+        or times.dtype.kind not in "iuf"
+        or times.ndim != 1
+    ):
+        raise ValueError("The file's times are not a 1-D array of numbers.")
+    times = _split(times, state["time_lengths"], "times")
+    if len(times) != len(y):
+        raise ValueError("The file's times are not one run per series.")
+    if kind == "datetime64[ns]":
         import pandas as pd
 
         times = [pd.DatetimeIndex(t.astype("datetime64[ns]")) for t in times]
-    elif state["time_kind"] != "numeric":
-        raise ValueError(f"Invalid time kind {state['time_kind']!r} in the file.")
-    info = {"times": times, "names": names, "column": state["column"]}
+    info = {"times": times, "names": names, "column": column}
     return Panel(y, X, static, form=form, ids=ids, **info)
 
 
-def _split(values, lengths, what):
-    lengths = np.asarray(lengths)
+def _floats(values, ndim, what):
+    return _numbers(values, np.float64, what, ndim)
+
+
+def _numbers(values, dtype, what, ndim=1):
     if (
         not isinstance(values, np.ndarray)
+        or values.dtype != dtype
+        or values.ndim != ndim
+    ):
+        raise ValueError(
+            f"The file's {what} are not a {ndim}-D array of {np.dtype(dtype)}."
+        )
+    return values
+
+
+def _split(values, lengths, what):
+    """``values`` cut into runs of ``lengths`` (each at least 1, together
+    all of ``values``: counted in Python's integers, which do not wrap)."""
+    if (
+        not isinstance(lengths, np.ndarray)
         or lengths.ndim != 1
         or lengths.size < 1
         or lengths.dtype.kind not in "iu"
-        or np.any(lengths < 1)
-        or lengths.sum() != len(values)
     ):
         raise ValueError(f"The file's {what} do not match their lengths.")
-    return np.split(values, np.cumsum(lengths)[:-1])
+    counts = [int(n) for n in lengths]
+    if min(counts) < 1 or sum(counts) != len(values):
+        raise ValueError(f"The file's {what} do not match their lengths.")
+    return np.split(values, np.cumsum(counts)[:-1])
 
 
 def _future_times(times, horizon):
@@ -169,6 +234,11 @@ def _future_times(times, horizon):
             return np.asarray(
                 pd.date_range(times[-1], periods=horizon + 1, freq=freq)[1:]
             )
+    if len(times) < 2 and isinstance(times, pd.DatetimeIndex):
+        raise ValueError(
+            f"A dated series of one step ({times[0]}) has no frequency to "
+            "continue its times with: pass at least 2 steps of each series."
+        )
     step = times[-1] - times[-2] if len(times) >= 2 else 1
     return np.asarray([times[-1] + step * k for k in range(1, horizon + 1)])
 
