@@ -871,9 +871,9 @@ FORECASTER_TAMPERED |= {  # found by the review of the forecaster's format
 
 @pytest.mark.parametrize("case", list(FORECASTER_TAMPERED))
 def test_a_tampered_forecaster_is_refused(case):
-    from sklearn_rnn.forecasting import RNNForecaster
-
     import pandas as pd
+
+    from sklearn_rnn.forecasting import RNNForecaster
 
     t = np.arange(30.0)
     index = pd.MultiIndex.from_product([["a", "b"], range(30)], names=["id", "t"])
