@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import TINY
+from sklearn.base import clone
 
 from sklearn_rnn import RNNClassifier, RNNRegressor, RNNTimestepRegressor
 
@@ -85,6 +86,33 @@ def test_partial_fit_over_memmap_chunks_and_dask_blocks(tmp_path):
     assert by_memmap.n_iter_ == by_dask.n_iter_ == 3
     np.testing.assert_array_equal(by_memmap.predict(X), by_dask.predict(X))
     np.testing.assert_allclose(by_memmap.loss_curve_, by_dask.loss_curve_)
+
+
+def test_dask_ml_incremental_trains_on_2d_blocks_and_3d_blocks_get_the_route():
+    """dask-ml's Incremental calls partial_fit once per block: with a 2D dask
+    array (univariate sequences) it trains as a loop over the blocks does;
+    with a 3D one it passes the blocks' graph keys, not their values (dask-ml
+    issue 919), and the error says so and names the loop that works."""
+    pytest.importorskip("dask_ml")
+    import dask
+    import dask.array as da
+    from dask_ml.wrappers import Incremental
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 10)).astype(np.float32)
+    y = X[:, -1] - X[:, 0]
+    est = RNNRegressor(hidden_size=4, random_state=0)
+    with dask.config.set(scheduler="synchronous"):
+        dask_X, dask_y = da.from_array(X, chunks=40), da.from_array(y, chunks=40)
+        fitted = Incremental(est, shuffle_blocks=False).fit(dask_X, dask_y)
+        by_hand = clone(est)
+        for i in range(3):
+            by_hand.partial_fit(X[40 * i : 40 * (i + 1)], y[40 * i : 40 * (i + 1)])
+        np.testing.assert_array_equal(fitted.estimator_.predict(X), by_hand.predict(X))
+        np.testing.assert_allclose(fitted.predict(dask_X).compute(), by_hand.predict(X))
+        cube = da.from_array(X[:, :, None], chunks=(40, -1, -1))
+        with pytest.raises(ValueError, match="key of a block of a dask array.*blocks"):
+            Incremental(clone(est)).fit(cube, dask_y)
 
 
 def test_a_memmap_fits_a_per_step_estimator_as_in_memory(tmp_path):

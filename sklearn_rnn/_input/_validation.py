@@ -107,6 +107,23 @@ def is_sequence_list(X):
     return isinstance(X, (list, tuple)) or is_long_frame(X)
 
 
+def _refuse_a_graph_key(X):
+    """A tuple of a name and block indices is no data but a key of a dask
+    graph: dask-ml's ``Incremental`` passes one for each block of a 3D dask
+    array (it indexes blocks with two numbers, dask-ml issue 919)."""
+    if not (isinstance(X, tuple) and len(X) >= 2 and isinstance(X[0], str)):
+        return
+    if all(isinstance(i, int) for i in X[1:]):
+        raise ValueError(
+            f"X is {X!r}, the key of a block of a dask array, not its values: "
+            "dask-ml's Incremental passes such keys for 3D dask arrays (dask-ml "
+            "issue 919). Train block by block yourself: for i in "
+            "range(X.numblocks[0]): est.partial_fit(X.blocks[i].compute(), "
+            "y.blocks[i].compute()); a 2D dask array of univariate sequences "
+            "works inside Incremental."
+        )
+
+
 def check_sequences(
     estimator,
     X,
@@ -159,6 +176,7 @@ def check_sequences(
             f"X must be an array-like of sequences (a 2D or 3D array, or a list of "
             f"arrays). Got {type(X).__name__} instead."
         )
+    _refuse_a_graph_key(X)
     frame_names = None
     if is_long_frame(X):
         frame_names = _check_frame_names(estimator, X, reset)
