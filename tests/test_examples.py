@@ -125,6 +125,6 @@ def test_the_user_guide_answers_run_in_order_without_warnings(tmp_path):
 def test_the_forecasting_page_runs_in_order_without_warnings(tmp_path):
     page = (ROOT / "docs" / "user_guide" / "forecasting.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", page, re.S)
-    assert len(blocks) == 2
+    assert len(blocks) == 3  # the tour, a grid search, the ONNX export
     _, stderr = _run_alone("\n".join(blocks), tmp_path, "forecasting")
     assert "Warning" not in stderr, stderr[-3000:]
