@@ -9,7 +9,7 @@ from the wheel directly):
     python benchmarks/forecasting.py --quick              # a subset, to check it runs
     python benchmarks/forecasting.py --frequencies yearly --seeds 0 1 2 3 4
     python benchmarks/forecasting.py --quantiles          # and 80% interval coverage
-    python benchmarks/forecasting.py --quantiles --calibration conformal
+    python benchmarks/forecasting.py --quantiles --calibration none  # uncalibrated
     python benchmarks/forecasting.py --params '{"pooling": "last"}'  # other settings
 
 Protocol: the competition's split (``x`` training, ``xx`` test, its horizon
@@ -119,7 +119,7 @@ def _coverage(model, test):
     return float(np.mean((test >= lower) & (test <= upper)))
 
 
-def run_frequency(name, data, seeds, quick, quantiles, params, calibration=None):
+def run_frequency(name, data, seeds, quick, quantiles, params, calibration="auto"):
     period, m, window, min_window = FREQUENCIES[name]
     train, test, h = data[period]
     if quick:
@@ -158,7 +158,7 @@ def run_frequency(name, data, seeds, quick, quantiles, params, calibration=None)
     return len(train), rows, runs
 
 
-def _windows(estimator, h, window, min_window, quantiles=False, calibration=None):
+def _windows(estimator, h, window, min_window, quantiles=False, calibration="auto"):
     return RNNForecaster(
         calibration=calibration,
         estimator=estimator,
@@ -206,7 +206,8 @@ def main(argv=None):
     parser.add_argument("--quantiles", action="store_true")
     parser.add_argument(
         "--calibration",
-        choices=["conformal"],
+        choices=["auto", "conformal", "none"],
+        default="auto",
         help="RNNForecaster's calibration of the intervals (with --quantiles)",
     )
     parser.add_argument(
@@ -228,7 +229,7 @@ def main(argv=None):
             args.quick,
             args.quantiles,
             args.params,
-            args.calibration,
+            None if args.calibration == "none" else args.calibration,
         )
         report(name, n_series, rows, runs)
 

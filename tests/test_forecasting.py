@@ -157,14 +157,15 @@ def test_conformal_calibration_moves_the_bounds_by_the_hold_outs_misses():
     (times each window's scale) to the final model's bounds."""
     series = _series(n=6, length=40)
     params = dict(window=6, horizon=2, quantiles=(0.1, 0.5, 0.9))
-    plain = RNNForecaster(estimator=_rnn(), **params).fit(series)
-    calibrated = RNNForecaster(estimator=_rnn(), calibration="conformal", **params)
-    calibrated.fit(series)
+    plain = RNNForecaster(estimator=_rnn(), calibration=None, **params).fit(series)
+    calibrated = RNNForecaster(estimator=_rnn(), **params).fit(series)  # 'auto'
     assert plain.interval_offsets_ is None and plain.n_calibration_series_ == 0
+    assert (plain.calibration_, calibrated.calibration_) == ("none", "conformal")
     assert calibrated.n_calibration_series_ == 6
     # By hand: the hold-out model is the same regressor fitted on the series
     # without their last 2 steps.
-    held = RNNForecaster(estimator=_rnn(), **params).fit([s[:-2] for s in series])
+    held = RNNForecaster(estimator=_rnn(), calibration=None, **params)
+    held.fit([s[:-2] for s in series])
     band = held.predict_quantiles()
     truth = np.array([s[-2:] for s in series])
     scale = np.array([np.mean(np.abs(s[-8:-2])) for s in series])[:, None]
@@ -193,6 +194,17 @@ def test_conformal_calibration_needs_series_to_hold_out():
     # training window left.
     with pytest.raises(ValueError, match="no series is left long enough"):
         model.fit([np.arange(8.0) + 1, np.arange(8.0) + 2])
+
+
+def test_auto_calibration_of_one_series_says_it_is_left_as_fitted():
+    model = RNNForecaster(
+        estimator=_rnn(), window=6, horizon=2, quantiles=(0.1, 0.5, 0.9)
+    )
+    with pytest.warns(UserWarning, match="calibration='auto' leaves the intervals"):
+        model.fit(_series()[0])
+    assert model.calibration_ == "none" and model.interval_offsets_ is None
+    point = RNNForecaster(estimator=_rnn(), window=6, horizon=2).fit(_series())
+    assert point.calibration_ == "none"  # no quantiles, no intervals
 
 
 def test_quantiles_as_an_array_give_intervals():
@@ -327,12 +339,13 @@ def test_the_forecaster_saves_and_loads_with_its_series(tmp_path, form):
     model = RNNForecaster(
         estimator=_rnn(), window=6, horizon=2, quantiles=(0.1, 0.5, 0.9)
     )
-    if form in ("list", "frame"):
-        model.set_params(calibration="conformal")
+    if form not in ("list", "frame"):
+        model.set_params(calibration=None)  # 'auto' calibrates the other two
     model.fit(y, static=static)
     save(model, tmp_path / "forecaster.zip")
     loaded = load(tmp_path / "forecaster.zip")
     assert loaded.get_params()["window"] == 6 and loaded.n_windows_ == model.n_windows_
+    assert loaded.calibration_ == model.calibration_
     if form in ("frame", "dates"):
         pd.testing.assert_frame_equal(loaded.predict(), model.predict())
         return

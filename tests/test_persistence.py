@@ -798,10 +798,14 @@ FORECASTER_TAMPERED = {
         dict(document=_set(["params", "evil"], 1)),
         "Unexpected keys.*extra",
     ),
+    "an unknown calibration": (
+        dict(document=_set(["fitted", "interval_offsets_", "calibration"], "x")),
+        "Invalid fitted attribute calibration_",
+    ),
     "offsets without a calibration": (
         dict(
             document=_set(
-                ["fitted", "interval_offsets_"], {"offsets": _values([1.0], "<f8")}
+                ["fitted", "interval_offsets_", "offsets"], _values([1.0], "<f8")
             )
         ),
         "Invalid fitted attribute interval_offsets_",

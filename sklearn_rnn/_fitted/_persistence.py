@@ -385,10 +385,11 @@ def _encode_forecaster(obj, prefix, tensors):
             "object": _encode_object(obj.estimator_, f"{prefix}.f", tensors)
         }
         offsets = obj.interval_offsets_
-        fitted["interval_offsets_"] = {
+        fitted["interval_offsets_"] = {  # with calibration_, which chose them
+            "calibration": obj.calibration_,
             "offsets": None
             if offsets is None
-            else _encode(offsets, f"{prefix}.offsets", tensors)
+            else _encode(offsets, f"{prefix}.offsets", tensors),
         }
     state = panel_state(obj._panel)
     fitted["_panel"] = {
@@ -585,13 +586,18 @@ def _check_forecasting_network(obj):
 
 def _decode_offsets(obj, fitted, tensors, used):
     entry = fitted["interval_offsets_"]
-    _check_keys(entry, {"offsets"})
+    _check_keys(entry, {"calibration", "offsets"})
     offsets = _decode(entry["offsets"], tensors, used)
-    if offsets is None and obj.n_calibration_series_ == 0:
+    calibration = entry["calibration"]
+    if calibration not in ("conformal", "none"):
+        raise ValueError(f"Invalid fitted attribute calibration_ {calibration!r}.")
+    obj.calibration_ = calibration
+    if calibration == "none" and offsets is None and obj.n_calibration_series_ == 0:
         return None
     shape = (obj.horizon, 0 if obj.quantiles is None else len(obj.quantiles))
     if (
-        not isinstance(offsets, np.ndarray)
+        calibration != "conformal"
+        or not isinstance(offsets, np.ndarray)
         or offsets.dtype != np.float64
         or offsets.shape != shape
         or obj.n_calibration_series_ < 2

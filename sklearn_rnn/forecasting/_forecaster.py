@@ -1,6 +1,7 @@
 """Forecasters of many series: ``RNNForecaster``, a global model of windows,
 and ``SeasonalNaive``, the baseline every forecast is measured against."""
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -185,7 +186,7 @@ class RNNForecaster(BaseForecaster):
         0.9)``: the regressor (an ``RNNRegressor``) is trained with
         ``loss='quantile'`` on them; ``predict`` returns the median and
         :meth:`predict_quantiles` and :meth:`predict_interval` the others.
-    calibration : {'conformal'} or None, default=None
+    calibration : {'auto', 'conformal'} or None, default='auto'
         With ``quantiles``: 'conformal' widens (or narrows) each central
         interval by what a temporal hold-out says it misses. A copy of the
         regressor is first fitted on every series without its last
@@ -196,7 +197,11 @@ class RNNForecaster(BaseForecaster):
         misses is ``2 q``, which ``predict_quantiles`` adds to the final
         model's bounds (a level without its partner ``1 - q`` is left as it
         is). It costs a second fit. None: the quantiles as the network fits
-        them.
+        them. 'auto': 'conformal' from 2 series on, None for one series (with
+        a warning); why: on M1 the 80% intervals covered 0.62 (yearly, the
+        tuning half) and 0.56 (quarterly, the confirmation half) of the test
+        values uncalibrated, 0.78 and 0.77 calibrated (medians of 5 seeds).
+        ``calibration_`` records what was done.
     future_covariates : array-like of int, default=None
         The columns of the covariates ``X`` whose values are known in advance
         (calendar, prices, promotions): the forecast reads them over the
@@ -218,8 +223,11 @@ class RNNForecaster(BaseForecaster):
         Number of covariates per step (0 without ``X``).
     n_static_ : int
         Number of static features per series (0 without ``static``).
+    calibration_ : {'conformal', 'none'}
+        The calibration of the intervals done in ``fit`` ('none' without
+        ``quantiles``).
     interval_offsets_ : ndarray of shape (horizon, n_quantiles) or None
-        With ``calibration='conformal'``: what is added to each quantile at
+        With a conformal calibration: what is added to each quantile at
         each step ahead, in units of the window's scale (negative below the
         median, positive above, 0 for the median); None otherwise.
     n_calibration_series_ : int
@@ -255,7 +263,7 @@ class RNNForecaster(BaseForecaster):
         "step": [Interval(Integral, 1, None, closed="left")],
         "scaling": [StrOptions({"mean_abs", "none"})],
         "quantiles": ["array-like", None],
-        "calibration": [StrOptions({"conformal"}), None],
+        "calibration": [StrOptions({"auto", "conformal"}), None],
         "future_covariates": ["array-like", None],
     }
 
@@ -269,7 +277,7 @@ class RNNForecaster(BaseForecaster):
         step=1,
         scaling="mean_abs",
         quantiles=None,
-        calibration=None,
+        calibration="auto",
         future_covariates=None,
     ):
         self.estimator = estimator
@@ -502,15 +510,33 @@ DataFrame
 
     def _fit_panel(self, panel):
         offsets, n_calibration = None, 0
-        if self.quantiles is not None and self.calibration == "conformal":
+        calibration = self._calibration(panel)
+        if calibration == "conformal":
             offsets, n_calibration = self._conformal_offsets(panel)
         estimator, n_windows = self._fit_windows(panel)
         return {
             "estimator_": estimator,
             "n_windows_": n_windows,
+            "calibration_": calibration,
             "interval_offsets_": offsets,
             "n_calibration_series_": n_calibration,
         }
+
+    def _calibration(self, panel):
+        """What calibration of the intervals this fit does."""
+        if self.quantiles is None or self.calibration is None:
+            return "none"
+        if self.calibration == "auto" and len(panel.y) < 2:
+            warnings.warn(
+                "calibration='auto' leaves the intervals of one series as the "
+                "network fits them (a conformal calibration scores the last "
+                "horizon steps of 2 series or more): they tend to be too narrow. "
+                "Fit several series, or set calibration=None to silence this.",
+                UserWarning,
+                stacklevel=4,
+            )
+            return "none"
+        return "conformal"
 
     def _fit_windows(self, panel):
         estimator = self._make_estimator()
