@@ -10,6 +10,7 @@ from the wheel directly):
     python benchmarks/forecasting.py --frequencies yearly --seeds 0 1 2 3 4
     python benchmarks/forecasting.py --quantiles          # and 80% interval coverage
     python benchmarks/forecasting.py --quantiles --calibration none  # uncalibrated
+    python benchmarks/forecasting.py --frequencies monthly --step 3  # 1 window in 3
     python benchmarks/forecasting.py --params '{"pooling": "last"}'  # other settings
 
 Protocol: the competition's split (``x`` training, ``xx`` test, its horizon
@@ -19,10 +20,10 @@ score is the mean over series of MASE with the Monash archive's definition
 (scale: the in-sample MAE of the seasonal naive forecast on the training
 part, seasonality 1, 4, 12) and sMAPE. Same-run baselines: seasonal naive,
 naive, and ``RidgeCV`` on the very windows the network reads (shorter
-histories padded with their oldest value). The network is
-``RNNForecaster(RNNRegressor(random_state=seed))`` at its defaults (or
-``--params``) with this
-file's windows; its median and worst MASE over seeds are printed. The Monash
+histories padded with their oldest value). The network is the one
+``RNNForecaster()`` takes by default (``estimator__random_state=seed``, and
+``--params`` as more ``estimator__`` settings) with this file's windows; its
+median and worst MASE over seeds are printed. The Monash
 numbers (Godahewa et al. 2021, mean MASE) are printed beside, not re-run.
 """
 
@@ -41,7 +42,6 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import RidgeCV
 
-from sklearn_rnn import RNNRegressor
 from sklearn_rnn.forecasting import (
     RNNForecaster,
     SeasonalNaive,
@@ -119,7 +119,9 @@ def _coverage(model, test):
     return float(np.mean((test >= lower) & (test <= upper)))
 
 
-def run_frequency(name, data, seeds, quick, quantiles, params, calibration="auto"):
+def run_frequency(
+    name, data, seeds, quick, quantiles, params, calibration="auto", step=1
+):
     period, m, window, min_window = FREQUENCIES[name]
     train, test, h = data[period]
     if quick:
@@ -129,17 +131,22 @@ def run_frequency(name, data, seeds, quick, quantiles, params, calibration="auto
     for label, model in (
         ("seasonal naive", SeasonalNaive(seasonality=m, horizon=h)),
         ("naive", SeasonalNaive(horizon=h)),
-        ("RidgeCV, same windows", _windows(RidgeCV(), h, window, min_window)),
+        (
+            "RidgeCV, same windows",
+            _windows(RidgeCV(), h, window, min_window, step=step),
+        ),
     ):
         start = time.perf_counter()
         forecast = model.fit(train).predict()
         rows[label] = (*_score(forecast, train, test, m), time.perf_counter() - start)
     runs = []
     for seed in seeds:
-        network = RNNRegressor(random_state=seed, **params)
+        model = _windows(None, h, window, min_window, quantiles, calibration, step)
+        # The forecaster's own network (estimator=None), with these settings.
+        settings = {"random_state": seed, **params}
         if quick:
-            network.set_params(max_iter=QUICK_MAX_ITER)
-        model = _windows(network, h, window, min_window, quantiles, calibration)
+            settings["max_iter"] = QUICK_MAX_ITER
+        model.set_params(**{f"estimator__{k}": v for k, v in settings.items()})
         start = time.perf_counter()
         model.fit(train)
         fitted = time.perf_counter()
@@ -158,9 +165,12 @@ def run_frequency(name, data, seeds, quick, quantiles, params, calibration="auto
     return len(train), rows, runs
 
 
-def _windows(estimator, h, window, min_window, quantiles=False, calibration="auto"):
+def _windows(
+    estimator, h, window, min_window, quantiles=False, calibration="auto", step=1
+):
     return RNNForecaster(
         calibration=calibration,
+        step=step,
         estimator=estimator,
         window=window,
         horizon=h,
@@ -205,6 +215,12 @@ def main(argv=None):
     )
     parser.add_argument("--quantiles", action="store_true")
     parser.add_argument(
+        "--step",
+        type=int,
+        default=1,
+        help="the stride between training windows (3: a third of them)",
+    )
+    parser.add_argument(
         "--calibration",
         choices=["auto", "conformal", "none"],
         default="auto",
@@ -230,6 +246,7 @@ def main(argv=None):
             args.quantiles,
             args.params,
             None if args.calibration == "none" else args.calibration,
+            args.step,
         )
         report(name, n_series, rows, runs)
 
