@@ -413,6 +413,7 @@ def test_the_default_network_takes_nested_parameters():
     )
     assert isinstance(model.estimator, RNNRegressor)
     assert (model.estimator.hidden_size, model.estimator.activation) == (8, "relu")
+    assert model.estimator.loss == "absolute_error"  # the network None stands for
     assert RNNForecaster().estimator is None
 
 

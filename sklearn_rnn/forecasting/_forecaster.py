@@ -154,9 +154,15 @@ class RNNForecaster(BaseForecaster):
     Parameters
     ----------
     estimator : regressor, default=None
-        The multi-output regressor trained on the windows; None takes an
-        :class:`~sklearn_rnn.RNNRegressor` at its defaults. Its parameters
-        are searched as ``estimator__hidden_size``. The package's networks
+        The multi-output regressor trained on the windows; None takes
+        ``RNNRegressor(loss='absolute_error')`` (otherwise its defaults); why:
+        MASE and sMAPE read absolute errors, and real windows have outliers:
+        on M1 the absolute error scored a median MASE of 3.79 (worst of 5
+        seeds 3.98) against the squared error's 4.46 (5.46, worse than the
+        naive forecast) on the yearly series (the tuning half), 1.82 (1.92)
+        against 2.00 (2.07) on the quarterly ones (the confirmation half). Its
+        parameters are searched as ``estimator__hidden_size``. The package's
+        networks
         read each window as a sequence (of any length, see ``min_window``);
         any other scikit-learn regressor (e.g. ``RidgeCV``) reads it
         flattened, one row of ``window * n_channels`` values.
@@ -405,7 +411,8 @@ DataFrame
 
         Nested parameters of the default network (``estimator=None``), e.g.
         ``estimator__hidden_size=8`` from ``GridSearchCV``, set those of an
-        explicit ``RNNRegressor()``, the network None stands for.
+        explicit ``RNNRegressor(loss='absolute_error')``, the network None
+        stands for.
 
         Parameters
         ----------
@@ -419,7 +426,7 @@ DataFrame
         """
         nested = any(key.startswith("estimator__") for key in params)
         if nested and self.estimator is None and "estimator" not in params:
-            params = {"estimator": RNNRegressor(), **params}
+            params = {"estimator": _default_network(), **params}
         return super().set_params(**params)
 
     def _history_length(self):
@@ -491,7 +498,8 @@ DataFrame
                 )
 
     def _make_estimator(self):
-        estimator = RNNRegressor() if self.estimator is None else clone(self.estimator)
+        estimator = self.estimator
+        estimator = _default_network() if estimator is None else clone(estimator)
         if self.quantiles is None:
             return estimator
         levels = np.asarray(self.quantiles, dtype=np.float64)
@@ -613,6 +621,11 @@ DataFrame
         if self.quantiles is None:
             return out
         return out[:, :, list(np.asarray(self.quantiles, dtype=float)).index(0.5)]
+
+
+def _default_network():
+    """The regressor ``estimator=None`` stands for."""
+    return RNNRegressor(loss="absolute_error")
 
 
 def _reads_sequences(estimator):
