@@ -154,14 +154,15 @@ def test_quantile_forecasts_are_ordered_and_the_median_is_predict():
 def test_conformal_calibration_moves_the_bounds_by_the_hold_outs_misses():
     """The hold-out model misses values by known amounts: the offsets are the
     conformal quantile of those misses, per step ahead, and predict adds them
-    (times each window's scale) to the final model's bounds."""
-    series = _series(n=6, length=40)
+    (times each window's scale) to the final model's bounds, which stop at
+    the median where a narrowing offset would take them past it."""
+    series = _series(n=12, length=60)
     params = dict(window=6, horizon=2, quantiles=(0.1, 0.5, 0.9))
     plain = RNNForecaster(estimator=_rnn(), calibration=None, **params).fit(series)
     calibrated = RNNForecaster(estimator=_rnn(), **params).fit(series)  # 'auto'
     assert plain.interval_offsets_ is None and plain.n_calibration_series_ == 0
     assert (plain.calibration_, calibrated.calibration_) == ("none", "conformal")
-    assert calibrated.n_calibration_series_ == 6
+    assert calibrated.n_calibration_series_ == 12
     # By hand: the hold-out model is the same regressor fitted on the series
     # without their last 2 steps.
     held = RNNForecaster(estimator=_rnn(), calibration=None, **params)
@@ -170,30 +171,75 @@ def test_conformal_calibration_moves_the_bounds_by_the_hold_outs_misses():
     truth = np.array([s[-2:] for s in series])
     scale = np.array([np.mean(np.abs(s[-8:-2])) for s in series])[:, None]
     misses = np.maximum(band[:, :, 0] - truth, truth - band[:, :, 2]) / scale
-    # ceil(7 * 0.8) / 6 = 1: the largest miss of each step ahead.
-    np.testing.assert_allclose(calibrated.interval_offsets_[:, 2], misses.max(0))
-    np.testing.assert_allclose(calibrated.interval_offsets_[:, 0], -misses.max(0))
+    # The ceil(13 * 0.8) = 11th smallest of the 12 misses of each step ahead.
+    width = np.sort(misses, axis=0)[10]
+    np.testing.assert_allclose(calibrated.interval_offsets_[:, 2], width)
+    np.testing.assert_allclose(calibrated.interval_offsets_[:, 0], -width)
     np.testing.assert_array_equal(calibrated.interval_offsets_[:, 1], 0.0)
     # The final model is the plain fit; only its bounds move.
     np.testing.assert_array_equal(calibrated.predict(), plain.predict())
-    scale = np.array([np.mean(np.abs(s[-6:])) for s in series])[:, None, None]
-    expected = np.sort(
-        plain.predict_quantiles() / scale + calibrated.interval_offsets_, axis=-1
-    )
-    np.testing.assert_allclose(calibrated.predict_quantiles() / scale, expected)
+    scale = np.array([np.mean(np.abs(s[-6:])) for s in series])[:, None]
+    bands = plain.predict_quantiles() / scale[:, :, None]
+    lower = np.minimum(bands[:, :, 0] - width, bands[:, :, 1])
+    upper = np.maximum(bands[:, :, 2] + width, bands[:, :, 1])
+    got = calibrated.predict_quantiles() / scale[:, :, None]
+    np.testing.assert_allclose(got[:, :, 0], lower)
+    np.testing.assert_allclose(got[:, :, 2], upper)
+
+
+def test_a_narrowing_offset_stops_at_the_median():
+    """A bound moved past the median (or past the next level toward it)
+    stops there: the median, predict's forecast, never moves (found by the
+    review: sorting the levels again swapped the median with a bound)."""
+    series = _series(n=6, length=40)
+    model = RNNForecaster(
+        estimator=_rnn(), window=6, horizon=2, quantiles=(0.05, 0.1, 0.5, 0.9, 0.95)
+    ).fit(series)
+    point = model.predict()
+    model.interval_offsets_ = np.tile([2.0, 5.0, 0.0, -5.0, -2.0], (2, 1))
+    bands = model.predict_quantiles()
+    np.testing.assert_array_equal(model.predict(), point)
+    np.testing.assert_array_equal(bands[:, :, 1], point)  # the 0.1 level: at it
+    np.testing.assert_array_equal(bands[:, :, 3], point)
+    assert np.all(np.diff(bands, axis=-1) >= 0)
 
 
 def test_conformal_calibration_needs_series_to_hold_out():
+    """Where the data cannot give a calibration, 'conformal' says why and
+    'auto' leaves the intervals as fitted, with a warning at the caller's
+    line (found by the review: 'auto' failed fits that succeed without it)."""
     model = RNNForecaster(
         estimator=_rnn(), window=6, horizon=2, quantiles=(0.1, 0.5, 0.9)
     )
+    # Series of min_window + horizon steps: without their last 2, none has a
+    # training window left.
+    short = [np.arange(8.0) + 1, np.arange(8.0) + 2]
     model.set_params(calibration="conformal")
     with pytest.raises(ValueError, match="needs 2 series or more"):
         model.fit(np.arange(20.0))
-    # Series of min_window + horizon steps: without their last 2, none has a
-    # training window left.
     with pytest.raises(ValueError, match="no series is left long enough"):
-        model.fit([np.arange(8.0) + 1, np.arange(8.0) + 2])
+        model.fit(short)
+    with pytest.warns(UserWarning, match="no series is left long enough") as caught:
+        model.set_params(calibration="auto").fit(short)
+    assert [w.filename for w in caught if "calibration" in str(w.message)] == [__file__]
+    assert model.calibration_ == "none" and model.interval_offsets_ is None
+    # Levels without a partner 1 - q have no interval to calibrate.
+    unpaired = model.set_params(quantiles=(0.2, 0.5)).fit(_series())
+    assert unpaired.calibration_ == "none"
+    with pytest.raises(ValueError, match="pairs of levels"):
+        model.set_params(calibration="conformal").fit(_series())
+
+
+def test_backtest_scores_points_without_the_calibrations_second_fit(monkeypatch):
+    def refuse(*args):
+        raise AssertionError("calibrated inside backtest")
+
+    model = RNNForecaster(
+        estimator=_rnn(), window=6, horizon=2, quantiles=(0.1, 0.5, 0.9)
+    )
+    monkeypatch.setattr(RNNForecaster, "_conformal_offsets", refuse)
+    table = backtest(model, _series(), 2, 2)
+    assert np.isfinite(table["mase"]).all()
 
 
 def test_auto_calibration_of_one_series_says_it_is_left_as_fitted():
@@ -209,12 +255,13 @@ def test_auto_calibration_of_one_series_says_it_is_left_as_fitted():
 
 def test_quantiles_as_an_array_give_intervals():
     """``quantiles`` as an ndarray once failed in predict_interval (found by
-    the review: the truth value of an array)."""
-    model = RNNForecaster(
-        estimator=_rnn(), window=6, horizon=2, quantiles=np.array([0.1, 0.5, 0.9])
-    ).fit(_series())
-    lower, upper = model.predict_interval()
-    assert np.all(lower <= upper)
+    the review: the truth value of an array), and float32 levels did not
+    match their interval's."""
+    for dtype in (np.float64, np.float32):  # float32's 0.1 is 0.10000000149
+        levels = np.array([0.1, 0.5, 0.9], dtype=dtype)
+        model = RNNForecaster(estimator=_rnn(), window=6, horizon=2, quantiles=levels)
+        lower, upper = model.fit(_series()).predict_interval()
+        assert np.all(lower <= upper)
 
 
 def test_quantiles_must_include_the_median():

@@ -798,6 +798,14 @@ FORECASTER_TAMPERED = {
         dict(document=_set(["params", "evil"], 1)),
         "Unexpected keys.*extra",
     ),
+    "a NaN in the series": (
+        dict(tensors=lambda t: t["0.panel.y"].__setitem__(0, float("nan"))),
+        "series hold NaN or infinite values",
+    ),
+    "min_window beyond window": (
+        dict(document=_set(["params", "min_window"], 9)),
+        "min_window exceeds its window",
+    ),
     "an unknown calibration": (
         dict(document=_set(["fitted", "interval_offsets_", "calibration"], "x")),
         "Invalid fitted attribute calibration_",
@@ -888,3 +896,26 @@ def test_a_tampered_forecaster_is_refused(case):
     changes, match = FORECASTER_TAMPERED[case]
     with pytest.raises(ValueError, match=match):
         load(_tamper(payload, **changes))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t["0.offsets"].__setitem__((0, 0), float("nan")),  # not finite
+        lambda t: t["0.offsets"].__setitem__((0, 1), 0.5),  # the median moved
+    ],
+)
+def test_a_calibrated_forecaster_with_tampered_offsets_is_refused(change):
+    from sklearn_rnn.forecasting import RNNForecaster
+
+    t = np.arange(30.0)
+    model = RNNForecaster(
+        estimator=RNNRegressor(**TINY), window=5, horizon=2, quantiles=(0.1, 0.5, 0.9)
+    ).fit([np.sin(t) + 2, np.cos(t) + 2, np.sin(t / 2) + 3])
+    assert model.calibration_ == "conformal"
+    _, payload = _round_trip(model)
+    with pytest.raises(ValueError, match="Invalid fitted attribute interval_offsets_"):
+        load(_tamper(payload, tensors=change))
+    more = _set(["fitted", "n_calibration_series_"], 4)  # of 3 series
+    with pytest.raises(ValueError, match="Invalid fitted attribute interval_offsets_"):
+        load(_tamper(payload, document=more))

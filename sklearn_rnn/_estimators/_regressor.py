@@ -187,10 +187,15 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
         along = (weight * pred * true).sum(0)
         spread = (weight * pred * pred).sum(0)
         share = torch.where(spread > 0, along / spread.clamp(min=1e-300), 1.0)
-        # The share's standard error, from the residuals of the fit.
-        residual = (weight * (true - share * pred) ** 2).sum(0)
-        dof = (weight.sum() - 1).clamp(min=1.0)
-        error = torch.sqrt(residual / dof / spread.clamp(min=1e-300))
+        # The share's standard error, from the residuals of the fit: with
+        # weights, sigma^2 sum(w^2 x^2) / sum(w x^2)^2, sigma^2 the weighted
+        # mean squared residual over Kish's effective count less one (weights
+        # of 0, of sequences that count for nothing, change none of it).
+        effective = weight.sum() ** 2 / (weight**2).sum()
+        residual = (weight * (true - share * pred) ** 2).sum(0) / weight.sum()
+        sigma2 = residual * effective / (effective - 1).clamp(min=1.0)
+        leverage = (weight**2 * pred * pred).sum(0)
+        error = torch.sqrt(sigma2 * leverage / spread.clamp(min=1e-300) ** 2)
         share = torch.where(
             spread > 0, share - SHRINKAGE_STANDARD_ERRORS * error, share
         )

@@ -549,6 +549,17 @@ def _decode_forecaster(name, entry, tensors, used):
             "The file's training series do not match its n_series_, "
             "n_covariates_ and n_static_."
         )
+    # What predict() reads of each series: min_window steps (a season).
+    least = getattr(obj, "seasonality", None)
+    if least is None:
+        least = obj._spec()["min_window"]
+        if least > obj.window:
+            raise ValueError("The file's min_window exceeds its window.")
+    if np.any(panel.lengths < least):
+        raise ValueError(
+            f"The file's training series are shorter than the {least} steps its "
+            "forecasts read."
+        )
     return obj
 
 
@@ -594,17 +605,21 @@ def _decode_offsets(obj, fitted, tensors, used):
     obj.calibration_ = calibration
     if calibration == "none" and offsets is None and obj.n_calibration_series_ == 0:
         return None
-    shape = (obj.horizon, 0 if obj.quantiles is None else len(obj.quantiles))
+    levels = np.asarray([] if obj.quantiles is None else obj.quantiles, float)
+    shape = (obj.horizon, len(levels))
     if (
         calibration != "conformal"
         or not isinstance(offsets, np.ndarray)
         or offsets.dtype != np.float64
         or offsets.shape != shape
-        or obj.n_calibration_series_ < 2
+        or not np.all(np.isfinite(offsets))
+        or np.any(offsets[:, np.isclose(levels, 0.5)] != 0)
+        or not 2 <= obj.n_calibration_series_ <= obj.n_series_
     ):
         raise ValueError(
             f"Invalid fitted attribute interval_offsets_ in the file: expected "
-            f"float64 offsets of shape {shape} from 2 or more series."
+            f"finite float64 offsets of shape {shape}, 0 for the median, from 2 "
+            "or more of the series."
         )
     return offsets
 

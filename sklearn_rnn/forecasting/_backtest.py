@@ -97,6 +97,9 @@ def backtest(
     model = _as_forecaster(forecaster, window)
     if "horizon" in model.get_params():
         model = model.set_params(horizon=horizon)
+    if "calibration" in model.get_params():
+        # Only point forecasts are scored: the intervals' second fit is spared.
+        model = model.set_params(calibration=None)
     panel = read_panel(model, y, X, static)
     step = horizon if step is None else step
     columns = model._future_columns()

@@ -6,6 +6,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -394,9 +395,12 @@ DataFrame
             The bounds, in the form of :meth:`predict`.
         """
         levels = [round((1 - coverage) / 2, 10), round((1 + coverage) / 2, 10)]
-        levels_fitted = [] if self.quantiles is None else self.quantiles
-        known = [round(float(q), 10) for q in levels_fitted]
-        if not all(level in known for level in levels):
+        known = np.asarray([] if self.quantiles is None else self.quantiles, float)
+        # float32 levels (0.1 as 0.10000000149) match too.
+        found = [
+            np.flatnonzero(np.isclose(known, level, atol=1e-6)) for level in levels
+        ]
+        if not all(f.size for f in found):
             raise ValueError(
                 f"An interval of coverage={coverage} needs the quantiles {levels}: "
                 f"add them to quantiles and fit again. Got quantiles="
@@ -404,7 +408,7 @@ DataFrame
             )
         panel, horizon, X_future = self._predict_input(horizon, y, X, X_future, static)
         out = self._forecast(panel, horizon, X_future)
-        return tuple(panel.like_input(out[:, :, known.index(q)]) for q in levels)
+        return tuple(panel.like_input(out[:, :, f[0]]) for f in found)
 
     def set_params(self, **params):
         """Set the parameters, as scikit-learn's ``set_params``.
@@ -531,32 +535,59 @@ DataFrame
         }
 
     def _calibration(self, panel):
-        """What calibration of the intervals this fit does."""
+        """What calibration of the intervals this fit does: 'conformal' or
+        'none' ('auto' falls back to 'none', with a warning, where the data
+        cannot give one; 'conformal' raises there)."""
         if self.quantiles is None or self.calibration is None:
             return "none"
-        if self.calibration == "auto" and len(panel.y) < 2:
-            warnings.warn(
-                "calibration='auto' leaves the intervals of one series as the "
-                "network fits them (a conformal calibration scores the last "
-                "horizon steps of 2 series or more): they tend to be too narrow. "
-                "Fit several series, or set calibration=None to silence this.",
-                UserWarning,
-                stacklevel=4,
+        if not _pairs(self.quantiles):
+            if self.calibration == "conformal":
+                raise ValueError(
+                    "calibration='conformal' calibrates central intervals: "
+                    "quantiles must hold pairs of levels q and 1 - q, e.g. (0.1, "
+                    f"0.5, 0.9). Got quantiles={self.quantiles!r} instead."
+                )
+            return "none"  # no interval to calibrate
+        problem = None
+        if len(panel.y) < 2:
+            problem = "it needs 2 series or more. Got 1 instead"
+        elif not np.any(panel.lengths - self.horizon >= self._least_to_train()):
+            problem = (
+                "without their last horizon steps, no series is left long "
+                f"enough to train on (min_window + horizon = "
+                f"{self._least_to_train()} steps)"
             )
-            return "none"
-        return "conformal"
+        if problem is None:
+            return "conformal"
+        if self.calibration == "conformal":
+            raise ValueError(
+                "calibration='conformal' fits the network again on each series "
+                f"without its last horizon steps and scores those: {problem}. Set "
+                "calibration=None, or pass more or longer series."
+            )
+        warnings.warn(
+            "calibration='auto' leaves the intervals as the network fits them, "
+            f"uncalibrated (they tend to be too narrow): a conformal calibration "
+            f"fits the network again on each series without its last horizon "
+            f"steps, and {problem}. Pass more or longer series, or set "
+            "calibration=None to silence this.",
+            UserWarning,
+            stacklevel=6,
+        )
+        return "none"
 
-    def _fit_windows(self, panel):
+    def _least_to_train(self):
+        """The fewest steps a series needs to give a training window."""
+        return self._spec()["min_window"] + self.horizon
+
+    def _fit_windows(self, panel, quiet=False):
         estimator = self._make_estimator()
         inputs, targets, _ = training_windows(panel, self._spec())
-        if not len(targets):
-            raise ValueError(
-                "calibration='conformal' holds out the last horizon steps of each "
-                "series, and no series is left long enough to train on: set "
-                "calibration=None, or lower window or horizon."
-            )
         X = as_model_input(inputs, _reads_sequences(estimator), self._length())
-        estimator.fit(X, targets)
+        with warnings.catch_warnings():
+            if quiet:  # the calibration's fit: the final fit's warnings count
+                warnings.simplefilter("ignore", ConvergenceWarning)
+            estimator.fit(X, targets)
         return estimator, len(targets)
 
     def _conformal_offsets(self, panel):
@@ -566,14 +597,8 @@ DataFrame
         h, spec = self.horizon, self._spec()
         # Every series has min_window + horizon steps (fit checks it): each
         # forecasts its last horizon steps from at least min_window.
-        if len(panel.y) < 2:
-            raise ValueError(
-                "calibration='conformal' scores the forecasts of the last horizon "
-                "steps of each series: it needs 2 series or more. Got 1 instead; "
-                "set calibration=None."
-            )
         history = panel.cut(panel.lengths - h)
-        estimator, _ = self._fit_windows(history)
+        estimator, _ = self._fit_windows(history, quiet=True)
         inputs, scale = forecast_inputs(
             history, spec, _future_of(panel, h, self._future_columns())
         )
@@ -584,15 +609,13 @@ DataFrame
         levels = np.asarray(self.quantiles, dtype=np.float64)
         offsets = np.zeros((h, len(levels)))
         n = len(truth)
-        for j, q in enumerate(levels):
-            partner = np.flatnonzero(np.isclose(levels, 1 - q))
-            if q >= 0.5 or not partner.size:  # the median, or a level unpaired
-                continue
-            k = partner[0]
-            # Conformalized quantile regression: how far outside the interval.
+        for j, k in _pairs(self.quantiles):
+            # Conformalized quantile regression: how far outside the interval
+            # each value falls; the offset is the ceil((n + 1) (1 - 2 q))-th
+            # smallest of the n (the largest when that rank exceeds n).
             misses = np.maximum(out[:, :, j] - truth, truth - out[:, :, k])
-            rank = min(1.0, np.ceil((n + 1) * (1 - 2 * q)) / n)
-            width = np.quantile(misses, rank, axis=0, method="higher")
+            rank = min(n, int(np.ceil((n + 1) * (1 - 2 * levels[j]))))
+            width = np.sort(misses, axis=0)[rank - 1]
             offsets[:, j], offsets[:, k] = -width, width
         return offsets, n
 
@@ -613,14 +636,43 @@ DataFrame
         if self.quantiles is None:
             return out[:, :, 0] * scale[:, None]
         if self.interval_offsets_ is not None:
-            # Shifted bounds may cross: sorted again (rearrangement).
-            out = np.sort(out + self.interval_offsets_[None, :horizon], axis=-1)
+            out = _shifted(out, self.interval_offsets_[:horizon], self.quantiles)
         return out * scale[:, None, None]
 
     def _point(self, out):
         if self.quantiles is None:
             return out
         return out[:, :, list(np.asarray(self.quantiles, dtype=float)).index(0.5)]
+
+
+def _pairs(quantiles):
+    """``(j, k)`` for each level ``q = quantiles[j] < 0.5`` whose partner
+    ``1 - q`` is ``quantiles[k]``."""
+    levels = np.asarray(quantiles, dtype=np.float64)
+    pairs = []
+    for j, q in enumerate(levels):
+        partner = np.flatnonzero(np.isclose(levels, 1 - q))
+        if q < 0.5 and partner.size:
+            pairs.append((j, int(partner[0])))
+    return pairs
+
+
+def _shifted(out, offsets, quantiles):
+    """The quantile forecasts ``(n, horizon, levels)`` moved by ``offsets``,
+    kept in order without moving the median: a bound that a narrowing offset
+    takes past the median (or past the next level toward it) stops there."""
+    out = out + offsets[None]
+    levels = np.asarray(quantiles, dtype=np.float64)
+    middle = int(np.flatnonzero(np.isclose(levels, 0.5))[0])
+    order = np.argsort(levels)
+    below = [i for i in order if levels[i] < levels[middle]][::-1]  # inward first
+    above = [i for i in order if levels[i] > levels[middle]]
+    for side, bound in ((below, np.minimum), (above, np.maximum)):
+        nearest = out[:, :, middle]
+        for i in side:
+            out[:, :, i] = bound(out[:, :, i], nearest)
+            nearest = out[:, :, i]
+    return out
 
 
 def _default_network():

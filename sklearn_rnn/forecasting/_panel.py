@@ -145,12 +145,14 @@ def panel_from_state(state):
     form, lengths = state["form"], state["lengths"]
     if not isinstance(form, str) or form not in ("single", "array", "frame"):
         raise ValueError(f"Invalid panel form {form!r} in the file.")
-    y = _split(_floats(state["y"], 1, "series"), lengths, "series")
+    y = _split(_finite(_floats(state["y"], 1, "series"), "series"), lengths, "series")
     X = state["X"]
     if X is not None:
         X = _split(_floats(X, 2, "covariates"), lengths, "covariates")
     static = state["static"]
-    if static is not None and len(_floats(static, 2, "static features")) != len(y):
+    if static is not None and len(
+        _finite(_floats(static, 2, "static features"), "static features")
+    ) != len(y):
         raise ValueError("The file's static features do not match its series.")
     if form == "single" and len(y) != 1:
         raise ValueError("The file's single series holds several.")
@@ -189,6 +191,12 @@ def panel_from_state(state):
         times = [pd.DatetimeIndex(t.astype("datetime64[ns]")) for t in times]
     info = {"times": times, "names": names, "column": column}
     return Panel(y, X, static, form=form, ids=ids, **info)
+
+
+def _finite(values, what):
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"The file's {what} hold NaN or infinite values.")
+    return values
 
 
 def _floats(values, ndim, what):
