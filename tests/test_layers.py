@@ -1,6 +1,7 @@
 """The package's layers, as its folders show them, import only downwards:
-estimators and fitted-model tools on top, then training, then the torch
-network and the data contract, then the warnings helper."""
+the fitted-model tools on top (they save and load every estimator and
+forecaster), then the forecasters and the estimators, then training, then the
+torch network and the data contract, then the warnings helper."""
 
 import ast
 import pathlib
@@ -24,6 +25,7 @@ ALLOWED = {
         "_nn",
         "_training",
         "_warnings",
+        "forecasting",  # save and load forecasters too
         "preprocessing",
     },
     "forecasting": {"_estimators", "_input", "_warnings"},
