@@ -180,7 +180,7 @@ def fit_one(name, seed, params, wheels):
     reg = model[-1]
     chose = {
         key: _plain(getattr(reg, key))
-        for key in ("n_iter_", "early_stopping_", "shrinkage_")
+        for key in ("n_iter_", "early_stopping_", "shrinkage_", "linear_share_")
         if hasattr(reg, key)
     }
     return {

@@ -58,7 +58,7 @@ PER_TASK_DEFAULTS = {"conv_filters"}
 # Shared parameters that do more for one task (the regressor's 'auto' early
 # stopping below 1,000 sequences), and fitted attributes of one task only.
 PER_TASK_DESCRIPTIONS = {"early_stopping"}
-OWN_ATTRIBUTES = ({"shrinkage_"}, {"classes_"})  # the regressor's, the classifier's
+OWN_ATTRIBUTES = ({"shrinkage_", "linear_share_", "linear_steps_"}, {"classes_"})  # the regressor's, the classifier's
 
 
 def test_shared_parameters_have_the_same_defaults_and_descriptions():
@@ -127,7 +127,8 @@ def test_per_step_estimators_share_their_parameters_and_descriptions(Est, Base):
     assert "not stratified" in early_stopping
     attrs = {p.name: p for p in ClassDoc(Est)["Attributes"]}
     base_attrs = {p.name: p for p in ClassDoc(Base)["Attributes"]}
-    # shrinkage_: the sequence regressor's 'auto' early stopping only.
-    assert set(attrs) == set(base_attrs) - {"downsample_", "shrinkage_"}
+    # The sequence regressor's 'auto' early stopping only.
+    own = {"shrinkage_", "linear_share_", "linear_steps_"}
+    assert set(attrs) == set(base_attrs) - {"downsample_"} - own
     for name in set(attrs) - {"module_"}:
         assert attrs[name] == base_attrs[name], name

@@ -537,6 +537,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         data = data.on_device(device)  # once per fit, not once per batch
         if first:  # everything is valid: the new fit replaces the old one at once
             commit_input_attributes(self, seqs)
+            if self._holds_out_small_data:  # a new network: no blend yet
+                self.linear_steps_ = 0
             for name, value in target_attributes.items():
                 setattr(self, name, value)
             self._rng = rng
@@ -575,9 +577,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             self.early_stopping_ = stopping
             self.batch_size_ = batch_size
             if self._holds_out_small_data:
-                self.shrinkage_ = None
+                self.shrinkage_ = self.linear_share_ = None
             if small:
-                self._shrink(net, whole, valid, device)
+                self._shrink(net, whole, data, valid, device)
         return self
 
     # Whether early_stopping='auto' holds data out below AUTO_EARLY_STOPPING
@@ -585,7 +587,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     # output the held-out data supports (None: all of it).
     _holds_out_small_data = False
 
-    def _shrinkage_on(self, module, valid, whole, device):
+    def _shrinkage_on(self, module, train, valid, whole, device):
         return None
 
     def _say_what_auto_chose(self, n_sequences, batch_size, stopping, front=None):
@@ -629,20 +631,36 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         small = n_counted * AUTO_SMALL_FRACTION >= AUTO_SMALL_MIN_HELD_OUT
         return "held_out" if first and small and self._holds_out_small_data else "off"
 
-    def _shrink(self, net, whole, valid, device):
-        """Shrink the outputs of ``net`` (trained on what ``valid`` left of
-        ``whole``) toward the training mean by what ``valid`` supports."""
-        shrinkage = self._shrinkage_on(net.module_, valid, whole, device)
+    def _shrink(self, net, whole, train, valid, device):
+        """Shrink the outputs of ``net`` (trained on ``train``, what ``valid``
+        left of ``whole``) toward the training mean by what ``valid``
+        supports, blended with a linear model where it helps there."""
+        shrinkage = self._shrinkage_on(net.module_, train, valid, whole, device)
         if shrinkage is None:
             return
-        shrink_outputs(net.module_, *shrinkage)
-        self.shrinkage_ = shrinkage[0].numpy().astype(np.float64)
+        share, center, linear = shrinkage
+        shrink_outputs(net.module_, share, center, linear)
+        self.shrinkage_ = share.numpy().astype(np.float64)
+        self.linear_share_ = np.zeros_like(self.shrinkage_)
+        if linear is not None:
+            # The optimizer takes the new highway in, as a network built with
+            # one (a saved model's is) has it.
+            net.initialize_optimizer()
+            self.linear_steps_ = int(linear[0].shape[2])
+            self.linear_share_ = linear[2].numpy().astype(np.float64)
         if self.verbose:
             print(
                 f"early_stopping='auto' on {len(whole)} sequences: trained on "
-                f"{len(whole) - len(valid)}, stopped on a validation split of "
-                f"{len(valid)}, outputs shrunk toward the training mean by "
-                f"{np.round(self.shrinkage_, 3).tolist()}."
+                f"{len(train)}, stopped on a validation split of {len(valid)}; "
+                "the predictions keep "
+                f"{np.round(self.shrinkage_, 3).tolist()} of the network's "
+                "deviation from the training mean"
+                + (
+                    f" and {np.round(self.linear_share_, 3).tolist()} of a ridge "
+                    f"regression's on the last {self.linear_steps_} steps."
+                    if linear is not None
+                    else "."
+                )
             )
 
     def _check_distributed(self, world, incremental, lengths):
@@ -760,7 +778,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             embedding_dims=embedding_dims(n_categories, self.embedding_dim),
             conv_parallel=self.conv_layout == "parallel",
             conv_norm=self.conv_norm is not None,
-            highway=self.highway,
+            # The regressor's linear blend gives a highway of its own.
+            highway=self.highway or getattr(self, "linear_steps_", 0),
             block_means_first=self._front_end_block_means,
         )
 

@@ -169,9 +169,11 @@ SCHEMA = (
     ("categories_", _RNNS, "list", _categories, _OPTIONAL),
     ("validation_scores_", _RNNS, "numbers?", None, _OPTIONAL),
     ("best_validation_score_", _RNNS, "number?", None, _OPTIONAL),
-    # 0.4: what early_stopping did, and the regressor's shrinkage.
+    # 0.4: what early_stopping did, and the regressor's shrinkage and blend.
     ("early_stopping_", _RNNS, "text", _stopping, _stopping_before),
     ("shrinkage_", ("RNNRegressor",), "f?", "n_outputs_", lambda o: None),
+    ("linear_share_", ("RNNRegressor",), "f?", "n_outputs_", lambda o: None),
+    ("linear_steps_", ("RNNRegressor",), "integer", 0, lambda o: 0),
     ("batch_size_", _RNNS, "integer", 1, _batch_size_before),
     ("_y_1d", _REG, "bool", None, _REQUIRED),
     ("_y_mean", _REG, "f", "n_outputs_", _REQUIRED),

@@ -20,7 +20,7 @@ from ._front_end import FrontEnd
 from ._real_steps import last_steps, mean_steps, real_steps_mask, reverse_within_length
 from ._recurrence import LoopRecurrence, build_recurrence
 
-__all__ = ["POOLING", "RecurrentNet"]
+__all__ = ["POOLING", "RecurrentNet", "last_window"]
 
 POOLING = ("last", "mean", "max", "attention")
 
@@ -182,6 +182,15 @@ class RecurrentNet(nn.Module):
         k = self.highway.kernel_size[0]
         return self.highway(F.pad(x.transpose(1, 2), (k - 1, 0))).transpose(1, 2)
 
+    def add_highway(self, weight):
+        """Give the network a highway of ``weight`` ``(n_outputs, channels,
+        k)`` (a network without one: what the regressor's linear blend adds)."""
+        n_outputs, channels, k = weight.shape
+        self.highway = nn.Conv1d(channels, n_outputs, k, bias=False).to(weight)
+        with torch.no_grad():
+            self.highway.weight.copy_(weight)
+
+
     def _recurrent(self, x, lengths, weight=None):
         """The head's outputs of the recurrent part for embedded inputs ``x``."""
         beside = None
@@ -260,3 +269,13 @@ class RecurrentNet(nn.Module):
         weights = self._attention(outputs, lengths)
         total = last_steps((weights * outputs).cumsum(1), lengths)
         return total / last_steps(weights.cumsum(1), lengths)
+
+
+def last_window(x, lengths, k):
+    """What a highway of ``k`` steps reads at each sequence's last real step:
+    ``(batch, channels * k)``, channel by channel and oldest step first (the
+    layout of its weights), zeros before a sequence's start."""
+    padded = F.pad(x, (0, 0, k - 1, 0))  # k - 1 zero steps before each start
+    steps = (lengths.to(x.device) - 1)[:, None] + torch.arange(k, device=x.device)
+    window = padded.gather(1, steps[:, :, None].expand(-1, -1, x.shape[2]))
+    return window.transpose(1, 2).reshape(len(x), -1)
