@@ -149,3 +149,14 @@ def test_warm_start_and_a_new_fit_after_a_blend():
     assert fresh.linear_steps_ in (0, 10)
     if fresh.linear_steps_ == 0:
         assert fresh.module_.highway is None
+
+
+def test_an_ensemble_is_blended_member_by_member():
+    X, y = _linear()
+    reg = RNNRegressor(n_estimators=2, **SMALL).fit(X, y)
+    assert reg.linear_steps_ == 10 and reg.linear_share_[0] > 0.5
+    assert all(m.highway is not None for m in reg.module_.members)
+    buffer = io.BytesIO()
+    save(reg, buffer)
+    loaded = load(io.BytesIO(buffer.getvalue()))
+    np.testing.assert_array_equal(loaded.predict(X[:20]), reg.predict(X[:20]))

@@ -58,7 +58,10 @@ PER_TASK_DEFAULTS = {"conv_filters"}
 # Shared parameters that do more for one task (the regressor's 'auto' early
 # stopping below 1,000 sequences), and fitted attributes of one task only.
 PER_TASK_DESCRIPTIONS = {"early_stopping"}
-OWN_ATTRIBUTES = ({"shrinkage_", "linear_share_", "linear_steps_"}, {"classes_"})  # the regressor's, the classifier's
+OWN_ATTRIBUTES = (
+    {"shrinkage_", "linear_share_", "linear_steps_"},
+    {"classes_"},
+)  # the regressor's, the classifier's
 
 
 def test_shared_parameters_have_the_same_defaults_and_descriptions():

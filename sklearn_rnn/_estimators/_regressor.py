@@ -197,7 +197,7 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
         true = torch.maximum(torch.minimum(true, reach), -reach)
         weight = _column(weight, len(true))
         steps = self._linear_steps(whole)
-        linear, candidates = None, [pred]
+        candidates = [pred]
         if steps:
             ridge = _ridge(train, steps, device)
             along = torch.from_numpy(ridge.predict(_windows(valid, steps, device)))

@@ -190,7 +190,6 @@ class RecurrentNet(nn.Module):
         with torch.no_grad():
             self.highway.weight.copy_(weight)
 
-
     def _recurrent(self, x, lengths, weight=None):
         """The head's outputs of the recurrent part for embedded inputs ``x``."""
         beside = None
