@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_array, check_consistent_length
 from .._nn._losses import regression_criterion
 from .._nn._network import last_window
 from .._nn._output_map import RegressionMap
-from .._training._data import predict_batches
+from .._training._data import PREDICT_BATCH_SIZE, predict_batches
 from ._base import SEQUENCE_OUTPUT_CONSTRAINTS, BaseRNN
 from ._targets import SEQUENCE
 
@@ -220,7 +220,7 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
     def _linear_steps(self, whole):
         """How many of the last input steps the linear blend reads: the
         median training length, at most ``LINEAR_MAX_FEATURES`` values in
-        all; 0 for no blend."""
+        all (but at least the last step); 0 for no blend."""
         if self.highway or self._categorical_:
             return 0
         steps = int(np.median(whole.lengths_np))
@@ -230,8 +230,12 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
 def _windows(data, steps, device):
     """The last ``steps`` input steps of every sequence of ``data``, as the
     highway reads them, float64 on the CPU, in sample order."""
-    X, _ = data.batch(np.arange(len(data)), device)
-    return last_window(X["x"], X["lengths"], steps).detach().cpu().double().numpy()
+    parts = []
+    for start in range(0, len(data), PREDICT_BATCH_SIZE):  # a batch's padding at most
+        index = np.arange(start, min(start + PREDICT_BATCH_SIZE, len(data)))
+        X, _ = data.batch(index, device)
+        parts.append(last_window(X["x"], X["lengths"], steps).detach().cpu())
+    return torch.cat(parts).double().numpy()
 
 
 def _ridge(data, steps, device):
@@ -665,7 +669,8 @@ class RNNRegressor(BaseRNNRegressor):
 
     linear_steps_ : int
         How many of the last input steps the blended ridge regression reads
-        (the median training length, at most 256 values in all), held by
+        (the median training length, at most 256 values in all, at least the
+        last step), held by
         ``module_``'s highway; 0 without a blend.
 
     conv_filters_ : tuple of int
