@@ -41,4 +41,4 @@ __all__ = [
     "sequence_permutation_importance",
     "to_onnx",
 ]
-__version__ = "0.3.0.dev0"
+__version__ = "0.4.0.dev0"
