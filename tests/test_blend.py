@@ -10,8 +10,16 @@ import pytest
 import torch
 from conftest import INVARIANCE_ATOL
 from sklearn.linear_model import RidgeCV
+from sklearn.pipeline import make_pipeline
 
-from sklearn_rnn import RNNRegressor, SequenceStream, load, save, to_onnx
+from sklearn_rnn import (
+    RNNRegressor,
+    SequenceScaler,
+    SequenceStream,
+    load,
+    save,
+    to_onnx,
+)
 from sklearn_rnn._estimators._regressor import RIDGE_ALPHAS
 
 SMALL = dict(hidden_size=6, max_iter=8, random_state=0)
@@ -43,7 +51,7 @@ def test_a_linear_signal_gets_the_ridge_and_its_fold_is_exact(capsys):
     reg = RNNRegressor(verbose=1, **SMALL).fit(X, y)
     out = capsys.readouterr().out
     assert reg.early_stopping_ == "held_out"
-    assert reg.linear_steps_ == 10  # the median length
+    assert reg.linear_steps_ == np.median([len(x) for x in X]) == 10
     assert reg.linear_share_.shape == (1,) and reg.linear_share_[0] > 0.5
     assert 0.0 <= reg.shrinkage_[0] + reg.linear_share_[0] <= 1.0 + 1e-12
     assert "of a ridge regression's on the last 10 steps." in out
@@ -67,7 +75,7 @@ def test_a_linear_signal_gets_the_ridge_and_its_fold_is_exact(capsys):
 def test_padding_never_changes_a_blended_prediction():
     X, y = _linear()
     reg = RNNRegressor(**SMALL).fit(X, y)
-    short = [X[0][:2], X[1][:5], X[2]]  # shorter than the 10 steps it reads
+    short = [X[0][:1], X[1][:5], X[2]]  # shorter than the 10 steps it reads
     together = reg.predict(short)
     alone = np.concatenate([reg.predict([x]) for x in short])
     np.testing.assert_allclose(together, alone, rtol=0, atol=INVARIANCE_ATOL)
@@ -89,6 +97,10 @@ def test_a_blended_model_saves_streams_and_exports():
     np.testing.assert_allclose(got, reg.predict([a, b]), rtol=0, atol=1e-5)
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnxscript")
+    step_buffer = io.BytesIO()  # the stateful graph carries the blend's steps
+    to_onnx(reg, step_buffer, stateful=True)
+    step_inputs = ort.InferenceSession(step_buffer.getvalue()).get_inputs()
+    assert [i.name for i in step_inputs][-1] == "tail"
     onnx_buffer = io.BytesIO()
     to_onnx(reg, onnx_buffer)
     session = ort.InferenceSession(onnx_buffer.getvalue())
@@ -99,6 +111,22 @@ def test_a_blended_model_saves_streams_and_exports():
     lengths = np.array([len(s) for s in seqs], np.int64)
     got = session.run(None, {"x": x, "lengths": lengths})[0].ravel()
     np.testing.assert_allclose(got, reg.predict(seqs), rtol=0, atol=1e-5)
+
+
+def test_no_blend_where_zero_is_far_from_the_inputs():
+    """Before a sequence's start the highway reads zeros: on inputs whose
+    level is far from 0 (no ``SequenceScaler``) a sequence shorter than the
+    steps it reads got predictions of -7.7 for targets within 0.4 (a review
+    probe), so there is no blend there; scaled, the same data get one."""
+    X, y = _linear(low=6, high=14)
+    shifted = [x + 20 for x in X]
+    reg = RNNRegressor(**SMALL).fit(shifted, y)
+    assert reg.early_stopping_ == "held_out" and reg.linear_steps_ == 0
+    assert reg.module_.highway is None and reg.linear_share_[0] == 0.0
+    short = [x[:2] for x in shifted[:20]]
+    assert np.abs(reg.predict(short)).max() < 4 * np.abs(y).max()
+    scaled = make_pipeline(SequenceScaler(), RNNRegressor(**SMALL)).fit(shifted, y)
+    assert scaled[-1].linear_steps_ == 10 and scaled[-1].linear_share_[0] > 0.5
 
 
 def test_several_outputs_and_weights_of_zero():

@@ -163,13 +163,11 @@ def test_several_quantiles_export_in_order(Est):
 
 
 @pytest.mark.parametrize("Est", [RNNRegressor, RNNTimestepClassifier])
-def test_the_highway_exports_and_is_refused_by_the_stateful_graph(Est):
+def test_the_highway_exports(Est):
     X, y, labels = ragged()
     y = y if Est is RNNRegressor else [x[:, 0] > 0 for x in X]
     est = Est(highway=4, **TINY).fit(X, y)
     _check(est, X)
-    with pytest.raises(ValueError, match="highway=0"):
-        to_onnx(est, io.BytesIO(), stateful=True)
 
 
 def test_classifier_labels_come_out_as_strings_too():
@@ -256,6 +254,8 @@ def test_scaling_per_sequence_exports_inside_the_graph(method, per_sequence):
         (RNNRegressor, dict(cell="lstm", activation="relu", pooling="attention")),
         (RNNClassifier, dict(cell="rnn", pooling="max", conv_filters=0)),
         (RNNTimestepRegressor, dict(cell="lstm")),
+        (RNNRegressor, dict(highway=4)),  # the highway's steps are state too
+        (RNNTimestepClassifier, dict(highway=2)),
     ],
 )
 def test_a_stateful_export_steps_as_the_stream_does(Est, params):
@@ -266,10 +266,14 @@ def test_a_stateful_export_steps_as_the_stream_does(Est, params):
     X = [np.column_stack([x, np.arange(len(x)) % 3]) for x in X]  # a category
     if Est is RNNTimestepRegressor:
         y = [x[:, 0].cumsum() for x in X]
+    elif Est is RNNTimestepClassifier:
+        y = [x[:, 0].cumsum() > 0 for x in X]
     else:
         y = y_clf if Est is RNNClassifier else y_reg
     est = Est(categorical_features=[2], **params, **TINY).fit(X, y)
     session = _session(est, stateful=True)
+    names = [i.name for i in session.get_inputs()]
+    assert ("tail" in names) == ("highway" in params)
     long = np.stack([s[:6] for s in X if len(s) >= 6][:5]).astype(np.float32)
     x, other = long[:4], long[4]
     rng = np.random.RandomState(0)
@@ -277,6 +281,9 @@ def test_a_stateful_export_steps_as_the_stream_does(Est, params):
         "hidden": rng.normal(size=(est.num_layers, 2, 4, est.hidden_size)),
         "pool": rng.normal(size=(3, 4, est.hidden_size)),
     }
+    if "highway" in params:
+        width = session.get_inputs()[names.index("tail")].shape[2]
+        state["tail"] = rng.normal(size=(4, params["highway"], width))
     state = {k: v.astype(np.float32) for k, v in state.items()}
     state["count"] = np.zeros(4, np.int64)
     for t in range(6):
@@ -285,14 +292,17 @@ def test_a_stateful_export_steps_as_the_stream_does(Est, params):
             step[0] = other[t - 3]
         if t == 3:
             state["count"][0] = 0
+        parts = [n for n in names if n != "x"]
         y_t, *rest = session.run(
-            ["y", "hidden_out", "pool_out", "count_out"], {"x": step, **state}
+            ["y", *(f"{n}_out" for n in parts)], {"x": step, **state}
         )
-        state = dict(zip(["hidden", "pool", "count"], rest))
+        state = dict(zip(parts, rest))
         prefixes = list(x[:, : t + 1])
         if t >= 3:
             prefixes[0] = other[: t - 2]
-        if isinstance(est, (RNNTimestepClassifier, RNNTimestepRegressor)):
+        if Est is RNNTimestepClassifier:
+            expected = np.stack([p[-1] for p in est.predict_proba(prefixes)])
+        elif Est is RNNTimestepRegressor:
             expected = np.stack([p[-1] for p in est.predict(prefixes)])
         elif Est is RNNClassifier:
             expected = est.predict_proba(prefixes)

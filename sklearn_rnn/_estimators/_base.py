@@ -644,8 +644,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.linear_share_ = np.zeros_like(self.shrinkage_)
         if linear is not None:
             # The optimizer takes the new highway in, as a network built with
-            # one (a saved model's is) has it.
+            # one (a saved model's is) has it; the other weights keep their
+            # Adam moments.
+            moments = net.optimizer_.state
             net.initialize_optimizer()
+            for weight, state in moments.items():
+                net.optimizer_.state[weight] = state
             self.linear_steps_ = int(linear[0].shape[2])
             self.linear_share_ = linear[2].numpy().astype(np.float64)
         if self.verbose:

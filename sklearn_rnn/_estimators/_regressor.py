@@ -178,13 +178,14 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
         The linear model is ridge regression (``RidgeCV``) on the last
         ``linear_steps_`` input steps of ``train``. The blend
         ``lam * network + (1 - lam) * linear`` takes the ``lam`` of
-        ``LINEAR_BLEND_GRID`` that the held-out data fit best; its share is
+        ``LINEAR_BLEND_GRID`` that the held-out data fit best at its share:
         the least-squares weight of ``center + share * (blend - center)`` on
         ``valid``, less ``SHRINKAGE_STANDARD_ERRORS`` of its standard
         errors, within [0, 1]. The held-out targets are clipped at 5 robust
         deviations, so that a few extreme values cannot set it. The linear
         model is then refitted on ``whole``. ``linear`` is None where there
-        is none: categorical inputs, or a ``highway`` of the user's own.
+        is none: categorical inputs, a ``highway`` of the user's own, or
+        inputs whose level is far from 0 (see ``_centered``).
         """
         if self.loss != "squared_error":
             return None
@@ -197,21 +198,30 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
         true = torch.maximum(torch.minimum(true, reach), -reach)
         weight = _column(weight, len(true))
         steps = self._linear_steps(whole)
+        windows = _windows(train, steps, device) if steps else None
+        if steps and not _centered(windows, self.n_channels_in_):
+            steps = 0
         candidates = [pred]
         if steps:
-            ridge = _ridge(train, steps, device)
+            ridge = _ridge(train, steps, windows)
             along = torch.from_numpy(ridge.predict(_windows(valid, steps, device)))
             along = along.reshape(pred.shape) - center
             candidates = [lam * pred + (1 - lam) * along for lam in LINEAR_BLEND_GRID]
-        shares = [_least_squares_share(c, true, weight) for c in candidates]
-        best = torch.stack([misfit for _, _, misfit in shares]).argmin(0)
-        share = torch.stack([s for s, _, _ in shares]).gather(0, best[None])[0]
-        error = torch.stack([e for _, e, _ in shares]).gather(0, best[None])[0]
-        share = (share - SHRINKAGE_STANDARD_ERRORS * error).clamp(0.0, 1.0)
+        # Each candidate at the share it would get; the best fit wins (the
+        # first of equals: the network alone before any blend).
+        shares = torch.stack([_share(c, true, weight) for c in candidates])
+        misfits = torch.stack(
+            [
+                (weight * (true - share * c) ** 2).sum(0)
+                for share, c in zip(shares, candidates)
+            ]
+        )
+        best = misfits.argmin(0)
+        share = shares.gather(0, best[None])[0]
         if not steps:
             return share, center, None
         lam = torch.as_tensor(LINEAR_BLEND_GRID, dtype=torch.float64)[best]
-        ridge = _ridge(whole, steps, "cpu")
+        ridge = _ridge(whole, steps, _windows(whole, steps, "cpu"))
         n_out = len(center)
         coef = torch.from_numpy(ridge.coef_).reshape(n_out, -1, steps)
         intercept = torch.from_numpy(np.atleast_1d(ridge.intercept_))
@@ -220,7 +230,7 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
     def _linear_steps(self, whole):
         """How many of the last input steps the linear blend reads: the
         median training length, at most ``LINEAR_MAX_FEATURES`` values in
-        all (but at least the last step); 0 for no blend."""
+        all, at least the last step; 0 for no blend."""
         if self.highway or self._categorical_:
             return 0
         steps = int(np.median(whole.lengths_np))
@@ -238,34 +248,47 @@ def _windows(data, steps, device):
     return torch.cat(parts).double().numpy()
 
 
-def _ridge(data, steps, device):
+def _centered(windows, channels):
+    """Whether 0, what the highway reads before a sequence's start, is a
+    typical value of every input channel: within one standard deviation of
+    its mean (the inputs of a ``SequenceScaler``; raw levels are not, and
+    there a sequence shorter than the steps read would get far-off
+    predictions)."""
+    values = windows.reshape(len(windows), channels, -1).transpose(1, 0, 2)
+    values = values.reshape(channels, -1)
+    return bool((np.abs(values.mean(1)) <= values.std(1)).all())
+
+
+def _ridge(data, steps, windows):
     """``RidgeCV`` (efficient leave-one-out over ``RIDGE_ALPHAS``) of the
-    targets of ``data`` on its last ``steps`` input steps."""
+    targets of ``data`` on its last ``steps`` input steps, ``windows``."""
     target, weight = data.target_rows()
     target = target.detach().cpu().double().numpy()
     multi = target.shape[1] > 1
     ridge = RidgeCV(alphas=RIDGE_ALPHAS, alpha_per_target=multi)
     weight = None if weight is None else weight.detach().cpu().double().numpy()
-    return ridge.fit(_windows(data, steps, device), target, sample_weight=weight)
+    return ridge.fit(windows, target, sample_weight=weight)
 
 
-def _least_squares_share(pred, true, weight):
-    """Per output: the weighted least-squares ``share`` of ``true ~ share *
-    pred``, its standard error, and the weighted squared misfit at it.
+def _share(pred, true, weight):
+    """Per output: the weighted least-squares share of ``true ~ share *
+    pred``, less ``SHRINKAGE_STANDARD_ERRORS`` of its standard errors, within
+    [0, 1].
 
     The standard error: with weights, sigma^2 sum(w^2 x^2) / sum(w x^2)^2,
     sigma^2 the weighted mean squared residual over Kish's effective count
     less one (weights of 0, of sequences that count for nothing, change none
-    of it)."""
+    of it). No spread at all (every prediction at the center) keeps none."""
     along = (weight * pred * true).sum(0)
     spread = (weight * pred * pred).sum(0)
-    share = torch.where(spread > 0, along / spread.clamp(min=1e-300), 1.0)
+    share = along / spread.clamp(min=1e-300)
     effective = weight.sum() ** 2 / (weight**2).sum()
     residual = (weight * (true - share * pred) ** 2).sum(0) / weight.sum()
     sigma2 = residual * effective / (effective - 1).clamp(min=1.0)
     leverage = (weight**2 * pred * pred).sum(0)
     error = torch.sqrt(sigma2 * leverage / spread.clamp(min=1e-300) ** 2)
-    return share, torch.where(spread > 0, error, 0.0), residual
+    share = (share - SHRINKAGE_STANDARD_ERRORS * error).clamp(0.0, 1.0)
+    return torch.where(spread > 0, share, 0.0)
 
 
 # How many standard errors of the least-squares share the shrinkage takes off:
@@ -276,7 +299,7 @@ SHRINKAGE_STANDARD_ERRORS = 1.0
 # The linear blend: the network's share of it, tried on the held-out data; at
 # most this many input values (steps times channels) in the linear model; its
 # ridge penalties.
-LINEAR_BLEND_GRID = tuple(i / 10 for i in range(11))
+LINEAR_BLEND_GRID = tuple(i / 10 for i in range(10, -1, -1))
 LINEAR_MAX_FEATURES = 256
 RIDGE_ALPHAS = tuple(10.0**i for i in range(-3, 6))
 
@@ -670,7 +693,7 @@ class RNNRegressor(BaseRNNRegressor):
     linear_steps_ : int
         How many of the last input steps the blended ridge regression reads
         (the median training length, at most 256 values in all, at least the
-        last step), held by
+        last step; zeros before a shorter sequence's start), held by
         ``module_``'s highway; 0 without a blend.
 
     conv_filters_ : tuple of int

@@ -184,14 +184,17 @@ class _StreamStep(nn.Module):
             like = module.embed(torch.zeros(0, 1, width))
         self.plan = StreamPlan(module, like)
 
-    def forward(self, x, hidden, pool, count):
+    def forward(self, x, hidden, pool, count, tail=None):
         x = self.module.embed(self.codes(x.unsqueeze(1)))[:, 0]
         # Without a front-end every step is a frame: steps and frames agree.
         given = {"hidden": hidden, "pool": pool, "steps": count, "frames": count}
+        if tail is not None:  # the highway's last input steps
+            given["tail"] = tail
         state = self.plan.restart(given, count == 0)
         self.plan.step(state, x, torch.ones_like(count, dtype=torch.bool))
         raw = stream_head(self.module, state)
-        return self.to_output(raw), state["hidden"], state["pool"], state["steps"]
+        out = (self.to_output(raw), state["hidden"], state["pool"], state["steps"])
+        return out if tail is None else (*out, state["tail"])
 
 
 # The transformers that give a step alone what they give it within its
@@ -270,7 +273,12 @@ RNNTimestepClassifier or Pipeline
         ``hidden`` and ``pool`` are not read, so a slot is recycled by zeroing
         its count), and returns ``y`` for the sequences as they now stand (per
         step: for the new step) with the new state, ``hidden_out``,
-        ``pool_out`` and ``count_out``, to feed back with the next step. The
+        ``pool_out`` and ``count_out``, to feed back with the next step. A
+        model with a highway (``highway``, or the regressor's linear blend,
+        ``linear_steps_``) also takes and returns its last input steps,
+        ``tail`` float32 ``(batch, k, width)`` and ``tail_out`` (``width``:
+        ``n_features``, categorical features counted by their embeddings'
+        widths; with ``count`` 0 it is not read). The
         graph is ``SequenceStream``'s own step, traced. Not for pipelines
         (the error says which of their transformers a server may apply to
         each new step first), nor for the models ``SequenceStream`` refuses.
@@ -318,12 +326,12 @@ RNNTimestepClassifier or Pipeline
                 "with stateful=False (whole sequences), stream it in Python "
                 "with SequenceStream, or fit it with n_estimators=1."
             )
-        if module.front_end is not None or module.branch or module.highway:
+        if module.front_end is not None or module.branch:
             raise ValueError(
-                "to_onnx(stateful=True) does not export the convolutions, the "
-                "downsampling or the highway beside the recurrence yet "
-                "(SequenceStream streams them): fit with conv_filters=0, "
-                "downsample=1 and highway=0 to export."
+                "to_onnx(stateful=True) does not export the convolutions or "
+                "the downsampling beside the recurrence yet (SequenceStream "
+                "streams them): fit with conv_filters=0 and downsample=1 to "
+                "export."
             )
     try:
         import onnx  # noqa: F401
@@ -358,6 +366,11 @@ RNNTimestepClassifier or Pipeline
         outputs = ["y", "hidden_out", "pool_out", "count_out"]
         where = {"x": 0, "hidden": 2, "pool": 1, "count": 0, "y": 0}
         where.update({"hidden_out": 2, "pool_out": 1, "count_out": 0})
+        if module.highway is not None:
+            inputs += (torch.zeros(2, served.plan.keep, served.plan.width),)
+            names.append("tail")
+            outputs.append("tail_out")
+            where.update({"tail": 0, "tail_out": 0})
         axes = {name: {axis: "batch"} for name, axis in where.items()}
     else:
         served = _Served(module, to_output, codes, preprocessing)
