@@ -169,7 +169,9 @@ def test_property_a_prediction_never_depends_on_the_other_sequences(
 ):
     """The subset and sample-order invariance of scikit-learn's checks, for
     any subset in any order of sequences up to 59 steps: within float32
-    rounding (the promise of docs/user_guide/sequences.md). Batches of
+    rounding (the promise of docs/user_guide/sequences.md), relative to the
+    output's size (the regressors' linear blend predicts sums of up to 59
+    values, where an ulp of float32 is 5e-7). Batches of
     sequences up to 32 steps get empty rows to 32, which made them bitwise
     equal on the CPUs measured; the checks themselves (short sequences) hold
     to scikit-learn's 1e-7."""
@@ -182,8 +184,12 @@ def test_property_a_prediction_never_depends_on_the_other_sequences(
         full = model.predict(X) if per_step else outputs(model, X)
         part = outputs(model, [X[i] for i in index]) if not per_step else None
         if part is not None:
-            np.testing.assert_allclose(part, full[index], rtol=0, atol=INVARIANCE_ATOL)
+            np.testing.assert_allclose(
+                part, full[index], rtol=INVARIANCE_ATOL, atol=INVARIANCE_ATOL
+            )
         else:
             got = model.predict([X[i] for i in index])
             for i, steps in zip(index, got):
-                np.testing.assert_allclose(steps, full[i], rtol=0, atol=INVARIANCE_ATOL)
+                np.testing.assert_allclose(
+                    steps, full[i], rtol=INVARIANCE_ATOL, atol=INVARIANCE_ATOL
+                )

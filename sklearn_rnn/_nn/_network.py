@@ -166,10 +166,9 @@ class RecurrentNet(nn.Module):
         out = self._recurrent(x, lengths, weight)
         if self.highway is None:
             return out
-        linear = self.linear_path(x)
         if self.one_per_sequence:
-            return out + last_steps(linear, lengths)
-        return out + linear[real]
+            return out + self.last_linear(x, lengths)
+        return out + self.linear_path(x)[real]
 
     def embed(self, x):
         """``x`` as the recurrent part reads it: category codes embedded."""
@@ -181,6 +180,14 @@ class RecurrentNet(nn.Module):
         start), causal as the convolutions."""
         k = self.highway.kernel_size[0]
         return self.highway(F.pad(x.transpose(1, 2), (k - 1, 0))).transpose(1, 2)
+
+    def last_linear(self, x, lengths):
+        """The highway's output at each sequence's last real step ``(batch,
+        n_outputs)``: one product per sequence with the window it covers,
+        which rounds the same whatever the batch's padded length (a
+        convolution along the padded time axis did not, by an ulp)."""
+        k = self.highway.kernel_size[0]
+        return F.linear(last_window(x, lengths, k), self.highway.weight.flatten(1))
 
     def add_highway(self, weight):
         """Give the network a highway of ``weight`` ``(n_outputs, channels,
@@ -277,4 +284,4 @@ def last_window(x, lengths, k):
     padded = F.pad(x, (0, 0, k - 1, 0))  # k - 1 zero steps before each start
     steps = (lengths.to(x.device) - 1)[:, None] + torch.arange(k, device=x.device)
     window = padded.gather(1, steps[:, :, None].expand(-1, -1, x.shape[2]))
-    return window.transpose(1, 2).reshape(len(x), -1)
+    return window.transpose(1, 2).flatten(1)
