@@ -188,3 +188,26 @@ def test_an_ensemble_is_blended_member_by_member():
     save(reg, buffer)
     loaded = load(io.BytesIO(buffer.getvalue()))
     np.testing.assert_array_equal(loaded.predict(X[:20]), reg.predict(X[:20]))
+
+
+def test_review_findings_on_the_settings_the_check_and_an_unused_ridge():
+    X, y = _linear()
+    # A learning rate that 'adaptive' lowered stays lowered after the blend
+    # (which rebuilds the optimizer to take the highway in).
+    reg = RNNRegressor(learning_rate="adaptive", n_iter_no_change=4, tol=10.0, **SMALL)
+    reg.fit(X, y)
+    assert reg.linear_steps_ > 0
+    assert reg._net.optimizer_.param_groups[0]["lr"] < reg.learning_rate_init
+    # Whether 0 is a typical input is read on the real steps only: half of
+    # these sequences are one step long, and their padding zeros must not
+    # make inputs at 2 +- 1.5 look centred.
+    rng = np.random.RandomState(0)
+    lengths = [1] * 60 + [20] * 60
+    raw = [2 + 1.5 * rng.normal(size=(k, 2)) for k in lengths]
+    target = np.array([x[-1, 0] for x in raw])
+    far = RNNRegressor(**SMALL).fit(raw, target)
+    assert far.early_stopping_ == "held_out" and far.linear_steps_ == 0
+    # A ridge the held-out data give no share adds no highway.
+    constant = RNNRegressor(**SMALL).fit(X, np.full(len(X), 3.0))
+    assert constant.linear_steps_ == 0 and constant.module_.highway is None
+    np.testing.assert_allclose(constant.predict(X[:5]), 3.0, rtol=0, atol=1e-6)

@@ -646,10 +646,13 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             # The optimizer takes the new highway in, as a network built with
             # one (a saved model's is) has it; the other weights keep their
             # Adam moments.
-            moments = net.optimizer_.state
+            old = net.optimizer_
             net.initialize_optimizer()
-            for weight, state in moments.items():
+            for weight, state in old.state.items():
                 net.optimizer_.state[weight] = state
+            for group, before in zip(net.optimizer_.param_groups, old.param_groups):
+                # The settings too: a learning rate 'adaptive' lowered stays.
+                group.update({k: v for k, v in before.items() if k != "params"})
             self.linear_steps_ = int(linear[0].shape[2])
             self.linear_share_ = linear[2].numpy().astype(np.float64)
         if self.verbose:

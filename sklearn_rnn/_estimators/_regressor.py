@@ -199,7 +199,7 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
         weight = _column(weight, len(true))
         steps = self._linear_steps(whole)
         windows = _windows(train, steps, device) if steps else None
-        if steps and not _centered(windows, self.n_channels_in_):
+        if steps and not _centered(windows, train.lengths_np, self.n_channels_in_):
             steps = 0
         candidates = [pred]
         if steps:
@@ -221,6 +221,8 @@ class BaseRNNRegressor(RegressorMixin, BaseRNN):
         if not steps:
             return share, center, None
         lam = torch.as_tensor(LINEAR_BLEND_GRID, dtype=torch.float64)[best]
+        if not (share * (1 - lam)).any():  # the held-out data chose no ridge
+            return share * lam, center, None
         ridge = _ridge(whole, steps, _windows(whole, steps, "cpu"))
         n_out = len(center)
         coef = torch.from_numpy(ridge.coef_).reshape(n_out, -1, steps)
@@ -248,14 +250,16 @@ def _windows(data, steps, device):
     return torch.cat(parts).double().numpy()
 
 
-def _centered(windows, channels):
+def _centered(windows, lengths, channels):
     """Whether 0, what the highway reads before a sequence's start, is a
     typical value of every input channel: within one standard deviation of
-    its mean (the inputs of a ``SequenceScaler``; raw levels are not, and
-    there a sequence shorter than the steps read would get far-off
-    predictions)."""
-    values = windows.reshape(len(windows), channels, -1).transpose(1, 0, 2)
-    values = values.reshape(channels, -1)
+    its mean over the real steps of ``windows`` (the inputs of a
+    ``SequenceScaler``; raw levels are not, and there a sequence shorter than
+    the steps read would get far-off predictions)."""
+    windows = windows.reshape(len(windows), channels, -1)
+    steps = windows.shape[2]
+    real = np.arange(steps) >= steps - np.asarray(lengths)[:, None]  # (n, steps)
+    values = windows.transpose(1, 0, 2)[:, real]  # (channels, real steps)
     return bool((np.abs(values.mean(1)) <= values.std(1)).all())
 
 
