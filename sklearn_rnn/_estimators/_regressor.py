@@ -540,8 +540,9 @@ class RNNRegressor(BaseRNNRegressor):
         error took the tasks worse than the mean from 3 to 1). The network is
         blended there with a ridge regression on the last input steps, by the
         share the held-out predictions choose (``linear_share_``; not with
-        categorical features or a ``highway`` of its own): it beat the
-        shrinkage alone on both halves of the suite.
+        categorical features, a ``highway`` of its own, or inputs whose level
+        is far from 0): it beat the shrinkage alone on both halves of the
+        suite.
         ``early_stopping_`` records what it did. As in ``MLPRegressor``, it
         does not apply to ``partial_fit``.
 
