@@ -23,6 +23,11 @@ def shrink_outputs(module, weight, center, linear=None):
     members = getattr(module, "members", None)
     weight = torch.as_tensor(weight, dtype=torch.float32)
     center = torch.as_tensor(center, dtype=torch.float32)
+    if linear is not None:  # the same for every member
+        coef, intercept, share = (
+            torch.as_tensor(a, dtype=torch.float32) for a in linear
+        )
+        path = share[:, None, None] * coef
     with torch.no_grad():
         for member in [module] if members is None else list(members):
             head = member.head
@@ -32,9 +37,6 @@ def shrink_outputs(module, weight, center, linear=None):
             if member.highway is not None:
                 member.highway.weight.mul_(w[:, None, None])
             if linear is not None:
-                coef, intercept, share = (
-                    torch.as_tensor(a, dtype=torch.float32).to(head.weight.device)
-                    for a in linear
-                )
-                member.add_highway(share[:, None, None] * coef)
-                head.bias.add_(share * (intercept - c))
+                device = head.weight.device
+                member.add_highway(path.to(device))
+                head.bias.add_(share.to(device) * (intercept.to(device) - c))
