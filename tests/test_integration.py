@@ -180,7 +180,7 @@ def test_grid_search_on_a_dask_cluster():
     y = np.array([x[-1, 0] > x[0, 0] for x in X]).astype(int)
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
