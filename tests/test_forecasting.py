@@ -369,6 +369,14 @@ def test_multivariate_y_is_refused():
         RNNForecaster().fit(np.zeros((2, 20, 2)))
 
 
+def test_errors_about_the_series_name_y():
+    """The forecaster's series are its y: the messages once called them X."""
+    with pytest.raises(TypeError, match="^y must be an array-like of sequences"):
+        RNNForecaster().fit(None)
+    with pytest.raises(ValueError, match="^y is \\('array-abc', 0, 0\\), the key"):
+        SeasonalNaive().fit(("array-abc", 0, 0))
+
+
 @pytest.mark.parametrize("form", ["array", "list", "frame", "dates", "single"])
 def test_the_forecaster_saves_and_loads_with_its_series(tmp_path, form):
     series = _series()
@@ -541,3 +549,23 @@ def test_too_many_origins_name_the_fix():
     y = np.arange(80.0).reshape(2, 40)
     with pytest.raises(ValueError, match="use fewer origins"):
         backtest(SeasonalNaive(), y, horizon=2, n_origins=30)
+
+
+def test_the_frames_ids_come_back_as_they_went_in():
+    """Dated ids came back as integers (nanoseconds), and levels named with
+    integers were read by name: named (1, 0), the times became the ids."""
+    series = _series()
+    frame = _long_frame(series)
+    model = SeasonalNaive(horizon=2)
+    expected = model.fit(frame).predict()
+    dates = pd.date_range("2001-01-01", periods=4, freq="YS")
+    dated = frame.rename(index=dict(zip([f"s{i}" for i in range(4)], dates)), level=0)
+    out = model.fit(dated).predict()
+    assert list(out.index.get_level_values("id").unique()) == list(dates)
+    np.testing.assert_array_equal(out["y"].to_numpy(), expected["y"].to_numpy())
+    for names in ([1, 0], [0, 1]):
+        renamed = frame.rename_axis(names)
+        out = model.fit(renamed).predict()
+        assert list(out.index.names) == names
+        assert out.index.tolist() == expected.index.tolist()
+        np.testing.assert_array_equal(out["y"].to_numpy(), expected["y"].to_numpy())

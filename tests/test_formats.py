@@ -113,3 +113,19 @@ def test_the_sort_column_can_be_a_feature_and_datetimes_become_seconds():
     naive = df.assign(time=df["time"].dt.tz_localize(None))
     again, _ = from_long_format(naive, "id", "time", columns=["time", "value"])
     np.testing.assert_array_equal(again[0], X[0])
+
+
+def test_levels_named_with_integers_are_read_by_position():
+    """pandas reads an integer level as a name first: levels named (1, 0)
+    once swapped the ids and the times."""
+    rng = np.random.RandomState(0)
+    index = pd.MultiIndex.from_product([["a", "b", "c"], range(5)])
+    frame = pd.DataFrame({"v": rng.normal(size=15)}, index=index)
+    y = pd.Series([0.0, 1.0, 2.0], index=["c", "a", "b"])  # aligned by id
+    plain = RNNRegressor(hidden_size=2, max_iter=1, random_state=0).fit(frame, y)
+    for names in ([1, 0], [0, 1]):
+        renamed = frame.rename_axis(names)
+        model = RNNRegressor(hidden_size=2, max_iter=1, random_state=0)
+        model.fit(renamed, y)
+        assert model.predict(renamed).shape == (3,)
+        np.testing.assert_array_equal(model.predict(renamed), plain.predict(frame))

@@ -159,7 +159,7 @@ def _in_form_of(X, seqs, steps):
     form: an array, a list of sequences or an ``(id, time)`` frame, each step
     where it was (after any leading padding)."""
     if is_long_frame(X):
-        frame = X.sort_index(level=[0, 1], sort_remaining=False).copy()
+        frame = X.sort_index().copy()  # by id, then time (as long_frame_to_list)
         sequences, _ = long_frame_to_list(frame)  # in the frame's row order
         values = np.concatenate(_in_list(sequences, seqs, steps))
         for j, name in enumerate(frame.columns):

@@ -117,14 +117,28 @@ def long_frame_to_list(frame):
             "(id, time) pair must be unique. Aggregate the duplicates first, "
             "e.g. with df.groupby([column_id, column_sort]).mean()."
         )
-    frame = frame.sort_index(level=[0, 1], sort_remaining=False)
-    ids = frame.index.get_level_values(0)
-    unique, starts = np.unique(np.asarray(ids), return_index=True)
-    order = np.argsort(starts)
+    frame, ids, bounds = long_frame_series(frame)
     values = frame.to_numpy()
-    bounds = np.append(np.sort(starts), len(values))
     X = [values[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-    return X, np.asarray(unique[order], dtype=object)
+    return X, ids
+
+
+def long_frame_series(frame):
+    """An ``(id, time)`` frame sorted by id, then time; its ids in that
+    order, as the index holds them (dates stay ``Timestamp``); and where each
+    id's rows start, with the frame's length last."""
+    frame = frame.sort_index()  # by position: level 0, then 1, whatever their names
+    ids = frame_levels(frame.index)[0]
+    starts = np.flatnonzero(~ids.duplicated())
+    return frame, np.asarray(ids[starts], dtype=object), np.append(starts, len(frame))
+
+
+def frame_levels(index):
+    """The ids and the times of an ``(id, time)`` index, by position: pandas
+    reads an integer level as a name first, so levels named ``(1, 0)`` would
+    swap."""
+    plain = index.set_names([None, None])
+    return plain.get_level_values(0), plain.get_level_values(1)
 
 
 def align_targets(X, y):
@@ -134,7 +148,7 @@ def align_targets(X, y):
     ``RangeIndex`` apart, read by position) is a ``ValueError``."""
     if y is None or not hasattr(y, "index") or not is_long_frame(X):
         return y
-    ids = np.unique(np.asarray(X.index.get_level_values(0)))  # the list's order
+    ids = long_frame_series(X)[1]  # the list's order
     index = y.index
     if type(index).__name__ == "RangeIndex" and not np.array_equal(index, ids):
         return y  # by position, as every scikit-learn target

@@ -107,7 +107,7 @@ def is_sequence_list(X):
     return isinstance(X, (list, tuple)) or is_long_frame(X)
 
 
-def _refuse_a_graph_key(X):
+def _refuse_a_graph_key(X, name):
     """A tuple of a name and block indices is no data but a key of a dask
     graph: dask-ml's ``Incremental`` passes one for each block of a 3D dask
     array (it indexes blocks with two numbers, dask-ml issue 919)."""
@@ -115,7 +115,7 @@ def _refuse_a_graph_key(X):
         return
     if all(isinstance(i, int) for i in X[1:]):
         raise ValueError(
-            f"X is {X!r}, the key of a block of a dask array, not its values: "
+            f"{name} is {X!r}, the key of a block of a dask array, not its values: "
             "dask-ml's Incremental passes such keys for 3D dask arrays (dask-ml "
             "issue 919). Train block by block yourself: for i in "
             "range(X.numblocks[0]): est.partial_fit(X.blocks[i].compute(), "
@@ -134,6 +134,7 @@ def check_sequences(
     pad_value=np.nan,
     flat=False,
     lazy=False,
+    input_name="X",
 ):
     """Validate sequence input and set or check the estimator's input width.
 
@@ -165,6 +166,8 @@ def check_sequences(
         padding not rewritten: the caller reads it by ``lengths``), validated
         and measured ``LAZY_BLOCK_BYTES`` at a time, when its sequences have
         no leading padding and no NaN inside (those are copied, as any array).
+    input_name : str
+        What the messages call ``X`` (a forecaster's series are its ``y``).
 
     Returns
     -------
@@ -173,10 +176,10 @@ def check_sequences(
     # (scipy's dok sparse format is a dict: check_array reports sparse input.)
     if X is None or (isinstance(X, (str, bytes, dict)) and not sp.issparse(X)):
         raise TypeError(
-            f"X must be an array-like of sequences (a 2D or 3D array, or a list of "
-            f"arrays). Got {type(X).__name__} instead."
+            f"{input_name} must be an array-like of sequences (a 2D or 3D array, "
+            f"or a list of arrays). Got {type(X).__name__} instead."
         )
-    _refuse_a_graph_key(X)
+    _refuse_a_graph_key(X, input_name)
     frame_names = None
     if is_long_frame(X):
         frame_names = _check_frame_names(estimator, X, reset)

@@ -8,7 +8,7 @@ from sklearn.base import clone
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 
-from .._input._formats import is_long_frame
+from .._input._formats import frame_levels, is_long_frame
 from ._forecaster import BaseForecaster, RNNForecaster
 from ._metrics import _mase_per_series, symmetric_mean_absolute_percentage_error
 from ._panel import read_panel
@@ -235,8 +235,7 @@ def _steps_from_end(index):
     """For each row, how many later steps its series has."""
     import pandas as pd  # a DataFrame came in
 
-    frame = pd.DataFrame(
-        {"id": index.get_level_values(0), "time": index.get_level_values(1)}
-    )
+    ids, times = frame_levels(index)
+    frame = pd.DataFrame({"id": ids, "time": times})
     rank = frame.groupby("id")["time"].rank(method="first", ascending=False)
     return rank.to_numpy().astype(np.int64) - 1

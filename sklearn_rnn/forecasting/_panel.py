@@ -13,7 +13,7 @@ one row per series, or a long DataFrame whose times continue each series'.
 import numpy as np
 from sklearn.utils.validation import check_array
 
-from .._input._formats import is_long_frame
+from .._input._formats import frame_levels, is_long_frame, long_frame_series
 from .._input._validation import check_sequences
 
 __all__ = ["Panel", "panel_from_state", "panel_state", "read_panel"]
@@ -258,7 +258,7 @@ def read_panel(owner, y, X=None, static=None):
         form, info, ids = "frame", _frame_info(y), None
     elif isinstance(y, np.ndarray) and y.ndim == 1 and y.dtype != object:
         form, y = "single", np.asarray(y)[None]
-    seqs = check_sequences(owner, y, reset=True)
+    seqs = check_sequences(owner, y, reset=True, input_name="y")
     if seqs.values.shape[-1] != 1:
         raise ValueError(
             "y must hold univariate series: a 2D array (n_series, n_timesteps), a "
@@ -280,15 +280,13 @@ def _frame_info(frame):
             "A DataFrame y must have one column, the series' values. Got columns "
             f"{list(frame.columns)} instead; pass the others as covariates X."
         )
-    frame = frame.sort_index(level=[0, 1], sort_remaining=False)
-    level_ids = frame.index.get_level_values(0)
-    times = frame.index.get_level_values(1)
-    ids, starts = np.unique(np.asarray(level_ids), return_index=True)
-    bounds = np.append(np.sort(starts), len(frame))
+    names = list(frame.index.names)
+    frame, ids, bounds = long_frame_series(frame)
+    times = frame_levels(frame.index)[1]
     return {
-        "ids": np.asarray(ids, dtype=object),
+        "ids": ids,
         "times": [times[a:b] for a, b in zip(bounds[:-1], bounds[1:])],
-        "names": list(frame.index.names),
+        "names": names,
         "column": frame.columns[0],
     }
 
