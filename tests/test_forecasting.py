@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -290,6 +292,22 @@ def test_temporal_split_never_trains_on_what_it_scores():
         origin = last - (2 - k) * 2 - 2  # the last training step of each series
         assert np.array_equal(train, np.flatnonzero(times <= origin))
         assert np.array_equal(test, np.flatnonzero(times <= origin + 2))
+
+
+def test_temporal_split_counts_nan_and_categorical_ids_as_series():
+    """A NaN id was dropped by the group-by (its last step went to training),
+    and categorical ids warned of pandas' observed=False."""
+    idx = pd.MultiIndex.from_arrays([[np.nan] * 3 + [1.0] * 3, [0, 1, 2] * 2])
+    y = pd.DataFrame({"v": np.arange(6.0)}, index=idx)
+    train, test = next(TemporalSplit(1, horizon=1).split(y))
+    assert train.tolist() == [0, 1, 3, 4]
+    assert test.tolist() == [0, 1, 2, 3, 4, 5]
+    ids = pd.Categorical(["b"] * 3 + ["a"] * 3, categories=["c", "b", "a"])
+    y.index = pd.MultiIndex.from_arrays([ids, [0, 1, 2] * 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        train, _ = next(TemporalSplit(1, horizon=1).split(y))
+    assert train.tolist() == [0, 1, 3, 4]
 
 
 def test_grid_search_over_window_and_the_network():

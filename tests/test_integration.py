@@ -180,7 +180,10 @@ def test_grid_search_on_a_dask_cluster():
     y = np.array([x[-1, 0] > x[0, 0] for x in X]).astype(int)
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address="127.0.0.1:0",
         ) as cluster,
         distributed.Client(cluster) as client,
     ):

@@ -148,7 +148,7 @@ def align_targets(X, y):
     ``RangeIndex`` apart, read by position) is a ``ValueError``."""
     if y is None or not hasattr(y, "index") or not is_long_frame(X):
         return y
-    ids = long_frame_series(X)[1]  # the list's order
+    ids = long_frame_series(X[[]])[1]  # the list's order, from the index alone
     index = y.index
     if type(index).__name__ == "RangeIndex" and not np.array_equal(index, ids):
         return y  # by position, as every scikit-learn target

@@ -237,5 +237,8 @@ def _steps_from_end(index):
 
     ids, times = frame_levels(index)
     frame = pd.DataFrame({"id": ids, "time": times})
-    rank = frame.groupby("id")["time"].rank(method="first", ascending=False)
+    # dropna=False: a NaN id is a series too; observed=True: categorical ids
+    # count only the categories present.
+    by_id = frame.groupby("id", dropna=False, observed=True)
+    rank = by_id["time"].rank(method="first", ascending=False)
     return rank.to_numpy().astype(np.int64) - 1
