@@ -116,6 +116,34 @@ def test_future_covariates_are_read_over_the_horizon():
         model.predict()
 
 
+def test_covariate_frames_are_matched_to_the_series_by_id():
+    """A covariate frame of other series was paired with y's by sorted
+    position, quietly (found by a review)."""
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(n, 2)) for n in (30, 25, 40)]
+    y = [np.r_[0.0, x[:-1, 0]] for x in X]
+    frame_y = _long_frame(y)
+    frame_X = pd.DataFrame(np.concatenate(X), index=frame_y.index, columns=["a", "b"])
+    model = RNNForecaster(
+        estimator=LinearRegression(),
+        window=3,
+        scaling="none",
+        future_covariates=[1],
+    )
+    model.fit(frame_y, frame_X)
+    future = _long_frame([rng.normal(size=1) for _ in X], name="b")
+    shuffled = frame_X.sample(frac=1.0, random_state=0)  # row order is free
+    again = model.predict(y=frame_y, X=shuffled, X_future=future)
+    assert again.equals(model.predict(X_future=future))
+    other = frame_X.rename(index={"s0": "zz"}, level=0)
+    with pytest.raises(
+        ValueError, match=r"Missing from X: \['s0'\]; not in y: \['zz'\]"
+    ):
+        clone(model).fit(frame_y, other)
+    with pytest.raises(ValueError, match="X_future must hold the same series as y"):
+        model.predict(X_future=future.rename(index={"s2": "s9"}, level=0))
+
+
 def test_rnn_reads_covariates_and_static_features():
     rng = np.random.RandomState(0)
     series = _series(n=3)

@@ -96,9 +96,9 @@ class BaseForecaster(BaseEstimator):
         else:
             panel = read_panel(self, y, X, static)
         self._check_predict_panel(panel)
-        return panel, horizon, self._read_future(X_future, len(panel.y))
+        return panel, horizon, self._read_future(X_future, panel)
 
-    def _read_future(self, X_future, n_series):
+    def _read_future(self, X_future, panel):
         """The future-known covariates over the fitted horizon, or None."""
         columns = self._future_columns()
         if columns is None:
@@ -109,8 +109,8 @@ class BaseForecaster(BaseEstimator):
                 f"{list(columns)}): pass their values over the next "
                 f"{self.horizon} steps of each series as X_future."
             )
-        need = np.full(n_series, self.horizon)
-        X_future = read_steps(self, X_future, need, "X_future")
+        need = np.full(len(panel.y), self.horizon)
+        X_future = read_steps(self, X_future, need, "X_future", panel.ids)
         if X_future[0].shape[1] != len(columns):
             raise ValueError(
                 f"X_future must hold the {len(columns)} future_covariates "

@@ -269,7 +269,8 @@ def read_panel(owner, y, X=None, static=None):
     series = [v[:n, 0].astype(np.float64) for v, n in zip(seqs.values, seqs.lengths)]
     if form == "frame":
         ids = info.pop("ids")
-    covariates = _read_covariates(owner, X, series, "X")
+    lengths = np.array([len(s) for s in series])
+    covariates = read_steps(owner, X, lengths, "X", ids)
     static = _read_static(static, len(series))
     return Panel(series, covariates, static, form=form, ids=ids, **info)
 
@@ -291,11 +292,15 @@ def _frame_info(frame):
     }
 
 
-def read_steps(owner, X, lengths, name):
+def read_steps(owner, X, lengths, name, ids=None):
     """Per-series arrays ``(n_i, n_features)``; each ``n_i`` at least
-    ``lengths[i]`` (the longer ones keep their first ``lengths[i]`` steps)."""
+    ``lengths[i]`` (the longer ones keep their first ``lengths[i]`` steps).
+    ``ids``: the series' ids where ``y`` was a long frame, which a long
+    frame ``X`` must hold too (its rows are matched to them by id)."""
     if X is None:
         return None
+    if ids is not None and is_long_frame(X):
+        _check_same_ids(long_frame_series(X[[]])[1], ids, name)
     if isinstance(X, np.ndarray) and X.ndim == 2 and len(lengths) == 1 and len(X) != 1:
         X = X[None]  # one series' (n_steps, n_features)
     seqs = check_sequences(owner, X, reset=True, allow_nan=True)
@@ -314,8 +319,18 @@ def read_steps(owner, X, lengths, name):
     return [v[:n].astype(np.float64) for v, n in zip(seqs.values, lengths)]
 
 
-def _read_covariates(owner, X, series, name):
-    return read_steps(owner, X, np.array([len(s) for s in series]), name)
+def _check_same_ids(got, ids, name):
+    import pandas as pd  # a DataFrame came in
+
+    got, ids = pd.Index(got), pd.Index(ids)
+    if got.equals(ids):
+        return
+    missing, extra = ids.difference(got, sort=False), got.difference(ids, sort=False)
+    raise ValueError(
+        f"{name} must hold the same series as y (the ids of its first index "
+        f"level). Missing from {name}: {list(missing[:3])}; not in y: "
+        f"{list(extra[:3])}. Rename or select {name}'s series to match y's."
+    )
 
 
 def _read_static(static, n_series):
