@@ -421,6 +421,18 @@ def test_errors_about_the_series_name_y():
         RNNForecaster().fit(None)
     with pytest.raises(ValueError, match="^y is \\('array-abc', 0, 0\\), the key"):
         SeasonalNaive().fit(("array-abc", 0, 0))
+    for y, match in [
+        (np.array([[1.0, np.inf, 3.0]]), "^Input y contains infinity"),
+        ([np.array([1.0, np.nan, 2.0])], "^Input y contains NaN inside sequence 0"),
+        ([np.ones(3), np.ones(0)], "^Sequence 1 of y has shape"),
+        (np.zeros((2, 3, 1, 1)), "^y must be a 2D array"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            SeasonalNaive().fit(y)
+    with pytest.raises(ValueError, match="^X must cover every step"):
+        RNNForecaster(estimator=LinearRegression(), window=2).fit(
+            np.ones((2, 5)), X=np.ones((2, 4, 1))
+        )
 
 
 @pytest.mark.parametrize("form", ["array", "list", "frame", "dates", "single"])

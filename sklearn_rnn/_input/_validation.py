@@ -20,6 +20,7 @@ the last real step is missing, not padding. Sequences come back aligned to
 step 0.
 """
 
+import contextvars
 import copy
 from typing import NamedTuple
 
@@ -38,6 +39,9 @@ _MANY_FEATURES = 10
 # A memmap read lazily is validated in blocks of about this many bytes of
 # sequences: the memory of the check, whatever the size of the file.
 LAZY_BLOCK_BYTES = 1 << 20
+# What the messages of one check_sequences call name the input ("X"; a
+# forecaster's series are its "y"), read by the helpers that raise them.
+_INPUT_NAME = contextvars.ContextVar("input_name", default="X")
 
 
 def step_offsets(lengths):
@@ -113,15 +117,21 @@ def _refuse_a_graph_key(X, name):
     array (it indexes blocks with two numbers, dask-ml issue 919)."""
     if not (isinstance(X, tuple) and len(X) >= 2 and isinstance(X[0], str)):
         return
-    if all(isinstance(i, int) for i in X[1:]):
+    if not all(isinstance(i, int) for i in X[1:]):
+        return
+    if name != "X":  # a forecaster's series: it has no partial_fit
         raise ValueError(
             f"{name} is {X!r}, the key of a block of a dask array, not its values: "
-            "dask-ml's Incremental passes such keys for 3D dask arrays (dask-ml "
-            "issue 919). Train block by block yourself: for i in "
-            "range(X.numblocks[0]): est.partial_fit(X.blocks[i].compute(), "
-            "y.blocks[i].compute()); a 2D dask array of univariate sequences "
-            "works inside Incremental."
+            f"pass the values ({name}.compute())."
         )
+    raise ValueError(
+        f"X is {X!r}, the key of a block of a dask array, not its values: "
+        "dask-ml's Incremental passes such keys for 3D dask arrays (dask-ml "
+        "issue 919). Train block by block yourself: for i in "
+        "range(X.numblocks[0]): est.partial_fit(X.blocks[i].compute(), "
+        "y.blocks[i].compute()); a 2D dask array of univariate sequences "
+        "works inside Incremental."
+    )
 
 
 def check_sequences(
@@ -173,6 +183,17 @@ def check_sequences(
     -------
     Sequences
     """
+    token = _INPUT_NAME.set(input_name)
+    try:
+        return _check_sequences(
+            estimator, X, reset, dtype, allow_nan, pad_value, flat, lazy
+        )
+    finally:
+        _INPUT_NAME.reset(token)
+
+
+def _check_sequences(estimator, X, reset, dtype, allow_nan, pad_value, flat, lazy):
+    input_name = _INPUT_NAME.get()
     # (scipy's dok sparse format is a dict: check_array reports sparse input.)
     if X is None or (isinstance(X, (str, bytes, dict)) and not sp.issparse(X)):
         raise TypeError(
@@ -207,7 +228,8 @@ def check_sequences(
             if "could not convert" not in str(exc):
                 raise
             raise ValueError(
-                f"X holds non-numeric values ({exc}). Encode categorical values "
+                f"{_INPUT_NAME.get()} holds non-numeric values ({exc}). Encode "
+                "categorical values "
                 "as integer codes first, e.g. with sklearn.preprocessing."
                 "OrdinalEncoder, and name them in categorical_features."
             ) from None
@@ -254,7 +276,8 @@ def _check_memmap(estimator, X, reset):
         block = np.asarray(X[first : first + rows])
         if block.dtype.kind == "f" and np.isinf(block).any():
             raise ValueError(
-                f"Input X contains infinity or a value too large for {X.dtype!r}."
+                f"Input {_INPUT_NAME.get()} contains infinity or a value too large for "
+                f"{X.dtype!r}."
             )
         _, part, starts = _find_lengths(
             block, False, np.nan, False, estimator, True, first_row=first
@@ -309,7 +332,14 @@ def _validate(owner, X, reset, **kwargs):
     if not reset:
         return validate_data(owner, X, reset=False, **kwargs), None
     scratch = copy.copy(owner)
-    result = validate_data(scratch, X, reset=True, **kwargs)
+    try:
+        result = validate_data(scratch, X, reset=True, **kwargs)
+    except ValueError as exc:
+        # validate_data calls its input X: say what the caller's is called.
+        name, text = _INPUT_NAME.get(), str(exc)
+        if name == "X" or not text.startswith("Input X "):
+            raise
+        raise ValueError(f"Input {name} {text[len('Input X ') :]}") from None
     attributes = {
         "n_features_in_": scratch.n_features_in_,
         "feature_names_in_": getattr(scratch, "feature_names_in_", None),
@@ -334,7 +364,8 @@ def _is_ragged(X):
             return False
         if ndim > 2:
             raise ValueError(
-                f"Sequence {i} of X has {ndim} dimensions; each sequence must be "
+                f"Sequence {i} of {_INPUT_NAME.get()} has {ndim} dimensions; each "
+                "sequence must be "
                 "1D (n_timesteps,) or 2D (n_timesteps, n_features)."
             )
         shapes.add(np.shape(x))
@@ -343,12 +374,13 @@ def _is_ragged(X):
 
 def _check_array_input(estimator, X, dtypes, reset):
     """Validate an array: ``(values, is_2d, input attributes or None)``."""
+    name = _INPUT_NAME.get()
     kwargs = dict(dtype=dtypes, ensure_all_finite="allow-nan", estimator=estimator)
     ndim = X.ndim if hasattr(X, "ndim") and not sp.issparse(X) else None
     if ndim is None and not sp.issparse(X) and isinstance(X, (list, tuple)):
         ndim = np.ndim(X)
     if ndim == 3:
-        values = check_array(X, allow_nd=True, input_name="X", **kwargs)
+        values = check_array(X, allow_nd=True, input_name=name, **kwargs)
         if values.shape[1] == 0 or values.shape[2] == 0:
             raise ValueError(
                 f"Found array with shape {values.shape}: sequences need at least "
@@ -356,17 +388,17 @@ def _check_array_input(estimator, X, dtypes, reset):
             )
         if values.shape[1] == 1 and values.shape[2] >= _MANY_FEATURES:
             warn_user(
-                f"X has shape {values.shape}: {values.shape[0]} sequences of a "
+                f"{name} has shape {values.shape}: {values.shape[0]} sequences of a "
                 f"single timestep with {values.shape[2]} features each. If these "
                 "are channels-first sequences (n_samples, n_channels, "
                 "n_timesteps), as aeon and sktime store them, pass "
-                "sklearn_rnn.channels_last(X) instead.",
+                f"sklearn_rnn.channels_last({name}) instead.",
                 UserWarning,
             )
         return np.ascontiguousarray(values), False, None
     if ndim is not None and ndim > 3:
         raise ValueError(
-            f"X must be a 2D array (n_samples, n_timesteps), a 3D array "
+            f"{name} must be a 2D array (n_samples, n_timesteps), a 3D array "
             f"(n_samples, n_timesteps, n_features) or a list of sequences. "
             f"Got an array with {ndim} dimensions instead."
         )
@@ -377,7 +409,7 @@ def _check_array_input(estimator, X, dtypes, reset):
     if reset or getattr(estimator, "_fitted_on_2d", True):
         values, attributes = _validate(estimator, X, reset, **kwargs)
     else:
-        values = check_array(X, input_name="X", **kwargs)
+        values = check_array(X, input_name=name, **kwargs)
         width = estimator.n_channels_in_
         if width > 1 and values.shape[1] == width:
             if len(values) == 1:
@@ -385,11 +417,11 @@ def _check_array_input(estimator, X, dtypes, reset):
                 # (and the one scikit-learn tools probe a fitted model with).
                 return np.ascontiguousarray(values)[:, None, :], False, None
             raise ValueError(
-                f"X has shape {values.shape}: a 2D array is read as univariate "
+                f"{name} has shape {values.shape}: a 2D array is read as univariate "
                 f"sequences, but {_name(estimator)} was fitted on sequences of "
                 f"{width} features. For one sequence of {len(values)} timesteps "
-                f"pass [X] or X[None]; for {len(values)} sequences of one "
-                f"timestep each pass X[:, None, :]."
+                f"pass [{name}] or {name}[None]; for {len(values)} sequences of one "
+                f"timestep each pass {name}[:, None, :]."
             )
     return np.ascontiguousarray(values)[:, :, None], True, attributes
 
@@ -413,7 +445,8 @@ def _stack_ragged(X, dtypes, estimator, pad_value, flat):
         first = seqs[0].shape[1]
         i = next(i for i, s in enumerate(seqs) if s.shape[1] != first)
         raise ValueError(
-            f"All sequences in X must have the same number of features; sequence "
+            f"All sequences in {_INPUT_NAME.get()} must have the same number of "
+            "features; sequence "
             f"0 has {first} and sequence {i} has {seqs[i].shape[1]}."
         )
     out_dtype = dtypes[0]
@@ -440,7 +473,8 @@ def _stack_ragged(X, dtypes, estimator, pad_value, flat):
         return values, lengths, None
     if np.isinf(values).any():
         raise ValueError(
-            f"Input X contains infinity or a value too large for {values.dtype!r}."
+            f"Input {_INPUT_NAME.get()} contains infinity or a value too large "
+            f"for {values.dtype!r}."
         )
     return values, None, None
 
@@ -448,26 +482,30 @@ def _stack_ragged(X, dtypes, estimator, pad_value, flat):
 def _check_one_sequence(x, i, estimator):
     if sp.issparse(x):
         raise TypeError(
-            f"Sparse data was passed for sequence {i} of X, but dense data is "
+            f"Sparse data was passed for sequence {i} of {_INPUT_NAME.get()}, but "
+            "dense data is "
             "required. Use '.toarray()' to convert it to a dense numpy array."
         )
     x = np.asarray(x)
     if x.dtype.kind == "c":
-        raise ValueError(f"Complex data not supported: sequence {i} of X.")
+        raise ValueError(
+            f"Complex data not supported: sequence {i} of {_INPUT_NAME.get()}."
+        )
     if x.dtype.kind not in "biuf":
         try:
             x = x.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise ValueError(
-                f"Sequence {i} of X holds non-numeric values ({exc}). "
-                "Encode categorical values as numbers first, e.g. with "
+                f"Sequence {i} of {_INPUT_NAME.get()} holds non-numeric values "
+                f"({exc}). Encode categorical values as numbers first, e.g. with "
                 "sklearn.preprocessing.OrdinalEncoder or OneHotEncoder."
             ) from None
     if x.ndim == 1:
         x = x[:, None]
     if x.shape[0] == 0 or x.shape[1] == 0:
         raise ValueError(
-            f"Sequence {i} of X has shape {x.shape}: every sequence needs at "
+            f"Sequence {i} of {_INPUT_NAME.get()} has shape {x.shape}: every "
+            "sequence needs at "
             f"least one timestep and one feature, as required by {_name(estimator)}."
         )
     return x
@@ -503,7 +541,8 @@ def _find_lengths(
     empty = ~real_step.any(axis=1)
     if empty.any():
         raise ValueError(
-            f"Sequence {first_row + int(np.flatnonzero(empty)[0])} of X is empty: "
+            f"Sequence {first_row + int(np.flatnonzero(empty)[0])} of "
+            f"{_INPUT_NAME.get()} is empty: "
             "all its values are NaN. Remove empty sequences before calling "
             f"{_name(estimator)}."
         )
@@ -520,7 +559,8 @@ def _find_lengths(
         if holes.any():
             i, t = (int(v[0]) for v in np.nonzero(holes))
             raise ValueError(
-                f"Input X contains NaN inside sequence {first_row + i} at timestep "
+                f"Input {_INPUT_NAME.get()} contains NaN inside sequence "
+                f"{first_row + i} at timestep "
                 f"{t + start[i]}. {_name(estimator)} reads NaN only as padding "
                 "before a sequence's first or after its last step. Fill missing "
                 "values first, e.g. with sklearn_rnn.SequenceImputer in a Pipeline."
