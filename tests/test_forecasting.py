@@ -609,7 +609,7 @@ def test_too_many_origins_name_the_fix():
         backtest(SeasonalNaive(), y, horizon=2, n_origins=30)
 
 
-def test_the_frames_ids_come_back_as_they_went_in():
+def test_the_frames_ids_come_back_as_they_went_in(tmp_path):
     """Dated ids came back as integers (nanoseconds), and levels named with
     integers were read by name: named (1, 0), the times became the ids."""
     series = _series()
@@ -621,6 +621,8 @@ def test_the_frames_ids_come_back_as_they_went_in():
     out = model.fit(dated).predict()
     assert list(out.index.get_level_values("id").unique()) == list(dates)
     np.testing.assert_array_equal(out["y"].to_numpy(), expected["y"].to_numpy())
+    save(model, tmp_path / "dated.zip")  # saved as the times are: nanoseconds
+    assert load(tmp_path / "dated.zip").predict().equals(out)
     for names in ([1, 0], [0, 1]):
         renamed = frame.rename_axis(names)
         out = model.fit(renamed).predict()

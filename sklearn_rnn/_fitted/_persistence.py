@@ -534,10 +534,10 @@ def _decode_forecaster(name, entry, tensors, used):
         _check_forecasting_network(obj)
         obj.interval_offsets_ = _decode_offsets(obj, fitted, tensors, used)
     panel = fitted["_panel"]
-    _check_keys(panel, _PANEL_KEYS, _FRAME_KEYS)
+    _check_keys(panel, _PANEL_KEYS, _FRAME_KEYS | {"id_kind"})
     state = {k: _decode(v, tensors, used) for k, v in panel.items()}
-    if state["form"] == "frame":
-        _check_keys(panel, _PANEL_KEYS | _FRAME_KEYS)
+    if state["form"] == "frame":  # dated ids say so ("id_kind")
+        _check_keys(panel, _PANEL_KEYS | _FRAME_KEYS, {"id_kind"})
     obj._panel = panel = panel_from_state(state)
     widths = [
         (len(panel.y), obj.n_series_),

@@ -90,8 +90,9 @@ def panel_state(panel):
     }
     if panel.form == "frame":
         names, column = list(panel.info["names"]), panel.info["column"]
+        dated = _dated_ids(panel.ids)
         for what, labels, none in (
-            ("series ids", list(panel.ids), False),
+            ("series ids", [] if dated is not None else list(panel.ids), False),
             ("index level names", names, True),
             ("column name", [column], True),
         ):
@@ -102,10 +103,24 @@ def panel_state(panel):
                     f"{bad[0]!r} ({type(bad[0]).__name__}) instead: rename them "
                     "(e.g. with str), or pickle the forecaster."
                 )
-        ids = [v.item() if isinstance(v, np.generic) else v for v in panel.ids]
-        state |= {"ids": np.array(ids, dtype=object), "names": names, "column": column}
+        if dated is not None:  # as the times: nanoseconds
+            state |= {"ids": dated, "id_kind": "datetime64[ns]"}
+        else:
+            ids = [v.item() if isinstance(v, np.generic) else v for v in panel.ids]
+            state["ids"] = np.array(ids, dtype=object)
+        state |= {"names": names, "column": column}
         state |= _times_state(panel.info["times"])
     return state
+
+
+def _dated_ids(ids):
+    """Series ids that are all timezone-naive dates, as int64 nanoseconds;
+    None for any others."""
+    import pandas as pd  # a DataFrame came in
+
+    if not all(isinstance(v, pd.Timestamp) and v.tz is None for v in ids):
+        return None
+    return pd.DatetimeIndex(list(ids)).as_unit("ns").asi8
 
 
 def _label(value, none=False):
@@ -159,11 +174,19 @@ def panel_from_state(state):
     if form != "frame":
         return Panel(y, X, static, form=form)
     ids, names, column = state["ids"], state["names"], state["column"]
+    id_kind = state.get("id_kind", "labels")
+    if id_kind not in ("labels", "datetime64[ns]"):
+        raise ValueError(f"Invalid series id kind {id_kind!r} in the file.")
+    if id_kind == "datetime64[ns]":
+        import pandas as pd
+
+        ids = _numbers(ids, np.int64, "series ids")
+        ids = np.asarray(pd.DatetimeIndex(ids.astype("datetime64[ns]")), dtype=object)
     if (
         not isinstance(ids, np.ndarray)
         or ids.ndim != 1
         or len(ids) != len(y)
-        or not all(_label(v) for v in ids)
+        or (id_kind == "labels" and not all(_label(v) for v in ids))
     ):
         raise ValueError("The file's series ids are not one label per series.")
     if not (isinstance(names, list) and len(names) == 2) or not all(
