@@ -228,9 +228,9 @@ def _check_sequences(estimator, X, reset, dtype, allow_nan, pad_value, flat, laz
             if "could not convert" not in str(exc):
                 raise
             raise ValueError(
-                f"{_INPUT_NAME.get()} holds non-numeric values ({exc}). Encode "
-                "categorical values "
-                "as integer codes first, e.g. with sklearn.preprocessing."
+                f"{input_name} holds non-numeric values ({exc}). Encode "
+                "categorical values as integer codes first, e.g. with "
+                "sklearn.preprocessing."
                 "OrdinalEncoder, and name them in categorical_features."
             ) from None
         lengths = offsets = None
@@ -365,8 +365,8 @@ def _is_ragged(X):
         if ndim > 2:
             raise ValueError(
                 f"Sequence {i} of {_INPUT_NAME.get()} has {ndim} dimensions; each "
-                "sequence must be "
-                "1D (n_timesteps,) or 2D (n_timesteps, n_features)."
+                "sequence must be 1D (n_timesteps,) or 2D (n_timesteps, "
+                "n_features)."
             )
         shapes.add(np.shape(x))
     return len(shapes) > 1
@@ -446,8 +446,8 @@ def _stack_ragged(X, dtypes, estimator, pad_value, flat):
         i = next(i for i, s in enumerate(seqs) if s.shape[1] != first)
         raise ValueError(
             f"All sequences in {_INPUT_NAME.get()} must have the same number of "
-            "features; sequence "
-            f"0 has {first} and sequence {i} has {seqs[i].shape[1]}."
+            f"features; sequence 0 has {first} and sequence {i} has "
+            f"{seqs[i].shape[1]}."
         )
     out_dtype = dtypes[0]
     for candidate in dtypes:
@@ -483,8 +483,8 @@ def _check_one_sequence(x, i, estimator):
     if sp.issparse(x):
         raise TypeError(
             f"Sparse data was passed for sequence {i} of {_INPUT_NAME.get()}, but "
-            "dense data is "
-            "required. Use '.toarray()' to convert it to a dense numpy array."
+            "dense data is required. Use '.toarray()' to convert it to a dense "
+            "numpy array."
         )
     x = np.asarray(x)
     if x.dtype.kind == "c":
@@ -505,8 +505,8 @@ def _check_one_sequence(x, i, estimator):
     if x.shape[0] == 0 or x.shape[1] == 0:
         raise ValueError(
             f"Sequence {i} of {_INPUT_NAME.get()} has shape {x.shape}: every "
-            "sequence needs at "
-            f"least one timestep and one feature, as required by {_name(estimator)}."
+            "sequence needs at least one timestep and one feature, as required "
+            f"by {_name(estimator)}."
         )
     return x
 
@@ -542,9 +542,8 @@ def _find_lengths(
     if empty.any():
         raise ValueError(
             f"Sequence {first_row + int(np.flatnonzero(empty)[0])} of "
-            f"{_INPUT_NAME.get()} is empty: "
-            "all its values are NaN. Remove empty sequences before calling "
-            f"{_name(estimator)}."
+            f"{_INPUT_NAME.get()} is empty: all its values are NaN. Remove empty "
+            f"sequences before calling {_name(estimator)}."
         )
     start = np.argmax(real_step, axis=1) if leading_padding else np.zeros(n, int)
     lengths = (T - np.argmax(real_step[:, ::-1], axis=1) - start).astype(np.int64)
