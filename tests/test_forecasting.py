@@ -429,6 +429,11 @@ def test_errors_about_the_series_name_y():
     ]:
         with pytest.raises(ValueError, match=match):
             SeasonalNaive().fit(y)
+    future = RNNForecaster(
+        estimator=LinearRegression(), window=2, future_covariates=[0]
+    ).fit(np.ones((2, 6)), np.ones((2, 6, 1)))
+    with pytest.raises(ValueError, match="^Input X_future contains infinity"):
+        future.predict(X_future=np.array([[[np.inf]], [[1.0]]]))
     with pytest.raises(ValueError, match="^X must cover every step"):
         RNNForecaster(estimator=LinearRegression(), window=2).fit(
             np.ones((2, 5)), X=np.ones((2, 4, 1))

@@ -326,7 +326,7 @@ def read_steps(owner, X, lengths, name, ids=None):
         _check_same_ids(long_frame_series(X[[]])[1], ids, name)
     if isinstance(X, np.ndarray) and X.ndim == 2 and len(lengths) == 1 and len(X) != 1:
         X = X[None]  # one series' (n_steps, n_features)
-    seqs = check_sequences(owner, X, reset=True, allow_nan=True)
+    seqs = check_sequences(owner, X, reset=True, allow_nan=True, input_name=name)
     if len(seqs.lengths) != len(lengths):
         raise ValueError(
             f"{name} must hold one entry per series of y ({len(lengths)}). Got "
