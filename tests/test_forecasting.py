@@ -3,6 +3,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.linear_model import LinearRegression, RidgeCV
 from sklearn.model_selection import GridSearchCV
@@ -116,9 +117,11 @@ def test_future_covariates_are_read_over_the_horizon():
         model.predict()
 
 
-def test_covariate_frames_are_matched_to_the_series_by_id():
-    """A covariate frame of other series was paired with y's by sorted
-    position, quietly (found by a review)."""
+def test_covariate_frames_are_read_at_the_series_id_and_time():
+    """A covariate frame was paired with y's series by sorted position and
+    with their steps by position (found by two reviews): other series, rows
+    before y's first time, or a categorical level sorted otherwise, each
+    paired a covariate with another step, quietly."""
     rng = np.random.RandomState(0)
     X = [rng.normal(size=(n, 2)) for n in (30, 25, 40)]
     y = [np.r_[0.0, x[:-1, 0]] for x in X]
@@ -131,17 +134,31 @@ def test_covariate_frames_are_matched_to_the_series_by_id():
         future_covariates=[1],
     )
     model.fit(frame_y, frame_X)
-    future = _long_frame([rng.normal(size=1) for _ in X], name="b")
-    shuffled = frame_X.sample(frac=1.0, random_state=0)  # row order is free
-    again = model.predict(y=frame_y, X=shuffled, X_future=future)
-    assert again.equals(model.predict(X_future=future))
-    other = frame_X.rename(index={"s0": "zz"}, level=0)
-    with pytest.raises(
-        ValueError, match=r"Missing from X: \['s0'\]; not in y: \['zz'\]"
+    expected = model.predict(X_future=np.ones((3, 1, 1)))
+    future = expected[["y"]].rename(columns={"y": "b"}).assign(b=1.0)
+    assert model.predict(X_future=future).equals(expected)
+    earlier = pd.DataFrame(  # rows that y lacks are not read
+        rng.normal(size=(6, 2)),
+        index=pd.MultiIndex.from_product([["s0", "s1"], [-3, -2, -1]]),
+        columns=["a", "b"],
+    )
+    for other in (
+        frame_X.sample(frac=1.0, random_state=0),  # row order is free
+        pd.concat([earlier, frame_X.rename_axis([None, None])]),
     ):
-        clone(model).fit(frame_y, other)
-    with pytest.raises(ValueError, match="X_future must hold the same series as y"):
-        model.predict(X_future=future.rename(index={"s2": "s9"}, level=0))
+        assert model.predict(y=frame_y, X=other, X_future=future).equals(expected)
+    ordered = pd.CategoricalIndex(["s0", "s1", "s2"], categories=["s2", "s1", "s0"])
+    y_cat = frame_y.copy()
+    y_cat.index = frame_y.index.set_levels(ordered, level=0)
+    refit = clone(model).fit(y_cat, frame_X).predict(X_future=future)
+    np.testing.assert_allclose(refit.sort_index()["y"], expected.sort_index()["y"])
+    with pytest.raises(ValueError, match="X has no rows of series 's0'"):
+        clone(model).fit(frame_y, frame_X.rename(index={"s0": "zz"}, level=0))
+    shifted = frame_X.rename(index=lambda t: t + 1, level=1)
+    with pytest.raises(ValueError, match=r"X has no row at \(id, time\) \('s0', 0\)"):
+        clone(model).fit(frame_y, shifted)
+    with pytest.raises(ValueError, match=r"X_future has no row at \(id, time\)"):
+        model.predict(X_future=future.rename(index=lambda t: t - 1, level=1))
 
 
 def test_rnn_reads_covariates_and_static_features():
@@ -434,6 +451,11 @@ def test_errors_about_the_series_name_y():
     ).fit(np.ones((2, 6)), np.ones((2, 6, 1)))
     with pytest.raises(ValueError, match="^Input X_future contains infinity"):
         future.predict(X_future=np.array([[[np.inf]], [[1.0]]]))
+    with pytest.raises(TypeError, match="^Sparse data was passed for y,"):
+        SeasonalNaive().fit(sp.csr_matrix(np.ones((2, 5))))
+    with pytest.raises(ValueError, match="^y holds non-numeric") as error:
+        SeasonalNaive().fit(np.array([["a", "b"]]))
+    assert "categorical_features" not in str(error.value)  # not a forecaster's
     with pytest.raises(ValueError, match="^X must cover every step"):
         RNNForecaster(estimator=LinearRegression(), window=2).fit(
             np.ones((2, 5)), X=np.ones((2, 4, 1))
@@ -514,6 +536,18 @@ def test_frames_whose_labels_json_cannot_hold_are_refused_at_save(tmp_path):
     )
     with pytest.raises(ValueError, match="Got times in \\['UTC'\\]"):
         save(SeasonalNaive().fit(dated), tmp_path / "m.zip")
+    for ids, match in [
+        (["2021-01-01", pd.NaT], "all timezone-naive dates. Got NaT"),
+        (["2021-01-01", "2022-01-01"], "all timezone-naive dates. Got Timestamp"),
+        (["2500-01-01", "2600-01-01"], "in nanoseconds, from 1677 to 2262"),
+    ]:
+        ids = [pd.Timestamp(i) for i in ids]
+        if "Got Timestamp" in match:
+            ids = [i.tz_localize("UTC") for i in ids]
+        index = pd.MultiIndex.from_product([ids, range(12)])
+        y = pd.DataFrame({"y": np.arange(24.0)}, index=index)
+        with pytest.raises(ValueError, match=match):
+            save(SeasonalNaive().fit(y), tmp_path / "m.zip")
 
 
 def test_the_fitted_network_saves_and_loads(tmp_path):

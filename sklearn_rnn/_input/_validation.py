@@ -227,11 +227,11 @@ def _check_sequences(estimator, X, reset, dtype, allow_nan, pad_value, flat, laz
                 ) from None
             if "could not convert" not in str(exc):
                 raise
+            named = ", and name them in categorical_features" * (input_name == "X")
             raise ValueError(
                 f"{input_name} holds non-numeric values ({exc}). Encode "
                 "categorical values as integer codes first, e.g. with "
-                "sklearn.preprocessing."
-                "OrdinalEncoder, and name them in categorical_features."
+                f"sklearn.preprocessing.OrdinalEncoder{named}."
             ) from None
         lengths = offsets = None
     n_channels = values.shape[-1]
@@ -334,12 +334,14 @@ def _validate(owner, X, reset, **kwargs):
     scratch = copy.copy(owner)
     try:
         result = validate_data(scratch, X, reset=True, **kwargs)
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         # validate_data calls its input X: say what the caller's is called.
         name, text = _INPUT_NAME.get(), str(exc)
-        if name == "X" or not text.startswith("Input X "):
+        renamed = text.replace("Input X ", f"Input {name} ", 1)
+        renamed = renamed.replace(" passed for X,", f" passed for {name},", 1)
+        if name == "X" or renamed == text:
             raise
-        raise ValueError(f"Input {name} {text[len('Input X ') :]}") from None
+        raise type(exc)(renamed) from None
     attributes = {
         "n_features_in_": scratch.n_features_in_,
         "feature_names_in_": getattr(scratch, "feature_names_in_", None),

@@ -110,7 +110,10 @@ class BaseForecaster(BaseEstimator):
                 f"{self.horizon} steps of each series as X_future."
             )
         need = np.full(len(panel.y), self.horizon)
-        X_future = read_steps(self, X_future, need, "X_future", panel.ids)
+        rows = None
+        if panel.form == "frame":  # the times it forecasts
+            rows = (panel.ids, panel.future_times(self.horizon))
+        X_future = read_steps(self, X_future, need, "X_future", rows)
         if X_future[0].shape[1] != len(columns):
             raise ValueError(
                 f"X_future must hold the {len(columns)} future_covariates "

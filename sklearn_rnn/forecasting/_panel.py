@@ -60,12 +60,16 @@ class Panel:
             return values
         return self._frame(values, columns)
 
+    def future_times(self, horizon):
+        """The ``horizon`` times after each series' last (frames only)."""
+        return [_future_times(t, horizon) for t in self.info["times"]]
+
     def _frame(self, values, columns):
         import pandas as pd  # a DataFrame came in: pandas is there
 
         horizon = values.shape[1]
         ids = np.repeat(self.ids, horizon)
-        times = np.concatenate([_future_times(t, horizon) for t in self.info["times"]])
+        times = np.concatenate(self.future_times(horizon))
         index = pd.MultiIndex.from_arrays([ids, times], names=self.info["names"])
         if columns is None:
             columns = [self.info["column"]]
@@ -98,8 +102,12 @@ def panel_state(panel):
         ):
             bad = [v for v in labels if not _label(v, none)]
             if bad:
+                kinds = "strings or numbers"
+                if what == "series ids":  # all dates will do too
+                    kinds = "strings or numbers, or all timezone-naive dates"
+                    bad = [v for v in bad if not _naive_date(v)] or bad
                 raise ValueError(
-                    f"save handles frames whose {what} are strings or numbers. Got "
+                    f"save handles frames whose {what} are {kinds}. Got "
                     f"{bad[0]!r} ({type(bad[0]).__name__}) instead: rename them "
                     "(e.g. with str), or pickle the forecaster."
                 )
@@ -118,9 +126,22 @@ def _dated_ids(ids):
     None for any others."""
     import pandas as pd  # a DataFrame came in
 
-    if not all(isinstance(v, pd.Timestamp) and v.tz is None for v in ids):
+    if not all(_naive_date(v) for v in ids):
         return None
-    return pd.DatetimeIndex(list(ids)).as_unit("ns").asi8
+    try:
+        return pd.DatetimeIndex(list(ids)).as_unit("ns").asi8
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        raise ValueError(
+            "save stores dated series ids in nanoseconds, from 1677 to 2262. Got "
+            f"dates from {min(ids)} to {max(ids)}: rename them (e.g. with str), "
+            "or pickle the forecaster."
+        ) from None
+
+
+def _naive_date(value):
+    import pandas as pd
+
+    return isinstance(value, pd.Timestamp) and value.tz is None
 
 
 def _label(value, none=False):
@@ -293,7 +314,8 @@ def read_panel(owner, y, X=None, static=None):
     if form == "frame":
         ids = info.pop("ids")
     lengths = np.array([len(s) for s in series])
-    covariates = read_steps(owner, X, lengths, "X", ids)
+    rows = None if form != "frame" else (ids, info["times"])
+    covariates = read_steps(owner, X, lengths, "X", rows)
     static = _read_static(static, len(series))
     return Panel(series, covariates, static, form=form, ids=ids, **info)
 
@@ -315,15 +337,16 @@ def _frame_info(frame):
     }
 
 
-def read_steps(owner, X, lengths, name, ids=None):
+def read_steps(owner, X, lengths, name, rows=None):
     """Per-series arrays ``(n_i, n_features)``; each ``n_i`` at least
     ``lengths[i]`` (the longer ones keep their first ``lengths[i]`` steps).
-    ``ids``: the series' ids where ``y`` was a long frame, which a long
-    frame ``X`` must hold too (its rows are matched to them by id)."""
+    ``rows``: ``(ids, times)`` of the series where ``y`` was a long frame; a
+    long frame ``X`` is then read at exactly those ``(id, time)`` rows (its
+    other rows are not read), in that order."""
     if X is None:
         return None
-    if ids is not None and is_long_frame(X):
-        _check_same_ids(long_frame_series(X[[]])[1], ids, name)
+    if rows is not None and is_long_frame(X) and X.index.is_unique:
+        X = _rows_at(X, *rows, name)  # (duplicates: check_sequences names them)
     if isinstance(X, np.ndarray) and X.ndim == 2 and len(lengths) == 1 and len(X) != 1:
         X = X[None]  # one series' (n_steps, n_features)
     seqs = check_sequences(owner, X, reset=True, allow_nan=True, input_name=name)
@@ -342,18 +365,39 @@ def read_steps(owner, X, lengths, name, ids=None):
     return [v[:n].astype(np.float64) for v, n in zip(seqs.values, lengths)]
 
 
-def _check_same_ids(got, ids, name):
+def _rows_at(X, ids, times, name):
+    """The rows of the long frame ``X`` at each series' ``(id, time)``, one
+    array per series, in the order of ``ids``: matched by label, so that
+    neither the frames' row order, nor how each sorts its ids (a categorical
+    level sorts by its categories), nor rows ``y`` lacks pair a covariate
+    with another step."""
     import pandas as pd  # a DataFrame came in
 
-    got, ids = pd.Index(got), pd.Index(ids)
-    if got.equals(ids):
-        return
-    missing, extra = ids.difference(got, sort=False), got.difference(ids, sort=False)
-    raise ValueError(
-        f"{name} must hold the same series as y (the ids of its first index "
-        f"level). Missing from {name}: {list(missing[:3])}; not in y: "
-        f"{list(extra[:3])}. Rename or select {name}'s series to match y's."
+    lengths = [len(t) for t in times]
+    wanted = pd.MultiIndex.from_arrays(
+        [
+            pd.Index(np.asarray(ids, dtype=object)).repeat(lengths),
+            pd.Index(times[0]).append([pd.Index(t) for t in times[1:]]),
+        ]
     )
+    at = X.index.set_names([None, None]).get_indexer(wanted)
+    if (at < 0).any():
+        first = wanted[int(np.flatnonzero(at < 0)[0])]
+        first = tuple(v.item() if isinstance(v, np.generic) else v for v in first)
+        held = set(frame_levels(X.index)[0])
+        whole = [i for i in ids if i not in held]
+        which = (
+            f"no rows of series {whole[0]!r}"
+            if whole
+            else f"no row at (id, time) {first!r}"
+        )
+        raise ValueError(
+            f"{name} has {which}: a covariate frame needs a row at every (id, "
+            f"time) {'that y has' if name == 'X' else 'forecast'} (other rows "
+            "are not read)."
+        )
+    values = X.to_numpy()[at]
+    return np.split(values, np.cumsum(lengths)[:-1])
 
 
 def _read_static(static, n_series):
