@@ -391,10 +391,15 @@ def _rows_at(X, ids, times, name):
             if whole
             else f"no row at (id, time) {first!r}"
         )
+        split = (  # scikit-learn's splits take X's rows at y's positions
+            "; inside a search or a split, give X its rows in y's order"
+            if name == "X"
+            else ""
+        )
         raise ValueError(
             f"{name} has {which}: a covariate frame needs a row at every (id, "
             f"time) {'that y has' if name == 'X' else 'forecast'} (other rows "
-            "are not read)."
+            f"are not read){split}."
         )
     values = X.to_numpy()[at]
     return np.split(values, np.cumsum(lengths)[:-1])
