@@ -380,7 +380,7 @@ def _rows_at(X, ids, times, name):
             pd.Index(times[0]).append([pd.Index(t) for t in times[1:]]),
         ]
     )
-    at = X.index.set_names([None, None]).get_indexer(wanted)
+    at = X.index.get_indexer(wanted)  # by position: level names play no part
     if (at < 0).any():
         first = wanted[int(np.flatnonzero(at < 0)[0])]
         first = tuple(v.item() if isinstance(v, np.generic) else v for v in first)
